@@ -1,0 +1,299 @@
+"""``python -m bot COMMAND`` — see ``python -m bot --help``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime
+import json
+import logging
+import signal
+import sys
+import uuid
+from pathlib import Path
+
+from bot import logs
+from bot.settings import Settings, SettingsError
+
+log = logging.getLogger("bot")
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        print(f"fundbot: configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _install_stop_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+
+
+# --- serve / worker ---------------------------------------------------------------------------------
+
+async def _serve(args: argparse.Namespace) -> int:
+    from bot.service import Service
+
+    settings = _settings()
+    logs.setup(settings.log_level, settings.log_format)
+    if not settings.webhook_secret:
+        print(
+            "fundbot: WEBHOOK_SECRET is required; refusing to start without it.\n"
+            "Set it (and APP_ID, PRIVATE_KEY_PATH) in the environment or .env; see README.md.\n"
+            "To try fundbot without a GitHub App: python -m bot demo",
+            file=sys.stderr,
+        )
+        return 2
+    service = Service(settings)
+    await service.open()
+    port = await service.start_web(port=args.port)
+    workers = not args.no_workers and service.start_workers()
+    log.info(
+        "fundbot listening on %s:%s%s (%s)", settings.host, port, settings.webhook_path,
+        "workers running" if workers else ("setup mode: no App credentials" if service.github is None else "no workers"),
+    )
+    if service.github is None:
+        print(
+            f"fundbot is in setup mode: open http://localhost:{port}/ for how to register the App from app.yml.",
+            file=sys.stderr,
+        )
+    stop = asyncio.Event()
+    _install_stop_signals(stop)
+    await stop.wait()
+    log.info("shutting down: no new jobs, %ss grace for jobs in flight", settings.shutdown_grace)
+    await service.close()
+    return 0
+
+
+async def _worker(args: argparse.Namespace) -> int:
+    from bot.service import Service
+
+    settings = _settings()
+    logs.setup(settings.log_level, settings.log_format)
+    service = Service(settings)
+    await service.open()
+    if not service.start_workers():
+        print("fundbot worker: APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) are required", file=sys.stderr)
+        await service.close()
+        return 2
+    log.info("fundbot worker %s started (concurrency %d)", service.worker.owner, settings.worker_concurrency)
+    stop = asyncio.Event()
+    _install_stop_signals(stop)
+    await stop.wait()
+    await service.close()
+    return 0
+
+
+# --- receive --------------------------------------------------------------------------------------
+
+async def _receive(args: argparse.Namespace) -> int:
+    from bot.service import Service
+    from bot.store import open_store
+
+    path = Path(args.payload)
+    try:
+        raw = path.read_bytes()
+        payload = json.loads(raw)
+    except OSError as exc:
+        print(f"fundbot receive: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"fundbot receive: {path} is not JSON: {exc}", file=sys.stderr)
+        return 2
+    if not isinstance(payload, dict):
+        print(f"fundbot receive: {path} is not a JSON object", file=sys.stderr)
+        return 2
+    settings = _settings()
+    logs.setup(settings.log_level if not args.quiet else "WARNING", settings.log_format)
+    sandbox = None
+    if args.sandbox:
+        from bot.sandbox import Sandbox
+
+        sandbox = Sandbox(validate=True)
+        await sandbox.start()
+        sandbox.seed_from_payload(args.event, payload)
+        settings = _sandbox_settings(settings, sandbox)
+        store = open_store("sqlite://:memory:")
+    else:
+        if not settings.has_app_credentials:
+            print("fundbot receive: APP_ID and PRIVATE_KEY are required (or use --sandbox)", file=sys.stderr)
+            return 2
+        store = None
+    from bot.worker import installation_id_of, ordering_key
+
+    service = Service(settings, store=store)
+    await service.open()
+    try:
+        delivery = args.delivery or f"receive-{uuid.uuid4()}"
+        await service.store.enqueue(
+            "webhook", delivery, payload=raw, event=args.event,
+            installation_id=installation_id_of(payload), ordering_key=ordering_key(args.event, payload),
+        )
+        await service.worker.run_all()
+        job = next((j for j in await service.store.list_jobs(None, limit=1000) if j.key == delivery), None)
+        print(f"delivery {delivery}: {job.status if job else 'missing'}" + (f" ({job.last_error})" if job and job.last_error else ""))
+        if sandbox is not None:
+            for call in sandbox.calls:
+                print(f"  {call.method} {call.path} -> {call.status}")
+        return 0 if job is not None and job.status == "done" else 1
+    finally:
+        await service.close(grace=1)
+        if sandbox is not None:
+            await sandbox.stop()
+
+
+def _sandbox_settings(settings: Settings, sandbox) -> Settings:
+    import dataclasses
+
+    return dataclasses.replace(
+        settings,
+        app_id=str(sandbox.app_id),
+        private_key=sandbox.private_key_pem.decode(),
+        webhook_secret=sandbox.webhook_secret,
+        github_api_url=sandbox.base_url,
+    )
+
+
+# --- jobs / migrate -------------------------------------------------------------------------------
+
+def _fmt_time(ts: float | None) -> str:
+    if ts is None:
+        return "-"
+    return datetime.datetime.fromtimestamp(ts, datetime.UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+async def _jobs(args: argparse.Namespace) -> int:
+    from bot.store import open_store
+
+    settings = _settings()
+    store = open_store(settings.database_url)
+    await store.connect()
+    try:
+        await store.migrate()
+        if args.action == "retry":
+            if args.id is None:
+                print("usage: python -m bot jobs retry ID", file=sys.stderr)
+                return 2
+            if await store.requeue(args.id):
+                print(f"job {args.id} re-queued")
+                return 0
+            job = await store.get_job(args.id)
+            print(f"job {args.id} " + ("does not exist" if job is None else f"is {job.status}, not failed"), file=sys.stderr)
+            return 1
+        statuses = ["pending", "running", "failed"] if not args.all else None
+        jobs = await store.list_jobs(statuses, limit=args.limit)
+        counts = await store.counts()
+        print("jobs: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        if not jobs:
+            print("no pending, running or failed jobs" if not args.all else "no jobs")
+            return 0
+        print(f"{'ID':>6}  {'STATUS':8}  {'TRIES':>5}  {'RUN AT (UTC)':19}  WHAT")
+        for job in jobs:
+            what = f"{job.kind}:{job.event}" if job.event else job.kind
+            line = f"{job.id:>6}  {job.status:8}  {job.attempts:>5}  {_fmt_time(job.run_at):19}  {what} {job.key}"
+            print(line)
+            if job.last_error:
+                print(f"{'':>6}  last error: {job.last_error[:300]}")
+        return 0
+    finally:
+        await store.close()
+
+
+async def _migrate(args: argparse.Namespace) -> int:
+    from bot.store import open_store
+
+    settings = _settings()
+    store = open_store(settings.database_url)
+    await store.connect()
+    try:
+        await store.migrate()
+    finally:
+        await store.close()
+    print(f"database ready: {store.url}")
+    return 0
+
+
+# --- sandbox / demo -------------------------------------------------------------------------------
+
+async def _sandbox(args: argparse.Namespace) -> int:
+    from bot.sandbox.standalone import serve_forever
+
+    logs.setup("INFO", "text")
+    stop = asyncio.Event()
+    _install_stop_signals(stop)
+    task = asyncio.create_task(serve_forever(args.port, host=args.host))
+    waiter = asyncio.create_task(stop.wait())
+    await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    return 0
+
+
+async def _demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    return await run_demo(verbose=args.verbose)
+
+
+# --- entry point ----------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="fundbot: a GitHub App that gets open-source maintainers paid.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("serve", help="web server + workers (setup mode without App credentials)")
+    p.add_argument("--port", type=int, default=None, help="port (default: $PORT or 3000)")
+    p.add_argument("--no-workers", action="store_true", help="only receive webhooks (run `worker` elsewhere)")
+    p.set_defaults(func=_serve)
+
+    p = sub.add_parser("worker", help="workers only, for scale-out (Procfile worker:)")
+    p.set_defaults(func=_worker)
+
+    p = sub.add_parser("receive", help="replay a saved webhook payload through the handlers")
+    p.add_argument("-e", "--event", required=True, help="the X-GitHub-Event name, e.g. issues")
+    p.add_argument("-p", "--payload", required=True, help="path of the JSON payload")
+    p.add_argument("--delivery", help="delivery GUID to use (default: a new one)")
+    p.add_argument("--sandbox", action="store_true", help="run against an in-process GitHub sandbox seeded from the payload")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.set_defaults(func=_receive)
+
+    p = sub.add_parser("demo", help="play a short scenario against the built-in GitHub sandbox")
+    p.add_argument("-v", "--verbose", action="store_true", help="show the bot's log lines")
+    p.set_defaults(func=_demo)
+
+    p = sub.add_parser("sandbox", help="run the GitHub API sandbox on its own")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--host", default="127.0.0.1")
+    p.set_defaults(func=_sandbox)
+
+    p = sub.add_parser("jobs", help="list pending and failed jobs; `jobs retry ID` re-queues a failed one")
+    p.add_argument("action", nargs="?", choices=["list", "retry"], default="list")
+    p.add_argument("id", nargs="?", type=int)
+    p.add_argument("--all", action="store_true", help="include done jobs")
+    p.add_argument("--limit", type=int, default=50)
+    p.set_defaults(func=_jobs)
+
+    p = sub.add_parser("migrate", help="create or upgrade the database schema (Procfile release:)")
+    p.set_defaults(func=_migrate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return asyncio.run(args.func(args))
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,340 @@
+"""The GitHub client: app JWT, cached installation tokens, ETag caches, rate limits and retries.
+
+* ``GitHubApp`` owns the one shared ``aiohttp.ClientSession``; it hands out one ``GitHubAPI`` client per
+  installation (``await app.installation(id)``). The app client (``app.app_client()``) authenticates
+  with the app JWT via gidgethub's ``app_id``/``private_key`` - it never carries an oauth token.
+* Installation tokens live in a ``cachetools.TTLCache`` and are refreshed 5 minutes before
+  ``expires_at``; concurrent jobs of one installation share one token request.
+* Each installation has its own bounded ETag cache (``JsonLRU``): conditional GETs answered 304 cost no
+  rate limit. Cached bodies are stored as JSON text and decoded on every read, so a caller that mutates
+  a result can never corrupt the cache (gidgethub returns cached objects by reference otherwise).
+* ``handle_rate_limit_error`` honours ``retry-after`` (secondary limits), ``x-ratelimit-reset`` (primary
+  limit) and retries 5xx on idempotent methods; transport errors and timeouts on idempotent methods are
+  retried in ``_request``. A wait longer than ``RetryPolicy.max_inline_wait`` raises ``RetryLater`` so
+  the job goes back to the inbox instead of holding a worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import logging
+import random
+import time
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+import aiohttp
+import cachetools
+import gidgethub
+import gidgethub.aiohttp
+import gidgethub.apps
+
+log = logging.getLogger(__name__)
+
+IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+USER_AGENT = "fundbot (+https://github.com/apps/fundbot)"
+
+
+class Clock(Protocol):
+    def time(self) -> float: ...
+    async def sleep(self, seconds: float) -> None: ...
+
+
+class RealClock:
+    def time(self) -> float:
+        return time.time()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(0.0, seconds))
+
+
+class RetryLater(Exception):
+    """Stop this job now and run it again at ``at`` (epoch seconds): a long rate-limit wait."""
+
+    def __init__(self, at: float, reason: str):
+        super().__init__(reason)
+        self.at = at
+        self.reason = reason
+
+
+class TransientError(Exception):
+    """A network failure or timeout that may succeed later (the job is retried)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class RetryPolicy:
+    request_timeout: float = 30.0
+    max_transport_retries: int = 2  # extra tries of an idempotent request after a timeout/connection error
+    max_5xx_retries: int = 3  # extra tries of an idempotent request answered 5xx
+    max_rate_limit_retries: int = 5
+    backoff_base: float = 1.0
+    backoff_cap: float = 30.0
+    max_inline_wait: float = 60.0  # longer waits hand the job back to the inbox (RetryLater)
+    secondary_default_wait: float = 60.0  # GitHub: wait at least a minute when no retry-after is given
+
+    def backoff(self, attempt: int, rng: random.Random) -> float:
+        """Exponential backoff with full jitter, attempt starting at 1."""
+        ceiling = min(self.backoff_cap, self.backoff_base * (2 ** (attempt - 1)))
+        return rng.uniform(ceiling / 2, ceiling)
+
+
+class JsonLRU(cachetools.LRUCache):
+    """gidgethub's ETag cache that keeps bodies as JSON text: every hit decodes a fresh object."""
+
+    def __setitem__(self, key: str, value: tuple) -> None:
+        etag, last_modified, data, more = value
+        super().__setitem__(key, (etag, last_modified, json.dumps(data, separators=(",", ":")), more))
+
+    def __getitem__(self, key: str) -> tuple:
+        etag, last_modified, raw, more = super().__getitem__(key)
+        return etag, last_modified, json.loads(raw), more
+
+    @staticmethod
+    def getsizeof(value: tuple) -> int:
+        return 1
+
+
+@dataclasses.dataclass
+class CallStats:
+    """Counters a benchmark or /metrics can read: calls by status, and the last known rate limit."""
+
+    by_status: dict[int, int] = dataclasses.field(default_factory=dict)
+    rate_limit_remaining: dict[int | None, int] = dataclasses.field(default_factory=dict)
+    calls: int = 0
+
+    def record(self, installation_id: int | None, status: int, headers: Mapping[str, str]) -> None:
+        self.calls += 1
+        self.by_status[status] = self.by_status.get(status, 0) + 1
+        remaining = headers.get("x-ratelimit-remaining")
+        if remaining is not None and remaining.isdigit():
+            if installation_id not in self.rate_limit_remaining and len(self.rate_limit_remaining) > 10_000:
+                self.rate_limit_remaining.pop(next(iter(self.rate_limit_remaining)))
+            self.rate_limit_remaining[installation_id] = int(remaining)
+
+
+class GitHubAPI(gidgethub.aiohttp.GitHubAPI):
+    """gidgethub's aiohttp client plus fundbot's timeouts, retries and rate-limit handling."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        base_url: str,
+        clock: Clock,
+        policy: RetryPolicy,
+        stats: CallStats | None = None,
+        installation_id: int | None = None,
+        graphql_url: str | None = None,
+        rng: random.Random | None = None,
+        **kwargs: Any,
+    ):
+        super().__init__(session, USER_AGENT, base_url=base_url, **kwargs)
+        self.clock = clock
+        self.policy = policy
+        self.stats = stats
+        self.installation_id = installation_id
+        self.graphql_url = graphql_url or base_url.rstrip("/") + "/graphql"
+        self._rng = rng or random.Random()
+
+    async def sleep(self, seconds: float) -> None:
+        await self.clock.sleep(seconds)
+
+    async def _request(self, method: str, url: str, headers: Mapping[str, str], body: bytes = b"") -> tuple[int, Mapping[str, str], bytes]:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                async with asyncio.timeout(self.policy.request_timeout):
+                    status, response_headers, data = await super()._request(method, url, headers, body)
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                reason = "timed out" if isinstance(exc, TimeoutError) else f"{type(exc).__name__}: {exc}"
+                if method not in IDEMPOTENT or attempt > self.policy.max_transport_retries:
+                    raise TransientError(f"{method} {url}: {reason}") from exc
+                wait = self.policy.backoff(attempt, self._rng)
+                log.warning("%s %s %s; retrying in %.1fs", method, url, reason, wait)
+                await self.sleep(wait)
+                continue
+            if self.stats is not None:
+                self.stats.record(self.installation_id, status, response_headers)
+            return status, response_headers, data
+
+    async def handle_rate_limit_error(self, *, method: str, url: str, exception: gidgethub.HTTPException, attempt: int) -> bool:
+        status = int(exception.status_code)
+        headers = {k.lower(): v for k, v in (exception.headers or {}).items()}
+        now = self.clock.time()
+        message = str(exception.args[0]) if exception.args else ""
+        if status in (403, 429):
+            wait = _retry_after(headers)
+            if wait is None:
+                if headers.get("x-ratelimit-remaining") == "0" or isinstance(exception, gidgethub.RateLimitExceeded):
+                    reset = _float(headers.get("x-ratelimit-reset"))
+                    wait = max(1.0, (reset - now) + 1.0) if reset is not None else self.policy.secondary_default_wait
+                elif "secondary rate limit" in message.lower() or "abuse" in message.lower() or status == 429:
+                    wait = self.policy.secondary_default_wait * (2 ** (attempt - 1))
+                else:
+                    return False  # a plain 403: permission denied, not a rate limit
+            if attempt > self.policy.max_rate_limit_retries:
+                return False
+            if wait > self.policy.max_inline_wait:
+                raise RetryLater(now + wait, f"rate limited on {method} {url}; retry in {wait:.0f}s") from exception
+            log.warning("rate limited (%s) on %s %s; waiting %.1fs", status, method, url, wait)
+            await self.sleep(wait)
+            return True
+        if status >= 500 and method in IDEMPOTENT and attempt <= self.policy.max_5xx_retries:
+            wait = _retry_after(headers) or self.policy.backoff(attempt, self._rng)
+            log.warning("GitHub answered %s on %s %s; retry %d in %.1fs", status, method, url, attempt, wait)
+            await self.sleep(wait)
+            return True
+        return False
+
+    async def graphql(self, query: str, *, endpoint: str | None = None, **variables: Any) -> Any:
+        # gidgethub's graphql() ignores base_url: always pass our endpoint.
+        return await super().graphql(query, endpoint=endpoint or self.graphql_url, **variables)
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    value = _float(headers.get("retry-after"))
+    return max(0.0, value) if value is not None else None
+
+
+@dataclasses.dataclass
+class _Token:
+    token: str
+    expires_at: float
+
+
+class GitHubApp:
+    """Everything fundbot needs to talk to GitHub as the App and as its installations."""
+
+    TOKEN_REFRESH_MARGIN = 300.0  # refresh installation tokens 5 minutes before they expire
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        app_id: str,
+        private_key: str,
+        base_url: str = "https://api.github.com",
+        graphql_url: str | None = None,
+        clock: Clock | None = None,
+        policy: RetryPolicy | None = None,
+        etag_entries_per_installation: int = 512,
+        installations_cached: int = 1024,
+        bot_login: str | None = None,
+    ):
+        self.session = session
+        self.app_id = str(app_id)
+        self.private_key = private_key
+        self.base_url = base_url.rstrip("/")
+        self.graphql_url = graphql_url or self.base_url + "/graphql"
+        self.clock = clock or RealClock()
+        self.policy = policy or RetryPolicy()
+        self.stats = CallStats()
+        self.bot_login = bot_login
+        self._rng = random.Random()
+        # Tokens last an hour; the TTL bounds how long one is kept, expires_at decides when it is renewed.
+        self._tokens: cachetools.TTLCache[int, _Token] = cachetools.TTLCache(
+            maxsize=installations_cached, ttl=3600, timer=self.clock.time
+        )
+        self._token_locks: cachetools.LRUCache[int, asyncio.Lock] = cachetools.LRUCache(maxsize=installations_cached)
+        self._etags: cachetools.LRUCache[int, JsonLRU] = cachetools.LRUCache(maxsize=installations_cached)
+        self._etag_entries = etag_entries_per_installation
+
+    def _client(self, **kwargs: Any) -> GitHubAPI:
+        return GitHubAPI(
+            self.session,
+            base_url=self.base_url,
+            clock=self.clock,
+            policy=self.policy,
+            stats=self.stats,
+            graphql_url=self.graphql_url,
+            rng=self._rng,
+            **kwargs,
+        )
+
+    def app_client(self) -> GitHubAPI:
+        """A client authenticated as the App (JWT): /app, /app/installations, hook deliveries."""
+        return self._client(app_id=self.app_id, private_key=self.private_key)
+
+    async def installation_token(self, installation_id: int) -> str:
+        now = self.clock.time()
+        cached = self._tokens.get(installation_id)
+        if cached is not None and cached.expires_at - now > self.TOKEN_REFRESH_MARGIN:
+            return cached.token
+        lock = self._token_locks.get(installation_id)
+        if lock is None:
+            lock = self._token_locks[installation_id] = asyncio.Lock()
+        async with lock:
+            now = self.clock.time()
+            cached = self._tokens.get(installation_id)
+            if cached is not None and cached.expires_at - now > self.TOKEN_REFRESH_MARGIN:
+                return cached.token
+            response = await self.app_client().post(
+                "/app/installations/{installation_id}/access_tokens",
+                {"installation_id": installation_id},
+                data=b"",
+            )
+            token = _Token(response["token"], _parse_time(response.get("expires_at")) or now + 3600)
+            self._tokens[installation_id] = token
+            return token.token
+
+    def forget_installation(self, installation_id: int) -> None:
+        self._tokens.pop(installation_id, None)
+        self._etags.pop(installation_id, None)
+
+    async def installation(self, installation_id: int) -> GitHubAPI:
+        """A client for one installation, sharing the session, its cached token and its ETag cache."""
+        token = await self.installation_token(installation_id)
+        cache = self._etags.get(installation_id)
+        if cache is None:
+            cache = self._etags[installation_id] = JsonLRU(maxsize=self._etag_entries)
+        return self._client(oauth_token=token, cache=cache, installation_id=installation_id)
+
+    async def get_bot_login(self) -> str:
+        """``<slug>[bot]``, the login under which the App's comments appear (from GET /app, cached)."""
+        if self.bot_login is None:
+            info = await self.app_client().getitem("/app")
+            self.bot_login = f"{info['slug']}[bot]"
+        return self.bot_login
+
+
+def _parse_time(value: str | None) -> float | None:
+    if not value:
+        return None
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def status_of(exc: BaseException) -> int | None:
+    """The HTTP status of a gidgethub error, else None."""
+    if isinstance(exc, gidgethub.HTTPException):
+        return int(exc.status_code)
+    return None
+
+
+def is_permanent(exc: BaseException) -> bool:
+    """True for errors that retrying cannot fix: 4xx other than rate limits, 408, 409 and 429."""
+    status = status_of(exc)
+    if status is None:
+        return False
+    if isinstance(exc, gidgethub.RateLimitExceeded):
+        return False
+    headers = {k.lower() for k in getattr(exc, "headers", {}) or {}}
+    message = str(exc.args[0]).lower() if getattr(exc, "args", None) else ""
+    if status == 403 and ("retry-after" in headers or "rate limit" in message):
+        return False  # a secondary limit that outlasted our inline retries: try the job again later
+    return 400 <= status < 500 and status not in (408, 409, 429)
+

@@ -1,0 +1,68 @@
+"""Small GitHub operations shared by handlers: read a file, find fundbot's own comment, upsert it.
+
+These are the shell: thin wrappers over REST calls, no decisions. Decisions live in ``bot.core``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+from typing import Any
+
+import gidgethub
+
+from bot.core import markdown
+
+log = logging.getLogger(__name__)
+
+
+def repo_vars(repository: dict) -> dict[str, str]:
+    owner, _, name = repository["full_name"].partition("/")
+    return {"owner": owner, "repo": name}
+
+
+async def read_file(gh: Any, repository: dict, path: str, *, ref: str | None = None) -> tuple[bytes, str] | None:
+    """(content, blob sha) of a file on ``ref`` (default: the default branch), or None if it is missing."""
+    url = "/repos/{owner}/{repo}/contents/{+path}"
+    variables = {**repo_vars(repository), "path": path}
+    if ref:
+        url += "{?ref}"
+        variables["ref"] = ref
+    try:
+        data = await gh.getitem(url, variables)
+    except gidgethub.BadRequest as exc:
+        if int(exc.status_code) == 404:
+            return None
+        raise
+    if not isinstance(data, dict) or data.get("type") != "file":
+        return None  # a directory or a symlink/submodule: not a file we can read
+    try:
+        content = base64.b64decode(data.get("content") or "", validate=False)
+    except (binascii.Error, ValueError):
+        log.warning("undecodable content for %s", path)
+        return None
+    return content, data["sha"]
+
+
+def is_own(comment: dict, bot_login: str | None) -> bool:
+    user = comment.get("user") or {}
+    if bot_login is not None:
+        return user.get("login") == bot_login
+    return user.get("type") == "Bot"
+
+
+async def find_own_comment(gh: Any, repository: dict, number: int, marker_name: str, *, bot_login: str | None) -> dict | None:
+    """The first comment on an issue written by fundbot that carries the marker ``marker_name``.
+
+    A human can paste a marker into a comment; only comments by fundbot's own account count."""
+    url = "/repos/{owner}/{repo}/issues/{issue_number}/comments{?per_page}"
+    async for comment in gh.getiter(url, {**repo_vars(repository), "issue_number": number, "per_page": 100}):
+        if is_own(comment, bot_login) and markdown.has_marker(comment.get("body"), marker_name):
+            return comment
+    return None
+
+
+async def create_comment(gh: Any, repository: dict, number: int, body: str) -> dict:
+    url = "/repos/{owner}/{repo}/issues/{issue_number}/comments"
+    return await gh.post(url, {**repo_vars(repository), "issue_number": number}, data={"body": body})

@@ -1,0 +1,128 @@
+"""Assembly: settings → store → one ClientSession → GitHub client → workers → web app.
+
+``Service`` is what ``serve``, ``worker``, ``receive``, ``demo``, the tests and the benchmarks run, so
+they all exercise the same wiring.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import aiohttp
+from aiohttp import web
+
+from bot.context import Context
+from bot.github import Clock, GitHubApp, RealClock, RetryPolicy
+from bot.settings import Settings
+from bot.store import Store, open_store
+from bot.web import make_app
+from bot.worker import Processor, Worker
+
+log = logging.getLogger(__name__)
+
+
+class Service:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        policy: RetryPolicy | None = None,
+        store: Store | None = None,
+        poll_interval: float = 1.0,
+    ):
+        self.settings = settings
+        self.clock = clock or RealClock()
+        self.policy = policy or RetryPolicy()
+        self.store = store or open_store(settings.database_url)
+        self.poll_interval = poll_interval
+        self.session: aiohttp.ClientSession | None = None
+        self.github: GitHubApp | None = None
+        self.ctx: Context | None = None
+        self.worker: Worker | None = None
+        self.runner: web.AppRunner | None = None
+        self.port: int | None = None
+
+    async def open(self, *, migrate: bool = True) -> None:
+        await self.store.connect()
+        if migrate:
+            await self.store.migrate()
+        self.session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=10),
+            connector=aiohttp.TCPConnector(limit=100, limit_per_host=50),
+        )
+        if self.settings.has_app_credentials:
+            self.github = GitHubApp(
+                self.session,
+                app_id=self.settings.app_id or "",
+                private_key=self.settings.private_key or "",
+                base_url=self.settings.github_api_url,
+                graphql_url=self.settings.graphql_url,
+                clock=self.clock,
+                policy=self.policy,
+                bot_login=self.settings.bot_login,
+            )
+        self.ctx = Context(
+            store=self.store, clock=self.clock, settings=self.settings, github=self.github, bot_login=self.settings.bot_login
+        )
+        self.worker = Worker(
+            self.store,
+            Processor(self.ctx),
+            concurrency=self.settings.worker_concurrency,
+            lease=self.settings.lease_seconds,
+            max_attempts=self.settings.max_attempts,
+            poll_interval=self.poll_interval,
+            clock=self.clock,
+        )
+
+    def start_workers(self) -> bool:
+        """Start the worker tasks; in setup mode (no credentials) deliveries just wait in the inbox."""
+        assert self.worker is not None
+        if self.github is None:
+            log.warning("setup mode: no APP_ID/PRIVATE_KEY, deliveries are stored and wait for credentials")
+            return False
+        self.worker.start()
+        return True
+
+    def notify(self) -> None:
+        if self.worker is not None:
+            self.worker.notify()
+
+    async def start_web(self, *, host: str | None = None, port: int | None = None) -> int:
+        app = make_app(self.settings, self.store, notify=self.notify)
+        self.runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, host or self.settings.host, self.settings.port if port is None else port, backlog=1024)
+        await site.start()
+        server = site._server  # the bound socket tells the real port when 0 was asked for
+        sockets = getattr(server, "sockets", None) or []
+        self.port = sockets[0].getsockname()[1] if sockets else (port or self.settings.port)
+        return self.port
+
+    async def close(self, *, grace: float | None = None) -> None:
+        if self.runner is not None:
+            await self.runner.cleanup()  # stop accepting webhooks first
+            self.runner = None
+        if self.worker is not None:
+            await self.worker.stop(self.settings.shutdown_grace if grace is None else grace)
+        if self.session is not None:
+            await self.session.close()
+            self.session = None
+        await self.store.close()
+
+
+async def wait_until_idle(store: Store, *, timeout: float = 30.0, interval: float = 0.02) -> dict[str, int]:
+    """Poll until no job is pending-and-due or running (used by demo, receive and tests)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        counts = await store.counts()
+        next_due = await store.next_run_at()
+        due = next_due is not None and next_due <= time.time()
+        if counts.get("running", 0) == 0 and not due:
+            return counts
+        if loop.time() > deadline:
+            raise TimeoutError(f"jobs still in flight after {timeout}s: {counts}")
+        await asyncio.sleep(interval)

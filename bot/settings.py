@@ -1,0 +1,149 @@
+"""Runtime settings from the environment (Probot's names) and an optional ``.env`` file.
+
+Only this module reads ``os.environ``; everything else receives a ``Settings``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+DEFAULT_API_URL = "https://api.github.com"
+DEFAULT_WEBHOOK_PATH = "/api/github/webhooks"
+MAX_WEBHOOK_BYTES = 25 * 1024 * 1024  # GitHub caps payloads at 25 MB
+
+
+class SettingsError(ValueError):
+    """A setting is present but unusable; the message says which and why."""
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Parse a ``.env`` file: ``KEY=VALUE`` lines, ``#`` comments, optional ``export``, optional quotes.
+
+    Double-quoted values may span lines (a PEM private key usually does) and understand ``\\n``."""
+    values: dict[str, str] = {}
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (FileNotFoundError, IsADirectoryError):
+        return values
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i].strip()
+        i += 1
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        if line.startswith("export "):
+            line = line[len("export ") :]
+        key, _, value = line.partition("=")
+        key, value = key.strip(), value.strip()
+        if value[:1] in ('"', "'"):
+            quote = value[0]
+            body = value[1:]
+            while not body.rstrip().endswith(quote) and i < len(lines):
+                body += "\n" + lines[i]
+                i += 1
+            body = body.rstrip()
+            body = body[:-1] if body.endswith(quote) else body
+            value = body.replace("\\n", "\n") if quote == '"' else body
+        else:
+            value = value.split(" #", 1)[0].strip()
+        values[key] = value
+    return values
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    app_id: str | None = None
+    private_key: str | None = None
+    webhook_secret: str | None = None
+    port: int = 3000
+    host: str = "0.0.0.0"
+    webhook_path: str = DEFAULT_WEBHOOK_PATH
+    github_api_url: str = DEFAULT_API_URL
+    database_url: str | None = None
+    log_level: str = "INFO"
+    log_format: str = "text"
+    worker_concurrency: int = 8
+    lease_seconds: float = 60.0
+    max_attempts: int = 8
+    shutdown_grace: float = 20.0
+    bot_login: str | None = None  # "<slug>[bot]"; learned from GET /app when unset
+
+    @property
+    def has_app_credentials(self) -> bool:
+        return bool(self.app_id and self.private_key)
+
+    @property
+    def graphql_url(self) -> str:
+        base = self.github_api_url.rstrip("/")
+        if base.endswith("/api/v3"):  # GitHub Enterprise Server
+            return base[: -len("/v3")] + "/graphql"
+        return base + "/graphql"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, *, dotenv: Path | None = Path(".env")) -> Settings:
+        merged: dict[str, str] = {}
+        if dotenv is not None:
+            merged.update(read_dotenv(dotenv))
+        merged.update(os.environ if env is None else env)
+
+        def get(name: str) -> str | None:
+            value = merged.get(name)
+            return value if value not in (None, "") else None
+
+        private_key = get("PRIVATE_KEY")
+        key_path = get("PRIVATE_KEY_PATH")
+        if private_key is None and key_path:
+            try:
+                private_key = Path(key_path).read_text(encoding="utf-8")
+            except OSError as exc:
+                raise SettingsError(f"PRIVATE_KEY_PATH={key_path!r} cannot be read: {exc.strerror}") from exc
+        if private_key is not None:
+            private_key = private_key.replace("\\n", "\n").strip() + "\n"
+            if "PRIVATE KEY" not in private_key:
+                raise SettingsError("PRIVATE_KEY does not look like a PEM private key (no 'PRIVATE KEY' header)")
+
+        def integer(name: str, default: int) -> int:
+            raw = get(name)
+            if raw is None:
+                return default
+            try:
+                return int(raw)
+            except ValueError:
+                raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+
+        def number(name: str, default: float) -> float:
+            raw = get(name)
+            if raw is None:
+                return default
+            try:
+                return float(raw)
+            except ValueError:
+                raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+
+        log_format = (get("LOG_FORMAT") or "text").lower()
+        if log_format not in ("text", "json"):
+            raise SettingsError(f"LOG_FORMAT must be 'text' or 'json', got {log_format!r}")
+        webhook_path = get("WEBHOOK_PATH") or DEFAULT_WEBHOOK_PATH
+        if not webhook_path.startswith("/"):
+            webhook_path = "/" + webhook_path
+        return cls(
+            app_id=get("APP_ID"),
+            private_key=private_key,
+            webhook_secret=get("WEBHOOK_SECRET"),
+            port=integer("PORT", 3000),
+            host=get("HOST") or "0.0.0.0",
+            webhook_path=webhook_path,
+            github_api_url=(get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/"),
+            database_url=get("DATABASE_URL"),
+            log_level=(get("LOG_LEVEL") or "INFO").upper(),
+            log_format=log_format,
+            worker_concurrency=integer("WORKER_CONCURRENCY", 8),
+            lease_seconds=number("JOB_LEASE_SECONDS", 60.0),
+            max_attempts=integer("JOB_MAX_ATTEMPTS", 8),
+            shutdown_grace=number("SHUTDOWN_GRACE_SECONDS", 20.0),
+            bot_login=get("BOT_LOGIN"),
+        )

@@ -1,0 +1,617 @@
+"""SQLite backend: the embedded default store.
+
+Design
+------
+* **One writer connection** (plain ``sqlite3``) lives on a dedicated thread (a one-worker executor).
+  Every write is a small synchronous function that runs a whole ``BEGIN IMMEDIATE … COMMIT`` transaction
+  in one hop to that thread, so statements of two coroutines can never interleave inside a transaction,
+  and the write lock is taken up front (no ``SQLITE_BUSY_SNAPSHOT`` on a read-to-write upgrade when
+  another process - ``serve`` next to ``worker`` - writes the same file; ``busy_timeout`` makes the
+  writers wait for each other instead).
+* **Group commit for ``enqueue``**: callers append their row to a queue and await a future; a single
+  writer task takes everything queued (up to ``max_batch`` rows), inserts it in *one* transaction and
+  resolves each future after the COMMIT (True / False for a duplicate key / the row's own exception).
+  While one batch is being fsynced the next one accumulates, so hundreds of concurrent webhook requests
+  share a handful of fsyncs.
+* **Reads** (``get_job``, ``list_jobs``, ``counts``, ``next_run_at``, ``cache_get``) use a second,
+  read-only ``aiosqlite`` connection in autocommit mode; in WAL mode it never waits for the writer and it
+  sees every transaction committed before the read starts (so a job is readable as soon as ``enqueue``
+  returned). An in-memory database has no second connection: reads go to the writer thread.
+* ``journal_mode=WAL``, ``synchronous=FULL`` (``?synchronous=normal`` trades the durability of the last
+  transactions on power loss - not on a process crash - for speed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import json
+import sqlite3
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import aiosqlite
+
+from .base import PENDING, STATUSES, Job, Store, now_or
+
+T = TypeVar("T")
+
+JOB_COLUMNS = (
+    "id, kind, key, event, payload, installation_id, ordering_key, status, attempts, run_at, "
+    "lease_owner, lease_expires, last_error, progress, created_at, updated_at"
+)
+
+# Append new migrations at the end; never edit an applied one. Each is a list of single statements
+# (``executescript`` would COMMIT the surrounding ``BEGIN IMMEDIATE``).
+MIGRATIONS: list[tuple[int, list[str]]] = [
+    (
+        1,
+        [
+            """
+            CREATE TABLE IF NOT EXISTS jobs (
+                id              INTEGER PRIMARY KEY AUTOINCREMENT,
+                kind            TEXT    NOT NULL,
+                key             TEXT    NOT NULL UNIQUE,
+                event           TEXT,
+                payload         BLOB    NOT NULL DEFAULT x'',
+                installation_id INTEGER,
+                ordering_key    TEXT,
+                status          TEXT    NOT NULL DEFAULT 'pending'
+                                CHECK (status IN ('pending', 'running', 'done', 'failed')),
+                attempts        INTEGER NOT NULL DEFAULT 0,
+                run_at          REAL    NOT NULL,
+                lease_owner     TEXT,
+                lease_expires   REAL,
+                last_error      TEXT,
+                progress        TEXT    NOT NULL DEFAULT '[]',
+                rescheduled     INTEGER NOT NULL DEFAULT 0,
+                created_at      REAL    NOT NULL,
+                updated_at      REAL    NOT NULL
+            )
+            """,
+            "CREATE INDEX IF NOT EXISTS jobs_claim_idx ON jobs (status, run_at)",
+            # Only unfinished jobs can block: keep the ordering index small and the NOT EXISTS cheap.
+            "CREATE INDEX IF NOT EXISTS jobs_ordering_idx ON jobs (ordering_key, id) "
+            "WHERE status IN ('pending', 'running')",
+            "CREATE INDEX IF NOT EXISTS jobs_installation_idx ON jobs (installation_id)",
+            """
+            CREATE TABLE IF NOT EXISTS kv_cache (
+                namespace       TEXT NOT NULL,
+                key             TEXT NOT NULL,
+                value           TEXT NOT NULL,
+                expires_at      REAL,
+                installation_id INTEGER,
+                updated_at      REAL NOT NULL,
+                PRIMARY KEY (namespace, key)
+            )
+            """,
+            "CREATE INDEX IF NOT EXISTS kv_cache_installation_idx ON kv_cache (installation_id)",
+        ],
+    ),
+]
+
+_ENQUEUE_SQL = """
+INSERT INTO jobs (kind, key, event, payload, installation_id, ordering_key, status, attempts, run_at,
+                  progress, rescheduled, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, '[]', 0, ?, ?)
+ON CONFLICT (key) DO NOTHING
+"""
+
+# See base.Store.schedule. In an upsert's SET, ``jobs.x`` is the existing row and every right-hand side
+# sees the old values, so the order of the assignments does not matter.
+_SCHEDULE_SQL = """
+INSERT INTO jobs (kind, key, event, payload, installation_id, ordering_key, status, attempts, run_at,
+                  progress, rescheduled, created_at, updated_at)
+VALUES (:kind, :key, NULL, :payload, :installation_id, :ordering_key, 'pending', 0, :run_at,
+        '[]', 0, :now, :now)
+ON CONFLICT (key) DO UPDATE SET
+    kind            = excluded.kind,
+    payload         = excluded.payload,
+    run_at          = excluded.run_at,
+    installation_id = excluded.installation_id,
+    ordering_key    = excluded.ordering_key,
+    rescheduled     = (jobs.status = 'running'),
+    status          = CASE WHEN jobs.status = 'running' THEN 'running' ELSE 'pending' END,
+    attempts        = CASE WHEN jobs.status = 'running' THEN jobs.attempts ELSE 0 END,
+    last_error      = CASE WHEN jobs.status = 'running' THEN jobs.last_error ELSE NULL END,
+    progress        = CASE WHEN jobs.status = 'running' THEN jobs.progress ELSE '[]' END,
+    lease_owner     = CASE WHEN jobs.status = 'running' THEN jobs.lease_owner ELSE NULL END,
+    lease_expires   = CASE WHEN jobs.status = 'running' THEN jobs.lease_expires ELSE NULL END,
+    updated_at      = excluded.updated_at
+"""
+
+# Runs inside BEGIN IMMEDIATE: no other writer (thread or process) can change the table between the
+# candidate selection and the update, so the ordering rule is checked against the current state.
+# The IN subquery is not correlated: SQLite computes it once, before updating.
+_CLAIM_SQL = f"""
+UPDATE jobs SET
+    status        = 'running',
+    lease_owner   = :owner,
+    lease_expires = :lease_expires,
+    attempts      = attempts + 1,
+    rescheduled   = 0,
+    updated_at    = :now
+WHERE id IN (
+    SELECT j.id FROM jobs AS j
+    WHERE j.run_at <= :now
+      AND (j.status = 'pending' OR (j.status = 'running' AND j.lease_expires <= :now))
+      AND (j.ordering_key IS NULL OR NOT EXISTS (
+            SELECT 1 FROM jobs AS e
+            WHERE e.ordering_key = j.ordering_key AND e.id < j.id
+              AND e.status IN ('pending', 'running')))
+    ORDER BY j.id
+    LIMIT :limit
+)
+RETURNING {JOB_COLUMNS}
+"""
+
+_HOLDS_LEASE = "id = :id AND lease_owner = :owner AND status = 'running'"
+
+# A job rescheduled while it ran (see ``schedule``) becomes pending at its new run_at as a fresh task,
+# whatever the outcome of the run that was in flight.
+_COMPLETE_SQL = f"""
+UPDATE jobs SET
+    status        = CASE WHEN rescheduled THEN 'pending' ELSE 'done' END,
+    attempts      = CASE WHEN rescheduled THEN 0 ELSE attempts END,
+    last_error    = CASE WHEN rescheduled THEN NULL ELSE last_error END,
+    progress      = CASE WHEN rescheduled THEN '[]' ELSE progress END,
+    lease_owner   = NULL,
+    lease_expires = NULL,
+    rescheduled   = 0,
+    updated_at    = :now
+WHERE {_HOLDS_LEASE}
+"""
+
+_RETRY_SQL = f"""
+UPDATE jobs SET
+    status        = 'pending',
+    run_at        = CASE WHEN rescheduled THEN run_at ELSE :run_at END,
+    attempts      = CASE WHEN rescheduled THEN 0 ELSE attempts END,
+    progress      = CASE WHEN rescheduled THEN '[]' ELSE :progress END,
+    last_error    = :error,
+    lease_owner   = NULL,
+    lease_expires = NULL,
+    rescheduled   = 0,
+    updated_at    = :now
+WHERE {_HOLDS_LEASE}
+"""
+
+_PARK_SQL = f"""
+UPDATE jobs SET
+    status        = CASE WHEN rescheduled THEN 'pending' ELSE 'failed' END,
+    attempts      = CASE WHEN rescheduled THEN 0 ELSE attempts END,
+    progress      = CASE WHEN rescheduled THEN '[]' ELSE :progress END,
+    last_error    = :error,
+    lease_owner   = NULL,
+    lease_expires = NULL,
+    rescheduled   = 0,
+    updated_at    = :now
+WHERE {_HOLDS_LEASE}
+"""
+
+
+def _job(row: Sequence[Any]) -> Job:
+    return Job(
+        id=row[0],
+        kind=row[1],
+        key=row[2],
+        event=row[3],
+        payload=bytes(row[4]) if row[4] is not None else b"",
+        installation_id=row[5],
+        ordering_key=row[6],
+        status=row[7],
+        attempts=row[8],
+        run_at=row[9],
+        lease_owner=row[10],
+        lease_expires=row[11],
+        last_error=row[12],
+        progress=tuple(json.loads(row[13] or "[]")),
+        created_at=row[14],
+        updated_at=row[15],
+    )
+
+
+def _check_enqueue_args(kind: str, key: str, payload: Any) -> bytes:
+    if not isinstance(kind, str) or not kind:
+        raise TypeError("kind must be a non-empty str")
+    if not isinstance(key, str) or not key:
+        raise TypeError("key must be a non-empty str")
+    if not isinstance(payload, bytes | bytearray | memoryview):
+        raise TypeError(f"payload must be bytes, not {type(payload).__name__}")
+    return bytes(payload)
+
+
+class SQLiteStore(Store):
+    def __init__(
+        self,
+        path: str,
+        *,
+        url: str | None = None,
+        synchronous: str = "FULL",
+        busy_timeout: float = 10.0,
+        max_batch: int = 500,
+    ) -> None:
+        if synchronous.upper() not in ("FULL", "NORMAL"):
+            raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
+        self.path = path
+        self.url = url or f"sqlite:///{path}"
+        self.synchronous = synchronous.upper()
+        self.busy_timeout = busy_timeout
+        self.max_batch = max_batch
+        self.memory = path == ":memory:"
+        self._conn: sqlite3.Connection | None = None  # writer; only touched on the writer thread
+        self._reader: aiosqlite.Connection | None = None
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._queue: list[tuple[tuple[Any, ...], asyncio.Future[bool]]] = []
+        self._wakeup = asyncio.Event()
+        self._writer_task: asyncio.Task[None] | None = None
+        self._closing = False
+
+    # -- plumbing ----------------------------------------------------------------------------------
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._executor is None or self._loop is None:
+            raise RuntimeError("SQLiteStore is not connected")
+        return await self._loop.run_in_executor(self._executor, fn, *args)
+
+    def _tx(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """On the writer thread: run ``fn`` in one BEGIN IMMEDIATE … COMMIT transaction."""
+        conn = self._conn
+        assert conn is not None
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = fn(conn)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return result
+
+    async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        return await self._run(self._tx, fn)
+
+    async def _fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
+        if self._reader is not None:
+            return list(await self._reader.execute_fetchall(sql, params))
+
+        def read() -> list[Any]:
+            assert self._conn is not None
+            return self._conn.execute(sql, params).fetchall()
+
+        return await self._run(read)
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    def _open_writer(self) -> None:
+        conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+            if not self.memory:
+                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    raise RuntimeError(f"could not switch {self.path} to WAL mode (got {mode})")
+            conn.execute(f"PRAGMA synchronous = {self.synchronous}")
+        except BaseException:
+            conn.close()
+            raise
+        self._conn = conn
+
+    def _close_writer(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    async def connect(self) -> None:
+        if self._executor is not None:
+            return
+        self._loop = asyncio.get_running_loop()
+        self._closing = False
+        self._wakeup = asyncio.Event()
+        self._executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="fundbot-sqlite-writer")
+        try:
+            await self._run(self._open_writer)
+            if not self.memory:
+                self._reader = await aiosqlite.connect(self.path, isolation_level=None)
+                await self._reader.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+                await self._reader.execute("PRAGMA query_only = 1")
+        except BaseException:
+            await self._teardown()
+            raise
+        self._writer_task = asyncio.create_task(self._writer_loop(), name="fundbot-sqlite-group-commit")
+
+    async def _teardown(self) -> None:
+        if self._reader is not None:
+            reader, self._reader = self._reader, None
+            await reader.close()
+        if self._executor is not None:
+            executor = self._executor
+            try:
+                await self._run(self._close_writer)
+            finally:
+                self._executor = None
+                executor.shutdown(wait=True)
+
+    async def close(self) -> None:
+        """Flush queued enqueues (they are committed), then close both connections."""
+        if self._executor is None:
+            return
+        self._closing = True
+        self._wakeup.set()
+        if self._writer_task is not None:
+            task, self._writer_task = self._writer_task, None
+            await task
+        await self._teardown()
+
+    async def migrate(self) -> None:
+        def apply(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)"
+            )
+            current = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[0]
+            for version, statements in MIGRATIONS:
+                if version <= current:
+                    continue
+                for statement in statements:
+                    conn.execute(statement)
+                conn.execute("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", (version, now_or(None)))
+
+        await self._write(apply)
+
+    async def ping(self) -> None:
+        await self._fetchall("SELECT 1")
+
+    # -- enqueue with group commit -------------------------------------------------------------------
+    async def enqueue(
+        self,
+        kind: str,
+        key: str,
+        *,
+        payload: bytes = b"",
+        event: str | None = None,
+        installation_id: int | None = None,
+        ordering_key: str | None = None,
+        run_at: float | None = None,
+        now: float | None = None,
+    ) -> bool:
+        payload = _check_enqueue_args(kind, key, payload)
+        if self._executor is None or self._closing or self._loop is None:
+            raise RuntimeError("SQLiteStore is not connected")
+        now = now_or(now)
+        run_at = now if run_at is None else run_at
+        params = (kind, key, event, payload, installation_id, ordering_key, float(run_at), now, now)
+        fut: asyncio.Future[bool] = self._loop.create_future()
+        self._queue.append((params, fut))
+        self._wakeup.set()
+        # A caller that gives up (cancelled) cancels only its own future; its row is still inserted,
+        # which is harmless (keys are idempotent).
+        return await fut
+
+    async def _writer_loop(self) -> None:
+        while True:
+            await self._wakeup.wait()
+            self._wakeup.clear()
+            while self._queue:
+                batch = self._queue[: self.max_batch]
+                del self._queue[: len(batch)]
+                try:
+                    results = await self._write(lambda conn, rows=[p for p, _ in batch]: self._insert_rows(conn, rows))
+                except BaseException as exc:  # the transaction failed as a whole: nothing was committed
+                    for _, fut in batch:
+                        if not fut.done():
+                            fut.set_exception(exc if isinstance(exc, Exception) else RuntimeError("store closed"))
+                    if not isinstance(exc, Exception):
+                        raise
+                    continue
+                for (_, fut), result in zip(batch, results, strict=True):
+                    if fut.done():
+                        continue
+                    if isinstance(result, BaseException):
+                        fut.set_exception(result)
+                    else:
+                        fut.set_result(result)
+            if self._closing:
+                return
+
+    @staticmethod
+    def _insert_rows(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> list[bool | Exception]:
+        results: list[bool | Exception] = []
+        for params in rows:
+            try:
+                cur = conn.execute(_ENQUEUE_SQL, params)
+            except Exception as exc:
+                # A failing statement only undoes itself, unless SQLite had to abort the transaction
+                # (I/O error, disk full…): then the whole batch fails.
+                if not conn.in_transaction:
+                    raise
+                results.append(exc)
+            else:
+                results.append(cur.rowcount == 1)
+        return results
+
+    # -- jobs ------------------------------------------------------------------------------------------
+    async def schedule(
+        self,
+        kind: str,
+        key: str,
+        *,
+        run_at: float,
+        payload: bytes = b"",
+        installation_id: int | None = None,
+        ordering_key: str | None = None,
+        now: float | None = None,
+    ) -> None:
+        payload = _check_enqueue_args(kind, key, payload)
+        params = {
+            "kind": kind,
+            "key": key,
+            "payload": payload,
+            "installation_id": installation_id,
+            "ordering_key": ordering_key,
+            "run_at": float(run_at),
+            "now": now_or(now),
+        }
+        await self._write(lambda conn: conn.execute(_SCHEDULE_SQL, params))
+
+    async def unschedule(self, key: str) -> bool:
+        def run(conn: sqlite3.Connection) -> bool:
+            deleted = conn.execute("DELETE FROM jobs WHERE key = ? AND status = 'pending'", (key,)).rowcount
+            if deleted:
+                return True
+            # Running and rescheduled: the current run finishes, the next one is cancelled.
+            return conn.execute(
+                "UPDATE jobs SET rescheduled = 0 WHERE key = ? AND status = 'running' AND rescheduled", (key,)
+            ).rowcount > 0
+
+        return await self._write(run)
+
+    async def claim(self, owner: str, *, lease: float, limit: int = 1, now: float | None = None) -> list[Job]:
+        if limit < 1:
+            return []
+        now = now_or(now)
+        params = {"owner": owner, "lease_expires": now + lease, "now": now, "limit": limit}
+
+        def run(conn: sqlite3.Connection) -> list[Any]:
+            return conn.execute(_CLAIM_SQL, params).fetchall()
+
+        rows = await self._write(run)
+        return sorted((_job(r) for r in rows), key=lambda j: j.id)
+
+    async def _update(self, sql: str, params: dict[str, Any]) -> bool:
+        return await self._write(lambda conn: conn.execute(sql, params).rowcount > 0)
+
+    async def extend_lease(self, job_id: int, owner: str, *, lease: float, now: float | None = None) -> bool:
+        now = now_or(now)
+        return await self._update(
+            f"UPDATE jobs SET lease_expires = :lease_expires, updated_at = :now WHERE {_HOLDS_LEASE}",
+            {"id": job_id, "owner": owner, "lease_expires": now + lease, "now": now},
+        )
+
+    async def complete(self, job_id: int, owner: str, *, now: float | None = None) -> bool:
+        return await self._update(_COMPLETE_SQL, {"id": job_id, "owner": owner, "now": now_or(now)})
+
+    async def retry_later(
+        self,
+        job_id: int,
+        owner: str,
+        *,
+        run_at: float,
+        error: str,
+        progress: Sequence[str] = (),
+        now: float | None = None,
+    ) -> bool:
+        return await self._update(
+            _RETRY_SQL,
+            {
+                "id": job_id,
+                "owner": owner,
+                "run_at": float(run_at),
+                "error": error,
+                "progress": json.dumps(list(progress)),
+                "now": now_or(now),
+            },
+        )
+
+    async def park(
+        self, job_id: int, owner: str, *, error: str, progress: Sequence[str] = (), now: float | None = None
+    ) -> bool:
+        return await self._update(
+            _PARK_SQL,
+            {"id": job_id, "owner": owner, "error": error, "progress": json.dumps(list(progress)), "now": now_or(now)},
+        )
+
+    async def requeue(self, job_id: int, *, now: float | None = None) -> bool:
+        now = now_or(now)
+        return await self._update(
+            "UPDATE jobs SET status = 'pending', run_at = :now, attempts = 0, lease_owner = NULL, "
+            "lease_expires = NULL, rescheduled = 0, updated_at = :now WHERE id = :id AND status = 'failed'",
+            {"id": job_id, "now": now},
+        )
+
+    async def get_job(self, job_id: int) -> Job | None:
+        rows = await self._fetchall(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,))
+        return _job(rows[0]) if rows else None
+
+    async def list_jobs(self, statuses: Sequence[str] | None = None, *, limit: int = 100) -> list[Job]:
+        if statuses is None:
+            rows = await self._fetchall(f"SELECT {JOB_COLUMNS} FROM jobs ORDER BY id DESC LIMIT ?", (limit,))
+        else:
+            rows = await self._fetchall(
+                f"SELECT {JOB_COLUMNS} FROM jobs WHERE status IN (SELECT value FROM json_each(?)) "
+                "ORDER BY id DESC LIMIT ?",
+                (json.dumps(list(statuses)), limit),
+            )
+        return [_job(r) for r in rows]
+
+    async def counts(self) -> dict[str, int]:
+        result = dict.fromkeys(STATUSES, 0)
+        for status, n in await self._fetchall("SELECT status, COUNT(*) FROM jobs GROUP BY status"):
+            result[status] = n
+        return result
+
+    async def next_run_at(self) -> float | None:
+        rows = await self._fetchall("SELECT MIN(run_at) FROM jobs WHERE status = ?", (PENDING,))
+        return rows[0][0] if rows else None
+
+    async def prune(self, *, older_than: float) -> int:
+        def run(conn: sqlite3.Connection) -> int:
+            n = conn.execute("DELETE FROM jobs WHERE status = 'done' AND updated_at < ?", (older_than,)).rowcount
+            conn.execute("DELETE FROM kv_cache WHERE expires_at < ?", (older_than,))
+            return n
+
+        return await self._write(run)
+
+    async def drop_installation(self, installation_id: int, *, keep_keys: Sequence[str] = ()) -> int:
+        keep = json.dumps(list(keep_keys))
+
+        def run(conn: sqlite3.Connection) -> int:
+            jobs = conn.execute(
+                "DELETE FROM jobs WHERE installation_id = ? AND status = 'pending' "
+                "AND key NOT IN (SELECT value FROM json_each(?))",
+                (installation_id, keep),
+            ).rowcount
+            cache = conn.execute("DELETE FROM kv_cache WHERE installation_id = ?", (installation_id,)).rowcount
+            return jobs + cache
+
+        return await self._write(run)
+
+    # -- cache -------------------------------------------------------------------------------------------
+    async def cache_get(self, namespace: str, key: str, *, now: float | None = None) -> Any | None:
+        rows = await self._fetchall(
+            "SELECT value FROM kv_cache WHERE namespace = ? AND key = ? AND (expires_at IS NULL OR expires_at > ?)",
+            (namespace, key, now_or(now)),
+        )
+        return json.loads(rows[0][0]) if rows else None
+
+    async def cache_set(
+        self,
+        namespace: str,
+        key: str,
+        value: Any,
+        *,
+        ttl: float | None = None,
+        installation_id: int | None = None,
+        now: float | None = None,
+    ) -> None:
+        now = now_or(now)
+        params = (
+            namespace,
+            key,
+            json.dumps(value),
+            None if ttl is None else now + ttl,
+            installation_id,
+            now,
+        )
+        await self._write(
+            lambda conn: conn.execute(
+                "INSERT INTO kv_cache (namespace, key, value, expires_at, installation_id, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, "
+                "expires_at = excluded.expires_at, installation_id = excluded.installation_id, "
+                "updated_at = excluded.updated_at",
+                params,
+            )
+        )
+
+    async def cache_delete(self, namespace: str, key: str) -> None:
+        await self._write(
+            lambda conn: conn.execute("DELETE FROM kv_cache WHERE namespace = ? AND key = ?", (namespace, key))
+        )

@@ -1,0 +1,244 @@
+"""Workers: take jobs from the durable inbox and run them.
+
+Flow: ``web`` stored a delivery → ``Worker`` claims it with a lease → ``Processor`` turns it into a
+gidgethub ``Event`` and dispatches it through ``bot.routing`` with an installation client → the job is
+completed, retried later (exponential backoff with full jitter), or parked as failed after
+``max_attempts``. While a job runs its lease is extended in the background; if the process dies, the lease
+expires and another worker takes the job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import random
+import socket
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from gidgethub.sansio import Event
+
+from bot import logs, routing
+from bot.context import Context
+from bot.github import Clock, GitHubApp, RealClock
+from bot.store import Job, Store
+
+log = logging.getLogger(__name__)
+
+TaskHandler = Callable[[Job, Context], Awaitable[None]]
+TASKS: dict[str, TaskHandler] = {}  # scheduled job kinds → handler (filled by later features)
+
+
+class NotReady(Exception):
+    """The job cannot run yet (e.g. no App credentials); retry later without counting it as a failure."""
+
+
+def ordering_key(event: str, payload: dict) -> str | None:
+    """Jobs with the same key run one at a time, in arrival order: one issue/PR, else one repository."""
+    repo = payload.get("repository") if isinstance(payload, dict) else None
+    repo_id = repo.get("id") if isinstance(repo, dict) else None
+    for field in ("issue", "pull_request"):
+        item = payload.get(field) if isinstance(payload, dict) else None
+        if isinstance(item, dict) and repo_id is not None and item.get("number") is not None:
+            return f"{repo_id}#{item['number']}"
+    if repo_id is not None:
+        return str(repo_id)
+    installation = payload.get("installation") if isinstance(payload, dict) else None
+    if isinstance(installation, dict) and installation.get("id") is not None:
+        return f"installation:{installation['id']}"
+    return None
+
+
+def installation_id_of(payload: Any) -> int | None:
+    installation = payload.get("installation") if isinstance(payload, dict) else None
+    value = installation.get("id") if isinstance(installation, dict) else None
+    return value if isinstance(value, int) else None
+
+
+class Processor:
+    """Runs one job: a webhook through the routers, or a scheduled task through ``TASKS``."""
+
+    def __init__(self, ctx: Context, *, router=None):
+        self.ctx = ctx
+        self.router = router or routing.ROUTER
+
+    async def __call__(self, job: Job) -> routing.Outcome:
+        if job.kind != "webhook":
+            handler = TASKS.get(job.kind)
+            if handler is None:
+                return routing.Outcome(done=[], permanent=[(job.kind, LookupError(f"no task handler for {job.kind!r}"))])
+            await handler(job, self.ctx)
+            return routing.Outcome(done=[job.kind])
+        payload = json.loads(job.payload)
+        event = Event(payload, event=job.event or "", delivery_id=job.key)
+        if not self.router.fetch(event):
+            return routing.Outcome(done=[])
+        github: GitHubApp | None = self.ctx.github
+        if github is None:
+            raise NotReady("no App credentials configured: the delivery waits in the inbox")
+        if self.ctx.bot_login is None:
+            self.ctx.bot_login = await github.get_bot_login()
+        installation = installation_id_of(payload)
+        gh = await github.installation(installation) if installation is not None else github.app_client()
+        return await routing.dispatch(event, gh, self.ctx, done=job.progress, router=self.router)
+
+
+def default_owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class Worker:
+    def __init__(
+        self,
+        store: Store,
+        processor: Callable[[Job], Awaitable[routing.Outcome]],
+        *,
+        owner: str | None = None,
+        concurrency: int = 8,
+        lease: float = 60.0,
+        poll_interval: float = 1.0,
+        max_attempts: int = 8,
+        backoff_base: float = 2.0,
+        backoff_cap: float = 900.0,
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
+    ):
+        self.store = store
+        self.processor = processor
+        self.owner = owner or default_owner()
+        self.concurrency = max(1, concurrency)
+        self.lease = lease
+        self.poll_interval = poll_interval
+        self.max_attempts = max_attempts
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.clock = clock or RealClock()
+        self.rng = rng or random.Random()
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._tasks: set[asyncio.Task] = set()
+        self.processed = 0
+
+    # -- control ---------------------------------------------------------------------------------
+    def notify(self) -> None:
+        """Something was enqueued in this process: look now instead of at the next poll."""
+        self._wake.set()
+
+    def start(self) -> None:
+        for i in range(self.concurrency):
+            task = asyncio.create_task(self._loop(i), name=f"worker-{i}")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def stop(self, grace: float = 20.0) -> None:
+        """Stop taking jobs; give in-flight jobs ``grace`` seconds, then cancel them (their jobs are handed
+        back to the inbox at once, so another worker can take them without waiting for the lease)."""
+        self._stopping.set()
+        self._wake.set()
+        tasks = list(self._tasks)
+        if not tasks:
+            return
+        _done, pending = await asyncio.wait(tasks, timeout=grace)
+        for task in pending:
+            task.cancel()
+        for task in pending:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    # -- the loop --------------------------------------------------------------------------------
+    async def _loop(self, index: int) -> None:
+        while not self._stopping.is_set():
+            try:
+                ran = await self.run_once()
+            except Exception:
+                log.exception("worker %d: store error; backing off", index)
+                ran = False
+                await self._sleep_or_wake(min(5.0, self.poll_interval * 5))
+                continue
+            if not ran:
+                await self._sleep_or_wake(self.poll_interval)
+
+    async def _sleep_or_wake(self, seconds: float) -> None:
+        if self._stopping.is_set():
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+        self._wake.clear()
+
+    async def run_once(self) -> bool:
+        """Claim and run at most one job. True if a job was run."""
+        if self._stopping.is_set():
+            return False
+        jobs = await self.store.claim(self.owner, lease=self.lease, limit=1, now=self.clock.time())
+        if not jobs:
+            return False
+        await self.run_job(jobs[0])
+        return True
+
+    async def run_all(self, *, limit: int = 10_000) -> int:
+        """Run due jobs until none is left (tests, ``receive``, ``demo``). Returns how many ran."""
+        count = 0
+        while count < limit and await self.run_once():
+            count += 1
+        return count
+
+    async def run_job(self, job: Job) -> None:
+        payload_repo = None
+        if job.kind == "webhook":
+            with contextlib.suppress(Exception):
+                payload_repo = (json.loads(job.payload).get("repository") or {}).get("full_name")
+        with logs.job_context(delivery=job.key, installation=job.installation_id, repo=payload_repo):
+            heartbeat = asyncio.create_task(self._heartbeat(job))
+            try:
+                outcome = await self.processor(job)
+            except asyncio.CancelledError:
+                # Shutting down mid-job: hand the job back now (no backoff) and re-raise.
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(
+                        self.store.retry_later(job.id, self.owner, run_at=self.clock.time(), error="interrupted by shutdown", progress=job.progress)
+                    )
+                raise
+            except NotReady as exc:
+                await self.store.retry_later(job.id, self.owner, run_at=self.clock.time() + 60, error=str(exc), progress=job.progress)
+                return
+            except Exception as exc:  # the processor itself failed (bad payload, auth): retry with backoff
+                log.warning("job %s (%s %s) failed: %r", job.id, job.kind, job.event, exc)
+                outcome = routing.Outcome(done=list(job.progress), retry=[("processor", exc)])
+            finally:
+                heartbeat.cancel()
+            await self._settle(job, outcome)
+            self.processed += 1
+
+    async def _settle(self, job: Job, outcome: routing.Outcome) -> None:
+        now = self.clock.time()
+        if outcome.ok:
+            if not await self.store.complete(job.id, self.owner, now=now):
+                log.warning("job %s: lease lost before completion (another worker has it)", job.id)
+            return
+        errors = "; ".join(f"{name}: {exc!r}" for name, exc in outcome.permanent + outcome.retry)[:2000]
+        if outcome.permanent or job.attempts >= self.max_attempts:
+            log.error("job %s parked as failed after %d attempt(s): %s", job.id, job.attempts, errors)
+            await self.store.park(job.id, self.owner, error=errors, progress=outcome.done, now=now)
+            return
+        if outcome.retry_at is not None and all(isinstance(e, Exception) and hasattr(e, "at") for _, e in outcome.retry):
+            run_at = outcome.retry_at
+        else:
+            ceiling = min(self.backoff_cap, self.backoff_base * (2 ** (job.attempts - 1)))
+            run_at = now + self.rng.uniform(ceiling / 2, ceiling)
+        log.info("job %s retry %d at +%.1fs: %s", job.id, job.attempts, run_at - now, errors)
+        await self.store.retry_later(job.id, self.owner, run_at=run_at, error=errors, progress=outcome.done, now=now)
+
+    async def _heartbeat(self, job: Job) -> None:
+        interval = max(0.05, self.lease / 3)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                if not await self.store.extend_lease(job.id, self.owner, lease=self.lease, now=self.clock.time()):
+                    log.warning("job %s: lease lost", job.id)
+                    return
+            except Exception:
+                log.exception("job %s: could not extend the lease", job.id)
