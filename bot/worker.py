@@ -20,6 +20,8 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import cachetools
+import gidgethub
 from gidgethub.sansio import Event
 
 from bot import logs, routing
@@ -65,6 +67,7 @@ class Processor:
     def __init__(self, ctx: Context, *, router=None):
         self.ctx = ctx
         self.router = router or routing.ROUTER
+        self._repo_installations: cachetools.LRUCache[str, int] = cachetools.LRUCache(maxsize=4096)
 
     async def __call__(self, job: Job) -> routing.Outcome:
         if job.kind != "webhook":
@@ -83,8 +86,29 @@ class Processor:
         if self.ctx.bot_login is None:
             self.ctx.bot_login = await github.get_bot_login()
         installation = installation_id_of(payload)
+        if installation is None:
+            installation = await self._installation_of_repository(github, payload)
         gh = await github.installation(installation) if installation is not None else github.app_client()
         return await routing.dispatch(event, gh, self.ctx, done=job.progress, router=self.router)
+
+    async def _installation_of_repository(self, github: GitHubApp, payload: dict) -> int | None:
+        """GitHub puts ``installation`` on every App delivery; a replayed or hand-made payload may lack it.
+        Then ask GitHub which installation covers the repository (cached)."""
+        full_name = (payload.get("repository") or {}).get("full_name") if isinstance(payload, dict) else None
+        if not isinstance(full_name, str) or "/" not in full_name:
+            return None
+        if full_name in self._repo_installations:
+            return self._repo_installations[full_name]
+        owner, _, repo = full_name.partition("/")
+        try:
+            data = await github.app_client().getitem("/repos/{owner}/{repo}/installation", {"owner": owner, "repo": repo})
+        except gidgethub.BadRequest as exc:
+            if int(exc.status_code) == 404:
+                log.warning("fundbot is not installed on %s; nothing to do", full_name)
+                return None
+            raise
+        self._repo_installations[full_name] = data["id"]
+        return data["id"]
 
 
 def default_owner() -> str:

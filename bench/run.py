@@ -1,0 +1,161 @@
+"""fundbot benchmarks: ``python bench/run.py [--quick]`` prints one JSON object of figures.
+
+ack: webhook acknowledgements per second and p50/p99 latency of ``python -m bot serve`` (SQLite inbox,
+setup mode so no worker competes for the CPU) versus a bare aiohttp endpoint that only answers 202,
+measured in the same run with the same client: 200 concurrent senders posting the real, signed
+``issues.opened`` payload with a fresh delivery GUID each time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import hashlib
+import hmac
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+PAYLOAD = ROOT / "tests" / "data" / "github" / "webhooks" / "issues" / "opened.payload.json"
+SECRET = "bench-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def wait_listening(port: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            _r, w = await asyncio.open_connection("127.0.0.1", port)
+            w.close()
+            return
+        except OSError:
+            await asyncio.sleep(0.05)
+    raise RuntimeError(f"nothing listening on {port}")
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    k = min(len(sorted_values) - 1, max(0, round(q * (len(sorted_values) - 1))))
+    return sorted_values[k]
+
+
+async def load(url: str, *, requests: int, concurrency: int, body: bytes) -> dict:
+    signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    counter = iter(range(requests))
+    connector = aiohttp.TCPConnector(limit=concurrency, force_close=False)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def sender() -> None:
+            for _ in counter:
+                headers = {
+                    "Content-Type": "application/json",
+                    "X-GitHub-Event": "issues",
+                    "X-GitHub-Delivery": str(uuid.uuid4()),
+                    "X-Hub-Signature-256": signature,
+                }
+                started = time.perf_counter()
+                async with session.post(url, data=body, headers=headers) as response:
+                    await response.read()
+                latencies.append(time.perf_counter() - started)
+                statuses[response.status] = statuses.get(response.status, 0) + 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(sender() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "seconds": round(elapsed, 3),
+        "rps": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(percentile(latencies, 0.50) * 1000, 2),
+        "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
+        "max_ms": round(latencies[-1] * 1000, 2) if latencies else None,
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+    }
+
+
+async def measure_server(cmd: list[str], env: dict, port: int, *, requests: int, concurrency: int, body: bytes) -> dict:
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        await wait_listening(port)
+        url = f"http://127.0.0.1:{port}/api/github/webhooks"
+        await load(url, requests=min(500, requests), concurrency=concurrency, body=body)  # warm-up
+        return await load(url, requests=requests, concurrency=concurrency, body=body)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+async def bench_ack(quick: bool) -> dict:
+    body = PAYLOAD.read_bytes()
+    requests = 3000 if quick else 20000
+    concurrency = 200
+    bare_port, bot_port = free_port(), free_port()
+    bare = await measure_server(
+        [sys.executable, str(ROOT / "bench" / "bare_server.py"), str(bare_port)], dict(os.environ), bare_port,
+        requests=requests, concurrency=concurrency, body=body,
+    )
+    with tempfile.TemporaryDirectory(prefix="fundbot-bench-") as tmp:
+        env = {k: v for k, v in os.environ.items() if k not in ("APP_ID", "PRIVATE_KEY", "PRIVATE_KEY_PATH", "DATABASE_URL")}
+        env.update(WEBHOOK_SECRET=SECRET, PORT=str(bot_port), HOST="127.0.0.1",
+                   DATABASE_URL=f"sqlite:///{Path(tmp) / 'bench.db'}", LOG_LEVEL="WARNING")
+        bot = await measure_server(
+            [sys.executable, "-m", "bot", "serve"], env, bot_port, requests=requests, concurrency=concurrency, body=body,
+        )
+    return {
+        "concurrency": concurrency,
+        "payload_bytes": len(body),
+        "fundbot_sqlite": bot,
+        "bare_aiohttp": bare,
+        "throughput_ratio": round(bot["rps"] / bare["rps"], 3) if bare["rps"] else None,
+    }
+
+
+def machine() -> dict:
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d"),
+    }
+
+
+async def main_async(args: argparse.Namespace) -> dict:
+    figures: dict = {"machine": machine(), "quick": args.quick}
+    if args.only in (None, "ack"):
+        figures["ack"] = await bench_ack(args.quick)
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="a short run")
+    parser.add_argument("--only", choices=["ack"], help="run one benchmark")
+    args = parser.parse_args()
+    print(json.dumps(asyncio.run(main_async(args)), indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,214 @@
+"""Routing and validation against GitHub's OpenAPI description (``data/rest-api-subset.json``).
+
+The sandbox routes every REST request through this table, so an operation that is not in the
+description cannot be served, and a request that does not match its operation is reported.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import functools
+import json
+import re
+from importlib import resources
+from typing import Any
+from urllib.parse import unquote
+
+from jsonschema.exceptions import best_match
+from openapi_schema_validator import OAS30Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT4
+
+SPEC_URN = "urn:gh"
+
+
+def _drop_discriminators(o: Any) -> None:
+    if isinstance(o, dict):
+        o.pop("discriminator", None)
+        for v in o.values():
+            _drop_discriminators(v)
+    elif isinstance(o, list):
+        for v in o:
+            _drop_discriminators(v)
+
+
+def _allow_null_in_nullable_enums(o: Any) -> None:
+    # GitHub's description marks some enums nullable without listing null (e.g. issue.state_reason)
+    if isinstance(o, dict):
+        if o.get("nullable") and isinstance(o.get("enum"), list) and None not in o["enum"]:
+            o["enum"] = [*o["enum"], None]
+        for v in o.values():
+            _allow_null_in_nullable_enums(v)
+    elif isinstance(o, list):
+        for v in o:
+            _allow_null_in_nullable_enums(v)
+
+
+@functools.cache
+def load_spec() -> dict[str, Any]:
+    text = resources.files("bot.sandbox").joinpath("data/rest-api-subset.json").read_text("utf-8")
+    spec = json.loads(text)
+    _drop_discriminators(spec)
+    _allow_null_in_nullable_enums(spec)
+    return spec
+
+
+@functools.cache
+def registry() -> Registry:
+    return Registry().with_resource(SPEC_URN, Resource.from_contents(load_spec(), default_specification=DRAFT4))
+
+
+@functools.cache
+def _validator(pointer: str) -> OAS30Validator:
+    return OAS30Validator({"$ref": f"{SPEC_URN}#{pointer}"}, registry=registry())
+
+
+def _resolve(obj: dict[str, Any]) -> dict[str, Any]:
+    spec = load_spec()
+    while "$ref" in obj:
+        node: Any = spec
+        for part in obj["$ref"].lstrip("#/").split("/"):
+            node = node[part.replace("~1", "/").replace("~0", "~")]
+        obj = node
+    return obj
+
+
+def _pointer(*parts: str) -> str:
+    return "/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def schema_errors(name: str, instance: Any) -> list[str]:
+    """Errors of ``instance`` against ``#/components/schemas/<name>`` (for tests)."""
+    v = _validator(_pointer("components", "schemas", name))
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in v.iter_errors(instance)]
+
+
+@dataclasses.dataclass(frozen=True)
+class Param:
+    name: str
+    location: str
+    required: bool
+    schema: dict[str, Any]
+    multi: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class Operation:
+    method: str
+    template: str
+    operation_id: str
+    params: dict[str, Param]
+    body_required: bool
+    body_pointer: str | None
+    responses: dict[str, str | None]  # status -> schema pointer
+
+    @property
+    def query_params(self) -> dict[str, Param]:
+        return {n: p for n, p in self.params.items() if p.location == "query"}
+
+    def body_errors(self, body: Any) -> list[str]:
+        if self.body_pointer is None:
+            return []
+        v = _validator(self.body_pointer)
+        err = best_match(v.iter_errors(body))
+        if err is None:
+            return []
+        where = "/".join(map(str, err.absolute_path)) or "(root)"
+        return [f"{where}: {err.message}"]
+
+    def response_errors(self, status: int, body: Any) -> list[str]:
+        pointer = self.responses.get(str(status))
+        if pointer is None:
+            return []
+        v = _validator(pointer)
+        return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in v.iter_errors(body)][:5]
+
+
+class Router:
+    """Matches (method, raw path) to an operation of the description."""
+
+    def __init__(self) -> None:
+        spec = load_spec()
+        routes: list[tuple[tuple[int, int], re.Pattern[str], list[str], str, dict[str, Operation]]] = []
+        for template, item in spec["paths"].items():
+            ops: dict[str, Operation] = {}
+            names: list[str] = re.findall(r"\{(\w+)\}", template)
+            multi: set[str] = set()
+            for method, op in item.items():
+                if method not in ("get", "post", "put", "patch", "delete"):
+                    continue
+                params: dict[str, Param] = {}
+                for raw in op.get("parameters", []):
+                    p = _resolve(raw)
+                    params[p["name"]] = Param(p["name"], p["in"], bool(p.get("required")), p.get("schema", {}),
+                                              bool(p.get("x-multi-segment")))
+                    if p.get("x-multi-segment"):
+                        multi.add(p["name"])
+                rb = op.get("requestBody")
+                body_pointer = None
+                if rb and "application/json" in rb.get("content", {}):
+                    body_pointer = _pointer("paths", template, method, "requestBody", "content",
+                                            "application/json", "schema")
+                responses: dict[str, str | None] = {}
+                for code, resp in op.get("responses", {}).items():
+                    r = _resolve(resp)
+                    if "application/json" in r.get("content", {}) and "schema" in r["content"]["application/json"]:
+                        if "$ref" in resp:
+                            ptr = resp["$ref"].lstrip("#") + "/content/application~1json/schema"
+                        else:
+                            ptr = _pointer("paths", template, method, "responses", code, "content",
+                                           "application/json", "schema")
+                        responses[code] = ptr
+                    else:
+                        responses[code] = None
+                ops[method.upper()] = Operation(method.upper(), template, op["operationId"], params,
+                                                bool(rb and rb.get("required")), body_pointer, responses)
+            rx = ""
+            for part in re.split(r"(\{\w+\})", template):
+                m = re.fullmatch(r"\{(\w+)\}", part)
+                if m:
+                    rx += f"(?P<{m.group(1)}>.*)" if m.group(1) in multi else f"(?P<{m.group(1)}>[^/]+)"
+                else:
+                    rx += re.escape(part)
+            literal = len(re.sub(r"\{\w+\}", "", template))
+            routes.append(((len(names), -literal), re.compile(rx), names, template, ops))
+        routes.sort(key=lambda r: r[0])
+        self.routes = routes
+        self.operations = {op.operation_id: op for *_x, ops in routes for op in ops.values()}
+
+    def match(self, method: str, raw_path: str) -> tuple[Operation | None, dict[str, str], bool]:
+        """(operation, decoded path params, path_known). path_known is True when only the method is wrong."""
+        path_known = False
+        for _key, rx, _names, _template, ops in self.routes:
+            m = rx.fullmatch(raw_path)
+            if not m:
+                continue
+            path_known = True
+            op = ops.get(method)
+            if op is None:
+                continue
+            return op, {k: unquote(v) for k, v in m.groupdict().items()}, True
+        return None, {}, path_known
+
+
+def coerce_param(p: Param, value: str) -> tuple[Any, str | None]:
+    """Convert a path/query string to the parameter's type; (value, error)."""
+    schema = p.schema
+    t = schema.get("type")
+    v: Any = value
+    if t == "integer":
+        if not re.fullmatch(r"-?\d+", value):
+            return value, f"{p.location} parameter {p.name!r}: {value!r} is not an integer"
+        v = int(value)
+    elif t == "boolean":
+        if value not in ("true", "false"):
+            return value, f"{p.location} parameter {p.name!r}: {value!r} is not a boolean"
+        v = value == "true"
+    if "enum" in schema and v not in schema["enum"]:
+        return v, f"{p.location} parameter {p.name!r}: {value!r} is not one of {schema['enum']}"
+    return v, None
+
+
+def deepcopy_spec() -> dict[str, Any]:
+    return copy.deepcopy(load_spec())
