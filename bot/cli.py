@@ -124,7 +124,7 @@ async def _receive(args: argparse.Namespace) -> int:
             print("fundbot receive: APP_ID and PRIVATE_KEY are required (or use --sandbox)", file=sys.stderr)
             return 2
         store = None
-    from bot.worker import installation_id_of, ordering_key
+    from bot.events import installation_id_of, ordering_key
 
     service = Service(settings, store=store)
     await service.open()

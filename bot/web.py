@@ -22,9 +22,9 @@ from aiohttp import web
 from gidgethub import ValidationFailure
 from gidgethub.sansio import validate_event
 
+from bot.events import installation_id_of, ordering_key
 from bot.settings import MAX_WEBHOOK_BYTES, Settings
 from bot.store import Store
-from bot.worker import installation_id_of, ordering_key
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,6 @@ import random
 import socket
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import cachetools
 import gidgethub
@@ -26,6 +25,7 @@ from gidgethub.sansio import Event
 
 from bot import logs, routing
 from bot.context import Context
+from bot.events import installation_id_of
 from bot.github import Clock, GitHubApp, RealClock
 from bot.store import Job, Store
 
@@ -37,28 +37,6 @@ TASKS: dict[str, TaskHandler] = {}  # scheduled job kinds → handler (filled by
 
 class NotReady(Exception):
     """The job cannot run yet (e.g. no App credentials); retry later without counting it as a failure."""
-
-
-def ordering_key(event: str, payload: dict) -> str | None:
-    """Jobs with the same key run one at a time, in arrival order: one issue/PR, else one repository."""
-    repo = payload.get("repository") if isinstance(payload, dict) else None
-    repo_id = repo.get("id") if isinstance(repo, dict) else None
-    for field in ("issue", "pull_request"):
-        item = payload.get(field) if isinstance(payload, dict) else None
-        if isinstance(item, dict) and repo_id is not None and item.get("number") is not None:
-            return f"{repo_id}#{item['number']}"
-    if repo_id is not None:
-        return str(repo_id)
-    installation = payload.get("installation") if isinstance(payload, dict) else None
-    if isinstance(installation, dict) and installation.get("id") is not None:
-        return f"installation:{installation['id']}"
-    return None
-
-
-def installation_id_of(payload: Any) -> int | None:
-    installation = payload.get("installation") if isinstance(payload, dict) else None
-    value = installation.get("id") if isinstance(installation, dict) else None
-    return value if isinstance(value, int) else None
 
 
 class Processor:
