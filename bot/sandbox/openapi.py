@@ -102,6 +102,7 @@ class Operation:
     body_required: bool
     body_pointer: str | None
     responses: dict[str, str | None]  # status -> schema pointer
+    doc_url: str = "https://docs.github.com/rest"
 
     @property
     def query_params(self) -> dict[str, Param]:
@@ -163,7 +164,8 @@ class Router:
                     else:
                         responses[code] = None
                 ops[method.upper()] = Operation(method.upper(), template, op["operationId"], params,
-                                                bool(rb and rb.get("required")), body_pointer, responses)
+                                                bool(rb and rb.get("required")), body_pointer, responses,
+                                                op.get("externalDocs", {}).get("url", "https://docs.github.com/rest"))
             rx = ""
             for part in re.split(r"(\{\w+\})", template):
                 m = re.fullmatch(r"\{(\w+)\}", part)

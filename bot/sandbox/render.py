@@ -38,6 +38,7 @@ REACTION_CONTENTS = ("+1", "-1", "laugh", "confused", "heart", "hooray", "rocket
 class Renderer:
     def __init__(self, sandbox: Sandbox) -> None:
         self.sb = sandbox
+        self._user_cache: dict[tuple, dict[str, Any]] = {}
 
     @property
     def api(self) -> str:
@@ -45,6 +46,13 @@ class Renderer:
 
     # --- users, apps, installations -----------------------------------------------------------
     def user(self, u: User) -> dict[str, Any]:
+        key = (u.login, u.id, u.type, u.site_admin, self.api)
+        cached = self._user_cache.get(key)
+        if cached is None:
+            cached = self._user_cache[key] = self._user(u)
+        return dict(cached)
+
+    def _user(self, u: User) -> dict[str, Any]:
         a, login = self.api, u.login
         path = "orgs" if u.type == "Organization" else "users"
         return {

@@ -65,7 +65,9 @@ def _sqlite_from_url(url: str) -> Store:
             try:
                 options["busy_timeout"] = float(value)
             except ValueError:
-                raise ValueError(f"invalid SQLite URL {url!r}: busy_timeout must be a number of seconds") from None
+                raise ValueError(
+                    f"invalid SQLite URL {url!r}: busy_timeout must be a number of seconds"
+                ) from None
         else:
             raise ValueError(
                 f"invalid SQLite URL {url!r}: unknown parameter {name!r} (known: synchronous, busy_timeout)"
@@ -92,7 +94,9 @@ def _postgres_from_url(url: str) -> Store:
             try:
                 pool[name] = int(value)
             except ValueError:
-                raise ValueError(f"invalid PostgreSQL URL {_redact(url)!r}: {name} must be an integer") from None
+                raise ValueError(
+                    f"invalid PostgreSQL URL {_redact(url)!r}: {name} must be an integer"
+                ) from None
         else:
             passthrough.append((name, value))
     dsn = urlunsplit(parts._replace(query=urlencode(passthrough)))

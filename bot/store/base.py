@@ -16,7 +16,7 @@ Life of a job::
     pending --claim--> running --complete--> done
        ^                  |  \\--park------> failed --requeue--> pending
        |                  |
-       +---retry_later----+          (a running job whose lease expired is claimable again)
+       +---retry_later----+          (a running job whose lease expired is claimable again, once due)
 
 * ``claim`` takes due jobs (``run_at <= now``), oldest ``id`` first, sets ``status=running``, the lease
   owner and ``lease_expires = now + lease``, and increments ``attempts``.
@@ -123,11 +123,19 @@ class Store(abc.ABC):
           ``payload``, ``attempts=0``, ``last_error=None``.
         * present and running: store the new ``run_at``/``payload`` and remember that it was rescheduled;
           when its runner calls ``complete``, it becomes pending (due at the new ``run_at``) instead of
-          done. A task is never run twice at the same time."""
+          done. A task is never run twice at the same time.
+
+        Both "pending again" cases start a fresh task: ``attempts=0``, ``last_error=None``, empty
+        ``progress``. A rescheduled running task also becomes such a fresh pending task (at the new
+        ``run_at``) when its runner calls ``retry_later`` or ``park`` instead. If its lease expires, whoever
+        claims it (once the new ``run_at`` is due) runs the new payload and the reschedule is consumed."""
 
     @abc.abstractmethod
     async def unschedule(self, key: str) -> bool:
-        """Delete a pending task by key. True if something was deleted."""
+        """Delete a pending task by key. True if something was deleted.
+
+        A running task is not touched, except that a reschedule made while it runs is cancelled (True):
+        it then ends as ``done`` on ``complete``."""
 
     @abc.abstractmethod
     async def claim(self, owner: str, *, lease: float, limit: int = 1, now: float | None = None) -> list[Job]: ...
@@ -176,11 +184,15 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     async def prune(self, *, older_than: float) -> int:
-        """Delete done jobs whose updated_at < older_than. Returns how many."""
+        """Delete done jobs whose updated_at < older_than. Returns how many.
+
+        Also deletes cache rows that expired before ``older_than`` (not counted)."""
 
     @abc.abstractmethod
     async def drop_installation(self, installation_id: int, *, keep_keys: Sequence[str] = ()) -> int:
-        """Delete pending jobs and cache rows of an installation (not running ones, not ``keep_keys``)."""
+        """Delete pending jobs and cache rows of an installation (not running ones, not ``keep_keys``).
+
+        Returns the number of jobs plus cache rows deleted."""
 
     # -- cache (rebuildable state: campaign snapshots, last valid config, checkpoints) --------------
     @abc.abstractmethod

@@ -42,6 +42,7 @@ Migrations take ``pg_advisory_xact_lock`` so any number of processes may run ``m
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -123,6 +124,28 @@ SELECT $1::text, $2::text, $3::text, $4::bytea, $5::bigint, $6::text, 'pending',
 WHERE {_ORDERING_LOCK}
 ON CONFLICT (key) DO NOTHING
 RETURNING id
+"""
+
+# Group commit: the rows of concurrent enqueue() calls in one transaction. First the advisory locks of
+# all their ordering keys, in hash order (every batcher locks in the same order: no deadlock; and a
+# statement waiting for a lock never holds an uncommitted row), then one INSERT in queue order.
+_LOCK_ORDERING_KEYS_SQL = f"""
+SELECT pg_advisory_xact_lock({ORDERING_LOCK_CLASS}, h)
+FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($1::text[]) AS k) AS hashes
+ORDER BY h
+"""
+
+_ENQUEUE_MANY_SQL = """
+INSERT INTO jobs (kind, key, event, payload, installation_id, ordering_key, status, attempts, run_at,
+                  progress, rescheduled, created_at, updated_at)
+SELECT r.kind, r.key, r.event, r.payload, r.installation_id, r.ordering_key, 'pending', 0, r.run_at,
+       '[]', FALSE, r.now, r.now
+FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::bigint[], $6::text[], $7::float8[],
+            $8::float8[]) WITH ORDINALITY AS r(kind, key, event, payload, installation_id, ordering_key,
+                                               run_at, now, ord)
+ORDER BY r.ord
+ON CONFLICT (key) DO NOTHING
+RETURNING key
 """
 
 # See base.Store.schedule. ON CONFLICT DO UPDATE locks the existing row and sees its latest version, so
@@ -267,6 +290,7 @@ class PostgresStore(Store):
         min_size: int = 1,
         max_size: int = 10,
         command_timeout: float | None = 60.0,
+        max_batch: int = 500,
     ) -> None:
         self.dsn = dsn
         self.url = url or dsn
@@ -274,7 +298,13 @@ class PostgresStore(Store):
         self.min_size = min_size
         self.max_size = max(max_size, min_size)
         self.command_timeout = command_timeout
+        self.max_batch = max_batch
+        self.max_inflight = max(1, min(4, self.max_size // 2))
         self._pool: asyncpg.Pool | None = None
+        self._queue: list[tuple[tuple[Any, ...], asyncio.Future[bool]]] = []
+        self._wakeup = asyncio.Event()
+        self._writer_task: asyncio.Task[None] | None = None
+        self._closing = False
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -297,11 +327,21 @@ class PostgresStore(Store):
             command_timeout=self.command_timeout,
             server_settings=server_settings,
         )
+        self._closing = False
+        self._wakeup = asyncio.Event()
+        self._writer_task = asyncio.create_task(self._writer_loop(), name="fundbot-postgres-group-commit")
 
     async def close(self) -> None:
-        if self._pool is not None:
-            pool, self._pool = self._pool, None
-            await pool.close()
+        """Flush queued enqueues (they are committed), then close the pool."""
+        if self._pool is None:
+            return
+        self._closing = True
+        self._wakeup.set()
+        if self._writer_task is not None:
+            task, self._writer_task = self._writer_task, None
+            await task
+        pool, self._pool = self._pool, None
+        await pool.close()
 
     async def migrate(self) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
@@ -341,12 +381,87 @@ class PostgresStore(Store):
         now: float | None = None,
     ) -> bool:
         payload = _check_enqueue_args(kind, key, payload)
+        if self._pool is None or self._closing:
+            raise RuntimeError("PostgresStore is not connected")
         now = now_or(now)
         run_at = now if run_at is None else run_at
-        job_id = await self.pool.fetchval(
-            _ENQUEUE_SQL, kind, key, event, payload, installation_id, ordering_key, float(run_at), float(now)
-        )
-        return job_id is not None
+        row = (kind, key, event, payload, installation_id, ordering_key, float(run_at), float(now))
+        fut: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._queue.append((row, fut))
+        self._wakeup.set()
+        # A caller that gives up (cancelled) cancels only its own future; its row is still inserted,
+        # which is harmless (keys are idempotent).
+        return await fut
+
+    async def _writer_loop(self) -> None:
+        """Group commit: one transaction for everything enqueued while earlier batches were committing.
+
+        Up to ``max_inflight`` batches run at once (each on its own pool connection), so one batch that
+        waits for an ordering-key lock held by another process does not stall every webhook."""
+        slots = asyncio.Semaphore(self.max_inflight)
+        inflight: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                await self._wakeup.wait()
+                self._wakeup.clear()
+                while self._queue:
+                    await slots.acquire()  # meanwhile more rows queue up: the batch grows
+                    batch = self._queue[: self.max_batch]
+                    del self._queue[: len(batch)]
+                    task = asyncio.create_task(self._run_batch(batch))
+                    inflight.add(task)
+                    task.add_done_callback(lambda t: (inflight.discard(t), slots.release()))
+                if self._closing:
+                    break
+        finally:
+            if inflight:
+                await asyncio.gather(*inflight, return_exceptions=True)
+
+    async def _run_batch(self, batch: list[tuple[tuple[Any, ...], asyncio.Future[bool]]]) -> None:
+        try:
+            results = await self._insert_batch([row for row, _ in batch])
+        except BaseException:  # cancelled (event loop shutting down)
+            for _, fut in batch:
+                if not fut.done():
+                    fut.set_exception(RuntimeError("store closed before the job was stored"))
+            raise
+        for (_, fut), result in zip(batch, results, strict=True):
+            if fut.done():
+                continue
+            if isinstance(result, BaseException):
+                fut.set_exception(result)
+            else:
+                fut.set_result(result)
+
+    async def _insert_one(self, row: tuple[Any, ...]) -> bool | Exception:
+        try:
+            return await self.pool.fetchval(_ENQUEUE_SQL, *row) is not None
+        except Exception as exc:
+            return exc
+
+    async def _insert_batch(self, rows: list[tuple[Any, ...]]) -> list[bool | Exception]:
+        if len(rows) == 1:  # one round trip instead of four
+            return [await self._insert_one(rows[0])]
+        try:
+            async with self.pool.acquire() as conn, conn.transaction():
+                ordering_keys = sorted({row[5] for row in rows if row[5] is not None})
+                if ordering_keys:
+                    await conn.execute(_LOCK_ORDERING_KEYS_SQL, ordering_keys)
+                records = await conn.fetch(
+                    _ENQUEUE_MANY_SQL, *(list(column) for column in zip(*rows, strict=True))
+                )
+            # committed here
+        except Exception:
+            # Some row was refused (or the connection failed): nothing was committed. Insert the rows
+            # one by one so that each caller gets its own answer and a bad row fails alone.
+            return list(await asyncio.gather(*(self._insert_one(row) for row in rows)))
+        inserted = {record["key"] for record in records}
+        results: list[bool | Exception] = []
+        for row in rows:
+            key = row[1]
+            results.append(key in inserted)
+            inserted.discard(key)  # a key given twice in one batch: the first caller gets True
+        return results
 
     async def schedule(
         self,
@@ -361,7 +476,14 @@ class PostgresStore(Store):
     ) -> None:
         payload = _check_enqueue_args(kind, key, payload)
         await self.pool.execute(
-            _SCHEDULE_SQL, kind, key, payload, installation_id, float(run_at), ordering_key, float(now_or(now))
+            _SCHEDULE_SQL,
+            kind,
+            key,
+            payload,
+            installation_id,
+            float(run_at),
+            ordering_key,
+            float(now_or(now)),
         )
 
     async def unschedule(self, key: str) -> bool:
@@ -389,7 +511,11 @@ class PostgresStore(Store):
     async def extend_lease(self, job_id: int, owner: str, *, lease: float, now: float | None = None) -> bool:
         now = float(now_or(now))
         status = await self.pool.execute(
-            f"UPDATE jobs SET lease_expires = $3, updated_at = $4 WHERE {_HOLDS_LEASE}", job_id, owner, now + lease, now
+            f"UPDATE jobs SET lease_expires = $3, updated_at = $4 WHERE {_HOLDS_LEASE}",
+            job_id,
+            owner,
+            now + lease,
+            now,
         )
         return _affected(status) > 0
 

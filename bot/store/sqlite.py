@@ -353,7 +353,9 @@ class SQLiteStore(Store):
                     continue
                 for statement in statements:
                     conn.execute(statement)
-                conn.execute("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", (version, now_or(None)))
+                conn.execute(
+                    "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", (version, now_or(None))
+                )
 
         await self._write(apply)
 
@@ -394,11 +396,15 @@ class SQLiteStore(Store):
                 batch = self._queue[: self.max_batch]
                 del self._queue[: len(batch)]
                 try:
-                    results = await self._write(lambda conn, rows=[p for p, _ in batch]: self._insert_rows(conn, rows))
+                    results = await self._write(
+                        lambda conn, rows=[p for p, _ in batch]: self._insert_rows(conn, rows)
+                    )
                 except BaseException as exc:  # the transaction failed as a whole: nothing was committed
                     for _, fut in batch:
                         if not fut.done():
-                            fut.set_exception(exc if isinstance(exc, Exception) else RuntimeError("store closed"))
+                            fut.set_exception(
+                                exc if isinstance(exc, Exception) else RuntimeError("store closed")
+                            )
                     if not isinstance(exc, Exception):
                         raise
                     continue
@@ -458,9 +464,13 @@ class SQLiteStore(Store):
             if deleted:
                 return True
             # Running and rescheduled: the current run finishes, the next one is cancelled.
-            return conn.execute(
-                "UPDATE jobs SET rescheduled = 0 WHERE key = ? AND status = 'running' AND rescheduled", (key,)
-            ).rowcount > 0
+            return (
+                conn.execute(
+                    "UPDATE jobs SET rescheduled = 0 WHERE key = ? AND status = 'running' AND rescheduled",
+                    (key,),
+                ).rowcount
+                > 0
+            )
 
         return await self._write(run)
 
@@ -516,7 +526,13 @@ class SQLiteStore(Store):
     ) -> bool:
         return await self._update(
             _PARK_SQL,
-            {"id": job_id, "owner": owner, "error": error, "progress": json.dumps(list(progress)), "now": now_or(now)},
+            {
+                "id": job_id,
+                "owner": owner,
+                "error": error,
+                "progress": json.dumps(list(progress)),
+                "now": now_or(now),
+            },
         )
 
     async def requeue(self, job_id: int, *, now: float | None = None) -> bool:
@@ -554,7 +570,9 @@ class SQLiteStore(Store):
 
     async def prune(self, *, older_than: float) -> int:
         def run(conn: sqlite3.Connection) -> int:
-            n = conn.execute("DELETE FROM jobs WHERE status = 'done' AND updated_at < ?", (older_than,)).rowcount
+            n = conn.execute(
+                "DELETE FROM jobs WHERE status = 'done' AND updated_at < ?", (older_than,)
+            ).rowcount
             conn.execute("DELETE FROM kv_cache WHERE expires_at < ?", (older_than,))
             return n
 
@@ -569,7 +587,9 @@ class SQLiteStore(Store):
                 "AND key NOT IN (SELECT value FROM json_each(?))",
                 (installation_id, keep),
             ).rowcount
-            cache = conn.execute("DELETE FROM kv_cache WHERE installation_id = ?", (installation_id,)).rowcount
+            cache = conn.execute(
+                "DELETE FROM kv_cache WHERE installation_id = ?", (installation_id,)
+            ).rowcount
             return jobs + cache
 
         return await self._write(run)
@@ -613,5 +633,7 @@ class SQLiteStore(Store):
 
     async def cache_delete(self, namespace: str, key: str) -> None:
         await self._write(
-            lambda conn: conn.execute("DELETE FROM kv_cache WHERE namespace = ? AND key = ?", (namespace, key))
+            lambda conn: conn.execute(
+                "DELETE FROM kv_cache WHERE namespace = ? AND key = ?", (namespace, key)
+            )
         )
