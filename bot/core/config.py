@@ -106,6 +106,7 @@ CONFIG_PATH = ".github/fundbot.yml"
 MAX_BYTES = 256 * 1024
 MAX_EXTENDS_DEPTH = 5
 _MAX_NODES = 200_000  # composed nodes in one file (aliases are not expanded, so this is text-bound)
+_MAX_DEPTH = 100  # nesting levels kept (a fundbot.yml needs 4); deeper is refused, not recursed into
 
 try:  # the ISO 4217 list of the command parser, so /pledge and the config agree
     from bot.core.commands import _ISO4217 as _CURRENCIES  # noqa: PLC2701
@@ -325,14 +326,14 @@ class _Builder:
         self.count = 0
         self.constructor = YAML(typ="safe", pure=True).constructor
 
-    def build(self, node: Any) -> _N:
+    def build(self, node: Any, depth: int = 0) -> _N:
         from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
         done = self.memo.get(id(node))
         if done is not None:
             return done
         self.count += 1
-        if self.count > _MAX_NODES:
+        if self.count > _MAX_NODES or depth > _MAX_DEPTH:
             raise _TooBig
         mark = getattr(node, "start_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
@@ -344,7 +345,7 @@ class _Builder:
         if isinstance(node, SequenceNode):
             out = _N("seq", "seq", [], **common)
             self.memo[id(node)] = out
-            out.value = [self.build(n) for n in node.value]
+            out.value = [self.build(n, depth + 1) for n in node.value]
             return out
         if isinstance(node, MappingNode):
             out = _N("map", "map", [], **common)
@@ -353,9 +354,9 @@ class _Builder:
             merges: list[_E] = []
             for k, v in node.value:
                 if str(k.tag) == "tag:yaml.org,2002:merge":
-                    merges.extend(self._merge_entries(v))
+                    merges.extend(self._merge_entries(v, depth + 1))
                     continue
-                entries.append(_E(self.build(k), self.build(v)))
+                entries.append(_E(self.build(k, depth + 1), self.build(v, depth + 1)))
             if merges:
                 explicit = {_key_text(e.key) for e in entries}
                 inherited: dict[str, _E] = {}
@@ -368,13 +369,13 @@ class _Builder:
             return out
         return _N("scalar", "other", repr(node), repr(node), False, **common)
 
-    def _merge_entries(self, v: Any) -> list[_E]:
+    def _merge_entries(self, v: Any, depth: int) -> list[_E]:
         from ruamel.yaml.nodes import MappingNode, SequenceNode
 
         maps = [v] if isinstance(v, MappingNode) else list(v.value) if isinstance(v, SequenceNode) else []
         out: list[_E] = []
         for m in maps:  # earlier maps win, as in YAML's merge key
-            built = self.build(m)
+            built = self.build(m, depth)
             if built.kind == "map":
                 out.extend(_E(e.key, e.value, True) for e in built.value)
         return out
@@ -1032,9 +1033,10 @@ class _Section(_Type):
                     _unknown_key(self, e.key, name, cx, kp)
                 continue
             ikp = (*kp, name)
-            v = _check_key(key, e.value, cx, ikp)
+            value = _value_node(e)
+            v = _check_key(key, value, cx, ikp)
             if id(e) in last:
-                cx.nodes[ikp] = e.value
+                cx.nodes[ikp] = value
                 out[name] = v
         for name, key in self.keys.items():
             if name in out:
@@ -1055,6 +1057,15 @@ class _Section(_Type):
         # Partial values (with _BAD inside) feed the cross-key checks; whether the file is valid is
         # decided by the errors collected, not by this value.
         return out
+
+
+def _value_node(e: _E) -> _N:
+    """The value of an entry; an implicit null (``key:`` and nothing) is placed on its key, since
+    its own mark is the next token's."""
+    v = e.value
+    if v.kind == "scalar" and v.tag == "null" and v.text == "" and v.src is not None and e.key.line:
+        return dataclasses.replace(v, line=e.key.line, col=e.key.col)
+    return v
 
 
 def _check_key(key: _Key, n: _N, cx: _Cx, kp: tuple[str | int, ...]) -> Any:
@@ -1791,6 +1802,14 @@ def _parse(data: str | bytes, path: str) -> tuple[_N | None, list[Issue], str | 
     text, problem = _decode(bytes(data) if not isinstance(data, str) else data, path)
     if text is None:
         return None, [problem] if problem else [], None
+    deep = _flow_depth_over(text, _MAX_FLOW_DEPTH)
+    if deep is not None:
+        line, col = deep
+        msg = (
+            f"The document nests `[` / `{{` more than {_MAX_FLOW_DEPTH} levels deep; fundbot does not read "
+            f"it (a fundbot.yml needs at most 4 levels)."
+        )
+        return None, [Issue(path, line, col, None, "a few levels of nesting", "deep nesting", msg, "error", "too-complex")], text
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError
 
@@ -1837,6 +1856,46 @@ def _parse(data: str | bytes, path: str) -> tuple[_N | None, list[Issue], str | 
         issues.append(Issue(path, 1, 1, None, "a small mapping", "too many nodes", msg, "error", "too-complex"))
         return None, issues, text
     return tree, issues, text
+
+
+_MAX_FLOW_DEPTH = 64
+
+
+def _flow_depth_over(text: str, limit: int) -> tuple[int, int] | None:
+    """Where flow collections first nest deeper than ``limit`` (approximate: quotes and comments are
+    skipped). The YAML reader recurses per level and takes seconds to fail on thousands of levels,
+    so such a text is refused before it is read."""
+    if text.count("[") + text.count("{") <= limit:
+        return None
+    depth = 0
+    quote = ""
+    line, col = 1, 0
+    prev = "\n"
+    comment = False
+    for ch in text:
+        col += 1
+        if ch == "\n":
+            line, col, comment, prev = line + 1, 0, False, ch
+            if depth == 0:
+                quote = ""
+            continue
+        if comment:
+            continue
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch == "#" and prev in " \t\n":
+            comment = True
+        elif ch in "'\"" and prev in " \t\n[{,:":
+            quote = ch
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return line, col
+        elif ch in "]}":
+            depth = max(depth - 1, 0)
+        prev = ch
+    return None
 
 
 def _syntax_issue(exc: Any, path: str) -> Issue:
@@ -2292,7 +2351,7 @@ def _rows(section: _Section, prefix: str) -> Iterable[tuple[str, str, str, str]]
             default = f"`{_code(_yaml(key.default))}`"
         desc = key.description
         if key.example:
-            desc += f" Example: `{_code(key.example)}`."
+            desc += " Example: `" + key.example.replace("`", "'") + "`."
         yield path, typ.doc(), default, desc
         if isinstance(typ, _List) and isinstance(typ.item, _Section):
             yield from _rows(typ.item, path + "[].")
@@ -2303,14 +2362,14 @@ def _code(text: str) -> str:
 
 
 def _cell(text: str) -> str:
-    return text.replace("\n", " ").replace("|", "\\|").replace("\\\\|", "\\|")
+    return text.replace("\n", " ").replace("|", "\\|")
 
 
 def reference_markdown() -> str:
     """A Markdown table of every key (key path, type, default, description), from the schema."""
     lines = ["| Key | Type | Default | Description |", "|---|---|---|---|"]
     for path, typ, default, desc in _rows(SCHEMA, ""):
-        lines.append(f"| `{path}` | {typ} | {default} | {_cell(desc).replace(chr(92) * 2 + '|', chr(92) + '|')} |")
+        lines.append(f"| `{path}` | {typ} | {default} | {_cell(desc)} |")
     return "\n".join(lines) + "\n"
 
 

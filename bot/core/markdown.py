@@ -14,7 +14,9 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 MARKER_PREFIX = "fundbot:"
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+_MD_INLINE = re.compile(r"([\\`*_\[\]|~])")  # characters with inline meaning anywhere in a line
+_MD_BLOCK_START = re.compile(r"^([#+=-])")  # would start a heading, list or rule at a line start
+_MD_ORDERED = re.compile(r"^(\d+)([.)])")  # "1." would start an ordered list
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -25,7 +27,9 @@ def text(value: object, *, limit: int = 200) -> str:
     if len(s) > limit:
         s = s[: limit - 1] + "…"
     s = html.escape(s, quote=True)
-    s = _MD_SPECIAL.sub(r"\\\1", s)
+    s = _MD_INLINE.sub(r"\\\1", s)
+    s = _MD_BLOCK_START.sub(r"\\\1", s)
+    s = _MD_ORDERED.sub(r"\1\\\2", s)
     # "@user" in generated text would notify that user on every edit: break the mention.
     return s.replace("@", "@\u200b")
 
@@ -62,10 +66,18 @@ def mention(login: str) -> str:
 
 # --- hidden markers -------------------------------------------------------------------------------
 
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
 def _json_safe(data: Any) -> str:
-    # No "--" and no "<" ">" inside the comment: escape them in the JSON text.
+    """Compact JSON with "-", "<" and ">" escaped inside strings, so the text can hold no "--", "<" or
+    ">" (outside strings JSON only has "-" in numbers, never two in a row)."""
     raw = json.dumps(data, separators=(",", ":"), sort_keys=True, ensure_ascii=True)
-    return raw.replace("<", "\\u003c").replace(">", "\\u003e").replace("-", "\\u002d")
+
+    def escape(m: re.Match) -> str:
+        return m.group(0).replace("<", "\\u003c").replace(">", "\\u003e").replace("-", "\\u002d")
+
+    return _JSON_STRING.sub(escape, raw)
 
 
 def marker(name: str, data: Any = None, *, version: int = 1) -> str:

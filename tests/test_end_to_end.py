@@ -1,0 +1,103 @@
+"""Issue 2's first behaviour, end to end: signed deliveries → real endpoint → inbox → workers → sandbox."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.core import markdown
+from tests.helpers import payload_bytes, payload_files
+
+FUNDING = "github: [octocat]\nko_fi: widgets\n"
+
+
+async def settle(sandbox, bot, rounds: int = 3) -> None:
+    """Wait until the sandbox has delivered everything (including events about the bot's own actions)
+    and the bot has processed it, a few times over, since processing can cause new deliveries."""
+    for _ in range(rounds):
+        await sandbox.drain()
+        await bot.settle()
+
+
+def funding_comments(sandbox, repo: str, number: int) -> list[dict]:
+    return [c for c in sandbox.comments(repo, number) if markdown.has_marker(c["body"], "funding-links")]
+
+
+async def test_new_issue_gets_one_funding_comment(sandbox, sandbox_repo, sandbox_installation_id, bot):
+    issue = await sandbox.open_issue(sandbox_repo, "hubot", "It crashes", "steps...")
+    await settle(sandbox, bot)
+    [comment] = sandbox.comments(sandbox_repo, issue["number"])
+    assert comment["user"]["login"] == "fundbot[bot]" and comment["user"]["type"] == "Bot"
+    assert "https://github.com/sponsors/octocat" in comment["body"]
+    assert markdown.has_marker(comment["body"], "funding-links")
+    assert "@hubot" in comment["body"]
+    counts = await bot.store.counts()
+    assert counts["failed"] == 0 and counts["pending"] == 0
+
+
+async def test_duplicate_and_replayed_deliveries_post_nothing_new(sandbox, sandbox_repo, sandbox_installation_id, bot):
+    issue = await sandbox.open_issue(sandbox_repo, "hubot", "It crashes")
+    await settle(sandbox, bot)
+    [delivery] = [d for d in sandbox.deliveries if d["event"] == "issues" and d["action"] == "opened"]
+    # the same GUID again (what a manual "Redeliver" in GitHub's UI does): stored once
+    response = await bot.send("issues", delivery["body"], delivery=delivery["guid"])
+    assert response.status == 202
+    # the same event under a new GUID (a replay): processed, but the marker stops a second comment
+    response = await bot.send("issues", delivery["body"])
+    assert response.status == 202
+    # and GitHub's own redelivery endpoint
+    await sandbox.redeliver(delivery["id"])
+    await settle(sandbox, bot)
+    assert len(sandbox.comments(sandbox_repo, issue["number"])) == 1
+    creates = sandbox.calls_to("POST", f"/repos/{sandbox_repo}/issues/{issue['number']}/comments")
+    assert len(creates) == 1
+
+
+async def test_real_payload_example_is_processed(sandbox, bot):
+    body = payload_bytes("issues", "opened")
+    data = json.loads(body)
+    repo = data["repository"]["full_name"]
+    sandbox.add_repo(repo, id=data["repository"]["id"], files={".github/FUNDING.yml": FUNDING})
+    sandbox.seed_from_payload("issues", data)
+    response = await bot.send("issues", body)
+    assert response.status == 202
+    await settle(sandbox, bot)
+    comments = funding_comments(sandbox, repo, data["issue"]["number"])
+    assert len(comments) == 1
+    assert "https://ko-fi.com/widgets" in comments[0]["body"]
+    # the example has no `installation`: the bot asked GitHub which installation covers the repository
+    assert sandbox.calls_to("GET", f"/repos/{repo}/installation")
+
+
+@pytest.mark.parametrize(
+    ("files", "why"),
+    [({}, "no FUNDING.yml"), ({".github/FUNDING.yml": "# nothing yet\ngithub: []\n"}, "no links"),
+     ({".github/FUNDING.yml": "github: [unclosed\n"}, "unparsable")],
+)
+async def test_no_links_no_comment(sandbox, bot, files, why):
+    sandbox.add_user("octo-org", type="Organization")
+    sandbox.add_repo("octo-org/plain", files={"README.md": "hi\n", **files}, owner_type="Organization")
+    sandbox.add_installation("octo-org", repos=["octo-org/plain"])
+    issue = await sandbox.open_issue("octo-org/plain", "hubot", "Question")
+    await settle(sandbox, bot)
+    assert sandbox.comments("octo-org/plain", issue["number"]) == [], why
+    assert (await bot.store.counts())["failed"] == 0
+
+
+async def test_issues_opened_by_bots_are_ignored(sandbox, sandbox_repo, sandbox_installation_id, bot):
+    sandbox.add_user("dependabot[bot]", type="Bot")
+    issue = await sandbox.open_issue(sandbox_repo, "dependabot[bot]", "Bump lodash")
+    await settle(sandbox, bot)
+    assert sandbox.comments(sandbox_repo, issue["number"]) == []
+
+
+async def test_every_payload_example_is_processed_without_failure(sandbox, bot):
+    for event, path in payload_files():
+        sandbox.seed_from_payload(event, json.loads(path.read_bytes()))
+    for event, path in payload_files():
+        response = await bot.send(event, path.read_bytes())
+        assert response.status in (200, 202), (event, path.name, response.status)
+    await settle(sandbox, bot)
+    failed = await bot.store.list_jobs(["failed", "pending"])
+    assert failed == [], [(j.event, j.last_error) for j in failed]
