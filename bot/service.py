@@ -91,7 +91,7 @@ class Service:
             self.worker.notify()
 
     async def start_web(self, *, host: str | None = None, port: int | None = None) -> int:
-        app = make_app(self.settings, self.store, notify=self.notify)
+        app = make_app(self.settings, self.store, notify=self.notify, clock=self.clock.time)
         self.runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self.runner.setup()
         site = web.TCPSite(self.runner, host or self.settings.host, self.settings.port if port is None else port, backlog=1024)

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 STORE_KEY = web.AppKey("store", Store)
 SETTINGS_KEY = web.AppKey("settings", Settings)
 NOTIFY_KEY = web.AppKey("notify", Callable)
+CLOCK_KEY = web.AppKey("clock", Callable)
 
 _GUID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _EVENT_RE = re.compile(r"^[a-z_]{1,64}$")
@@ -76,6 +77,7 @@ async def receive_webhook(request: web.Request) -> web.Response:
         event=event,
         installation_id=installation_id_of(payload),
         ordering_key=ordering_key(event, payload),
+        now=request.app[CLOCK_KEY](),
     )
     if stored:
         request.app[NOTIFY_KEY]()
@@ -140,7 +142,9 @@ async def index(request: web.Request) -> web.Response:
     return web.Response(text=page, content_type="text/html")
 
 
-def make_app(settings: Settings, store: Store, *, notify: Callable[[], None] = lambda: None) -> web.Application:
+def make_app(
+    settings: Settings, store: Store, *, notify: Callable[[], None] = lambda: None, clock: Callable[[], float] = time.time
+) -> web.Application:
     if not settings.webhook_secret:
         raise ValueError("WEBHOOK_SECRET is required: fundbot refuses to accept unsigned webhooks")
     # client_max_size lets aiohttp refuse an oversized body (413) without buffering it whole.
@@ -148,6 +152,7 @@ def make_app(settings: Settings, store: Store, *, notify: Callable[[], None] = l
     app[STORE_KEY] = store
     app[SETTINGS_KEY] = settings
     app[NOTIFY_KEY] = notify
+    app[CLOCK_KEY] = clock
     app.router.add_post(settings.webhook_path, receive_webhook)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/", index)

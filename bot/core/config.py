@@ -899,7 +899,7 @@ class _List(_Type):
             ikp = (*kp, i)
             cx.nodes[ikp] = item
             v = self.item.check(item, cx, ikp)
-            if v is _BAD:
+            if _has_bad(v):
                 bad = True
                 continue
             if self.unique:
@@ -960,6 +960,16 @@ class _LabelGoals(_Type):
             if k is not _BAD and v is not _BAD:
                 out[k] = v
         return out
+
+
+def _has_bad(value: Any) -> bool:
+    if value is _BAD:
+        return True
+    if isinstance(value, dict):
+        return any(_has_bad(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_bad(v) for v in value)
+    return False
 
 
 def _dedupe_entries(n: _N, cx: _Cx, kp: tuple[str | int, ...]) -> dict[str, _E]:
@@ -1485,7 +1495,7 @@ def _cross_checks(clean: dict[str, Any], cx: _Cx) -> None:
     node = cx.nodes.get
 
     def ok(*values: Any) -> bool:
-        return all(v is not _BAD and v is not None for v in values)
+        return all(v is not None and not _has_bad(v) for v in values)
 
     currency = b.get("currency")
     if ok(currency):
