@@ -501,6 +501,24 @@ def test_chain_errors_name_their_own_file() -> None:
     assert [(i.path, i.code) for i in result.warnings] == [(".github/fundbot.yml", "unknown-key")]
 
 
+def test_chain_reports_the_errors_of_every_file() -> None:
+    load = Loader({ORG: "readme:\n  update: sometimes\n"})
+    result = resolve_chain(load, "_extends: .github\nfunding_file: never\n", owner="octo", repo="proj")
+    assert [(i.path, i.line, i.column, i.code) for i in result.errors] == [
+        (".github/fundbot.yml", 2, 15, "bad-enum"),
+        (ORG, 2, 11, "bad-enum"),
+    ]
+    assert result.raw == {"funding_file": "never", "readme": {"update": "sometimes"}}
+    assert result.sources == [".github/fundbot.yml", ORG]
+
+
+def test_chain_stops_at_an_unreadable_file() -> None:
+    load = Loader({ORG: "_extends: octo/next\nbounties: [\n", "octo/next:.github/fundbot.yml": "x: 1\n"})
+    result = resolve_chain(load, "_extends: .github\n", owner="octo", repo="proj")
+    assert [(i.path, i.code) for i in result.errors] == [(ORG, "yaml-syntax")]
+    assert load.calls == [ORG]
+
+
 def test_chain_cross_checks_run_on_the_merged_config_only() -> None:
     # the base alone is fine; the extender's max_amount makes the base's min_pledge too high
     load = Loader({ORG: "bounties:\n  min_pledge: 50\n"})

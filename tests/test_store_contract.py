@@ -748,7 +748,9 @@ async def test_postgres_same_key_enqueues_commit_in_id_order(store: Store) -> No
         await tr.start()
         assert await conn.fetchval(_ENQUEUE_SQL, "webhook", "first", None, b"", None, "issue:9", T, T)
         second = asyncio.create_task(store.enqueue("webhook", "second", ordering_key="issue:9", now=T))
-        assert await store.enqueue("webhook", "other", ordering_key="issue:10", now=T)  # other keys: no wait
+        await asyncio.sleep(0.1)  # "second" waits for the lock of issue:9 ...
+        # ... which must not hold up enqueues of other keys (group commit runs several batches at once)
+        assert await asyncio.wait_for(store.enqueue("webhook", "other", ordering_key="issue:10", now=T), 5)
         await asyncio.sleep(0.3)
         assert not second.done()
         assert [j.key for j in await store.claim("w", lease=LEASE, limit=10, now=T)] == ["other"]

@@ -2111,113 +2111,100 @@ def parse_extends(value: str, *, owner: str, repo: str) -> ExtendsTarget | str:
 _Loaded = str | bytes | None
 
 
-def _chain(start_text: str | bytes, owner: str, repo: str, path: str, max_depth: int) -> Generator[ExtendsTarget, _Loaded, ConfigResult]:
-    """The chain logic as a generator: yields each target to load, receives its text (or None)."""
+def _chain(
+    start_text: str | bytes, owner: str, repo: str, path: str, max_depth: int
+) -> Generator[ExtendsTarget, _Loaded, ConfigResult]:
+    """The chain logic as a generator: yields each target to load, receives its text (or None).
+
+    Every file is read and checked on its own (local checks: types, ranges, unknown keys, funding)
+    and the chain is followed even past a file with errors, so one run reports them all. Only a
+    complete chain is merged and checked as a whole (cross-key checks)."""
     start = ExtendsTarget(owner, repo, path)
     cx = _Cx(cross=False)
-    files: list[tuple[ExtendsTarget, str, _N | None]] = []
-    order: list[str] = []
-    fatal = False
+    files: list[tuple[str, _N | None]] = []
+    broken = False  # the chain could not be read to its end
 
-    def read(target: ExtendsTarget, label: str, text: str | bytes) -> _N | None:
-        nonlocal fatal
+    def read(label: str, text: str | bytes) -> _N | None:
+        nonlocal broken
         tree, issues, _ = _parse(text, label)
         cx.issues.extend(issues)
-        order.append(label)
+        files.append((label, tree))
         if any(i.severity == "error" for i in issues):
-            fatal = True
+            broken = True
             return None
         if tree is not None:
-            before = sum(i.severity == "error" for i in cx.issues)
             _run(tree, cx)  # local checks only (cross=False)
-            if sum(i.severity == "error" for i in cx.issues) > before:
-                fatal = True
-        files.append((target, label, tree))
+            if tree.kind != "map":
+                broken = True
+                return None
         return tree
 
-    tree = read(start, path, start_text)
+    def chain_error(node: _N, code: str, expected: str, found: str, message: str) -> None:
+        nonlocal broken
+        cx.add("error", node, "_extends", code, expected, found, message)
+        broken = True
+
+    tree = read(path, start_text)
     visited = [start]
-    current = start
-    while tree is not None and tree.kind == "map" and not fatal:
+    while tree is not None:
         ext = next((e for e in reversed(tree.value) if _key_text(e.key) == "_extends"), None)
         if ext is None or ext.value.kind != "scalar" or ext.value.tag != "str":
-            break
-        target = parse_extends(ext.value.value, owner=current.owner, repo=current.repo)
-        if isinstance(target, str):
-            break  # reported by the local checks (bad-extends)
+            break  # none, null, or a wrong type (reported by the local checks)
         n = ext.value
+        target = parse_extends(n.value, owner=visited[-1].owner, repo=visited[-1].repo)
+        if isinstance(target, str):
+            broken = True  # reported by the local checks (bad-extends)
+            break
         names = " → ".join(str(t) for t in [*visited, target])
         if any(target.same_as(t) for t in visited):
-            cx.add(
-                "error",
+            chain_error(
                 n,
-                "_extends",
                 "extends-cycle",
                 "a chain of `_extends` without loops",
                 str(target),
                 f"`_extends` makes a cycle: {names}; remove one of these `_extends`.",
             )
-            fatal = True
             break
         if len(visited) - 1 >= max_depth:
-            cx.add(
-                "error",
+            chain_error(
                 n,
-                "_extends",
                 "extends-too-deep",
                 f"at most {max_depth} levels of `_extends`",
                 str(len(visited)),
                 f"`_extends` goes deeper than {max_depth} levels ({names}); point this file at the end "
                 f"of the chain instead.",
             )
-            fatal = True
             break
         text = yield target
         if text is None:
-            cx.add(
-                "error",
+            chain_error(
                 n,
-                "_extends",
                 "extends-missing",
                 "an existing file",
                 str(target),
-                f"`_extends: {_short(ext.value.value)}` points to {target}, which does not exist or cannot "
-                f"be read; fix the name or create that file.",
+                f"`_extends: {_short(n.value)}` points to {target}, which does not exist or cannot be "
+                f"read; fix the name or create that file.",
             )
-            fatal = True
             break
         visited.append(target)
-        current = target
-        tree = read(target, str(target), text)
-    sources = [label for _, label, _ in files] or [path]
+        tree = read(str(target), text)
+    order = [label for label, _ in files]
     # merge from the far end of the chain back to the start file
     merged: _N | None = None
-    for _target, _label, t in reversed(files):
-        if t is None:
-            continue
-        if t.kind != "map":
-            merged = t
-            continue
-        merged = t if merged is None else _merge_nodes(merged, t)
-    if merged is not None and merged.kind == "map":
-        merged = _N(
-            "map",
-            "map",
-            [e for e in merged.value if _key_text(e.key) != "_extends"] if len(files) > 1 else merged.value,
-            line=merged.line,
-            col=merged.col,
-            file=merged.file,
-        )
-    raw = _to_python(merged) if merged is not None and merged.kind == "map" else {}
-    if fatal:
-        return _finish(_BAD, cx, raw, order, sources)
-    final = _Cx(cross=True, report_funding=False)
+    for _label, t in reversed(files):
+        if t is not None and t.kind == "map":
+            merged = t if merged is None else _merge_nodes(merged, t)
+    if merged is not None and len(files) > 1:
+        kept = [e for e in merged.value if _key_text(e.key) != "_extends"]
+        merged = _N("map", "map", kept, line=merged.line, col=merged.col, file=merged.file)
+    raw = _to_python(merged) if merged is not None else {}
+    if broken:
+        return _finish(_BAD, cx, raw, order, order)
+    final = _Cx(cross=True, report_funding=False)  # funding was checked per file
     final.default_file = path
     final.issues = list(cx.issues)
     clean = _run(merged, final)
-    if len(files) > 1 and isinstance(clean, dict):
-        clean["_extends"] = None
-    return _finish(clean, final, raw, order, sources)
+    return _finish(clean, final, raw, order, order)
 
 
 def resolve_chain(
@@ -2330,7 +2317,7 @@ def onboarding_template(*, funding: Mapping[str, Any] | None = None) -> str:
         body = [ln for ln in rendered.splitlines() if ln and not ln.startswith("#")]
         funding_lines = body or None
     out = [
-        "## fundbot configuration - https://github.com/apps/fundbot",
+        "## fundbot configuration (.github/fundbot.yml); the README lists every key.",
         "## Every key is optional. Each line below shows a key with its default value: remove the",
         "## leading `# ` from a line to change it. An invalid file is reported in a check run and",
         "## fundbot keeps using the last valid configuration.",
