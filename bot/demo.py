@@ -31,10 +31,22 @@ def _section(title: str) -> None:
     print(f"== {title} " + "=" * max(0, 70 - len(title)))
 
 
+def _quote(text: str) -> str:
+    return textwrap.indent(text.rstrip(), "   | ", predicate=lambda _line: True)
+
+
 def _show_comment(comment: dict) -> None:
     who = (comment.get("user") or {}).get("login")
     print(f"-- comment by {who}:")
-    print(textwrap.indent((comment.get("body") or "").rstrip(), "   | "))
+    print(_quote(comment.get("body") or ""))
+
+
+async def _settle(sandbox, store) -> None:
+    """Until the sandbox has sent every webhook (also those about the bot's own actions) and the bot has
+    processed them; twice, since processing can cause new deliveries."""
+    for _ in range(2):
+        await sandbox.drain()
+        await wait_until_idle(store)
 
 
 async def run_demo(*, verbose: bool = False) -> int:
@@ -69,21 +81,22 @@ async def run_demo(*, verbose: bool = False) -> int:
             sandbox.add_user("hubot")
             sandbox.add_repo(REPO, files={".github/FUNDING.yml": FUNDING_YML, "README.md": "# hello-fundbot\n"}, owner_type="Organization")
             installation = await sandbox.install("octo-org", [REPO])
-            await wait_until_idle(service.store)
+            await _settle(sandbox, service.store)
             print(f"installation {installation['id']} created; the repository has .github/FUNDING.yml:")
-            print(textwrap.indent(FUNDING_YML.rstrip(), "   | "))
+            print(_quote(FUNDING_YML))
 
             _section("2. hubot opens an issue")
             issue = await sandbox.open_issue(REPO, "hubot", "Crash when the config file is empty", "Steps to reproduce: ...")
-            await wait_until_idle(service.store)
+            await _settle(sandbox, service.store)
             for comment in sandbox.comments(REPO, issue["number"]):
                 _show_comment(comment)
 
             _section("3. GitHub redelivers the same event: nothing new is posted")
-            deliveries = [d for d in sandbox.deliveries if d.get("event") == "issues"] if hasattr(sandbox, "deliveries") else []
-            if deliveries and hasattr(sandbox, "redeliver"):
-                await sandbox.redeliver(deliveries[-1]["id"])
-                await wait_until_idle(service.store)
+            [opened] = [d for d in sandbox.deliveries if d["event"] == "issues" and d["action"] == "opened"]
+            status = await sandbox.redeliver(opened["id"])
+            await _settle(sandbox, service.store)
+            answer = sandbox.deliveries[-1].get("response_body")
+            print(f"redelivery of {opened['guid']}: fundbot answered {status} {answer}")
             print(f"comments on #{issue['number']}: {len(sandbox.comments(REPO, issue['number']))}")
 
             _section("What fundbot did (GitHub API calls)")
