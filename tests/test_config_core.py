@@ -41,6 +41,7 @@ from bot.core.config import (
 CASES = [
     ("yaml-syntax", "bounties:\n  label: [a\n", "yaml-syntax", "error", 3, 1, None),
     ("yaml-syntax-colon", "bounties:\n  label: a: b\n", "yaml-syntax", "error", 2, 11, None),
+    ("yaml-control-char", "issues:\n  message: \"a\x01b\"\n", "yaml-syntax", "error", 2, 14, None),
     ("not-a-mapping-list", "- a\n- b\n", "not-a-mapping", "error", 1, 1, None),
     ("not-a-mapping-text", "hello\n", "not-a-mapping", "error", 1, 1, None),
     ("too-large", "#" * (256 * 1024 + 1), "file-too-large", "error", 1, 1, None),
@@ -341,7 +342,8 @@ def test_defaults() -> None:
     assert (r.path, r.update, r.debounce_seconds) == ("README.md", "pull_request", 60)
     assert r.sources == ("github_sponsors", "backers", "config") and r.sponsors == ()
     assert [(t.name, t.min) for t in r.tiers] == [("Gold", 500), ("Silver", 100), ("Backers", 0)]
-    assert Config.defaults() is Config.defaults() or Config.defaults() == d
+    d.bounties.labels["mutated"] = Decimal(1)  # a caller's mistake does not change the defaults
+    assert "mutated" not in Config.defaults().bounties.labels
 
 
 def test_schema_and_dataclasses_do_not_drift() -> None:

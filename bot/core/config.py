@@ -52,7 +52,15 @@ Decisions (where the SPEC is silent)
 * ``issues.message`` placeholders are replaced literally; other ``{...}`` text is kept as written
   and a name-like one (``{autor}``) is a warning with "did you mean".
 * Cross-key checks (the last four points) run on the effective (merged) configuration only, so a
-  base file is not blamed for a combination its extender changes.
+  base file is not blamed for a combination its extender changes; an issue about a key whose value
+  came from a file names that file and position. ``resolve_chain`` follows ``_extends`` past files
+  with errors (so one check run lists them all) and stops at a file it cannot read.
+* ``_extends: REPO`` is relative to the owner of the file that holds it. A chain may follow at most
+  ``max_depth`` (5) ``_extends``; the sixth is an error and is not fetched. ``Config.extends`` is the
+  file's own ``_extends`` after :func:`validate`, and None after a resolved chain (merging removes it;
+  ``ConfigResult.sources`` lists the files).
+* Limits: 256 KB per file (not parsed beyond), 64 levels of ``[``/``{`` nesting and 100 levels of
+  any nesting (refused before the YAML reader recurses), 200,000 nodes. Aliases are not expanded.
 """
 
 from __future__ import annotations
@@ -777,7 +785,8 @@ class _Str(_Type):
             return bad("empty-value", "it is empty")
         if len(value) > self.hi:
             return bad("too-long", f"it has {len(value)} characters")
-        if any(c in value for c in "\x00\x7f") or (self.kind != "template" and any(ord(c) < 32 for c in value)):
+        allowed = "\n\r\t" if self.kind == "template" else ""
+        if any((ord(c) < 32 and c not in allowed) or c == "\x7f" for c in value):
             return bad("bad-text", "it contains control characters")
         if self.kind == "label":
             if stripped != value:
@@ -1737,15 +1746,9 @@ def _money_str(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
-_DEFAULTS: list[Config] = []
-
-
 def _defaults_config() -> Config:
-    if not _DEFAULTS:
-        result = _validate_tree(None, CONFIG_PATH, source=None)
-        assert result.config is not None, result.errors
-        _DEFAULTS.append(result.config)
-    return _DEFAULTS[0]
+    """A fresh Config of the schema's defaults (fresh, so a caller mutating a dict cannot change it)."""
+    return _build(SCHEMA, SCHEMA.default_value())
 
 
 # ==================================================================================================
@@ -1838,8 +1841,19 @@ def _parse(data: str | bytes, path: str) -> tuple[_N | None, list[Issue], str | 
         msg = "YAML syntax error: the document is nested too deeply to read."
         return None, [Issue(path, 1, 1, None, "valid YAML", "deep nesting", msg, "error", "yaml-syntax")], text
     except Exception as exc:  # noqa: BLE001 - a reader must answer
-        msg = f"YAML syntax error: {_short(exc, 200)}; fix the file so fundbot can read it."
-        return None, [Issue(path, 1, 1, None, "valid YAML", _short(exc), msg, "error", "yaml-syntax")], text
+        line, col = 1, 1
+        position = getattr(exc, "position", None)  # ruamel's ReaderError: a character YAML forbids
+        if isinstance(position, int) and 0 <= position <= len(text):
+            before = text[:position]
+            line = before.count("\n") + 1
+            col = position - (before.rfind("\n") + 1) + 1
+            character = getattr(exc, "character", None)
+            code = ord(character) if isinstance(character, str) and len(character) == 1 else character
+            what = f"the character U+{code:04X} is not allowed in YAML" if isinstance(code, int) else _short(exc, 200)
+        else:
+            what = _short(exc, 200)
+        msg = f"YAML syntax error: {what}; fix the file so fundbot can read it."
+        return None, [Issue(path, line, col, None, "valid YAML", _short(what), msg, "error", "yaml-syntax")], text
     issues: list[Issue] = []
     if len(docs) > 1:
         mark = getattr(docs[1], "start_mark", None)
@@ -1937,6 +1951,9 @@ def _run(tree: _N | None, cx: _Cx) -> Any:
     if tree is None or (tree.kind == "scalar" and tree.tag == "null"):
         clean = SCHEMA.default_value()
     elif tree.kind != "map":
+        hint = ""
+        if tree.tag == "str" and re.match(r"\s*[A-Za-z_]+:\S", tree.value):
+            hint = " (a key needs a space after its colon: `funding_file: commit`, not `funding_file:commit`)"
         cx.add(
             "error",
             tree,
@@ -1945,7 +1962,7 @@ def _run(tree: _N | None, cx: _Cx) -> Any:
             SCHEMA.what,
             _found_short(tree),
             f"A fundbot configuration must be a mapping of keys such as `bounties:` and `readme:`, but "
-            f"this document is {_found(tree)}.",
+            f"this document is {_found(tree)}{hint}.",
         )
         return _BAD
     else:
