@@ -564,12 +564,23 @@ async def test_concurrent_enqueue_dedup(store: Store) -> None:
 
 async def test_concurrent_enqueue_bad_row_does_not_fail_others(store: Store) -> None:
     """In one group-commit batch, a row the database rejects fails alone."""
-    good = [store.enqueue("webhook", f"g-{i}", now=T) for i in range(20)]
-    bad = store.enqueue("webhook", "bad", installation_id=2**70, now=T)  # does not fit a 64-bit integer
-    results = await asyncio.gather(*good, bad, return_exceptions=True)
-    assert results[:20] == [True] * 20
-    assert isinstance(results[20], Exception)
+    good = [store.enqueue("webhook", f"g-{i}", ordering_key=f"o{i % 3}", now=T) for i in range(20)]
+    bad = [
+        store.enqueue("webhook", "bad-int", installation_id=2**70, now=T),  # does not fit 64 bits
+        store.enqueue("webhook", "bad-\ud800", now=T),  # lone surrogate: cannot be encoded
+    ]
+    results = await asyncio.gather(*good[:10], *bad, *good[10:], return_exceptions=True)
+    assert results[:10] + results[12:] == [True] * 20
+    assert all(isinstance(r, Exception) for r in results[10:12]), results[10:12]
     assert (await store.counts())[PENDING] == 20
+    if store.url.startswith("postgres"):  # a row refused by the server (not by the client library)
+        results = await asyncio.gather(
+            store.enqueue("webhook", "g-nul", event="nul\x00", now=T),
+            *(store.enqueue("webhook", f"g2-{i}", now=T) for i in range(5)),
+            return_exceptions=True,
+        )
+        assert isinstance(results[0], Exception) and results[1:] == [True] * 5
+        assert (await store.counts())[PENDING] == 25
 
 
 async def test_concurrent_migrate(store_url: str) -> None:

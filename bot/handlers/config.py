@@ -1,0 +1,134 @@
+"""Configuration reports: a ``fundbot/config`` check run when ``.github/fundbot.yml`` changes (SPEC section 5).
+
+A push to the default branch that touches ``.github/fundbot.yml`` gets a check run on its head commit:
+success with a summary of the effective settings, or failure with one annotation per error at its line
+(warnings as warning annotations). A push to the organisation's ``.github`` repository that changes the
+shared file reports on the default-branch head of every installed repository that inherits it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from gidgethub.routing import Router
+
+from bot import config_loader, repo_ops
+from bot.core import config as core
+from bot.core import markdown
+
+log = logging.getLogger(__name__)
+router = Router()
+
+CHECK_NAME = "fundbot/config"
+MAX_ANNOTATIONS_PER_REQUEST = 50  # GitHub's limit per create/update call
+MAX_INHERITING_REPOS = 100  # repositories reported per push of the org's shared file
+PUSH_COMMITS_LISTED = 20  # a push payload lists at most this many commits
+
+
+def changed_paths(push: dict) -> set[str] | None:
+    """Paths added, modified or removed by a push; None when the payload cannot tell (too many commits)."""
+    commits = push.get("commits") or []
+    if len(commits) >= PUSH_COMMITS_LISTED:
+        return None
+    paths: set[str] = set()
+    for commit in commits + ([push["head_commit"]] if push.get("head_commit") else []):
+        for field in ("added", "modified", "removed"):
+            paths.update(p for p in commit.get(field) or [] if isinstance(p, str))
+    return paths
+
+
+def is_default_branch_push(push: dict) -> bool:
+    repository = push.get("repository") or {}
+    branch = repository.get("default_branch") or repository.get("master_branch")
+    return bool(branch) and push.get("ref") == f"refs/heads/{branch}" and not push.get("deleted")
+
+
+def check_run_body(loaded: config_loader.LoadedConfig, *, repository: dict, head_sha: str) -> tuple[dict, list[dict]]:
+    """(create body, further annotation batches) for the check run reporting ``loaded``."""
+    owner_repo = repository["full_name"]
+    own_file = f"{owner_repo}:{core.CONFIG_PATH}"
+    annotations: list[dict] = []
+    elsewhere: list[core.Issue] = []
+    for issue in loaded.errors + loaded.warnings:
+        if issue.path in (own_file, core.CONFIG_PATH) and issue.line > 0:
+            annotation = {
+                "path": core.CONFIG_PATH,
+                "start_line": issue.line,
+                "end_line": issue.line,
+                "annotation_level": "failure" if issue.severity == "error" else "warning",
+                "message": issue.message[:64000],
+                "title": f"{issue.key or 'fundbot.yml'} [{issue.code}]"[:255],
+            }
+            if issue.column > 0:
+                annotation["start_column"] = annotation["end_column"] = issue.column
+            annotations.append(annotation)
+        else:
+            elsewhere.append(issue)
+    errors, warnings = len(loaded.errors), len(loaded.warnings)
+    if errors:
+        title = f"{errors} error{'s' * (errors != 1)} in the fundbot configuration"
+        keep = {"last valid": "the last valid configuration", "defaults": "the default settings"}[loaded.fallback or "defaults"]
+        summary = [f"The configuration is invalid: fundbot keeps using {keep} until it is fixed.", ""]
+    else:
+        title = "Configuration is valid" + (f" ({warnings} warning{'s' * (warnings != 1)})" if warnings else "")
+        summary = []
+    where = {"repository": f"`{core.CONFIG_PATH}`", "organization": f"the organization's `.github/{core.CONFIG_PATH}`",
+             "defaults": "no configuration file (defaults)"}[loaded.source]
+    summary.append(f"Source: {where}." + (" Files read: " + ", ".join(f"`{markdown.text(s)}`" for s in loaded.result.sources) + "." if loaded.result and loaded.result.sources else ""))
+    if elsewhere:
+        summary += ["", "Problems in other files of the `_extends` chain:", "```", core.format_issues(elsewhere).rstrip(), "```"]
+    summary += ["", core.summary(loaded.config)]
+    body = {
+        "name": CHECK_NAME,
+        "head_sha": head_sha,
+        "status": "completed",
+        "conclusion": "failure" if errors else "success",
+        "output": {"title": title, "summary": "\n".join(summary)[:65000], "annotations": annotations[:MAX_ANNOTATIONS_PER_REQUEST]},
+    }
+    rest = [annotations[i : i + MAX_ANNOTATIONS_PER_REQUEST] for i in range(MAX_ANNOTATIONS_PER_REQUEST, len(annotations), MAX_ANNOTATIONS_PER_REQUEST)]
+    return body, rest
+
+
+async def report(gh: Any, ctx: Any, repository: dict, head_sha: str) -> dict:
+    loaded = await config_loader.load(gh, ctx, repository)
+    body, rest = check_run_body(loaded, repository=repository, head_sha=head_sha)
+    variables = repo_ops.repo_vars(repository)
+    run = await gh.post("/repos/{owner}/{repo}/check-runs", variables, data=body)
+    for batch in rest:
+        output = {"title": body["output"]["title"], "summary": body["output"]["summary"], "annotations": batch}
+        await gh.patch("/repos/{owner}/{repo}/check-runs/{check_run_id}", {**variables, "check_run_id": run["id"]},
+                       data={"output": output})
+    log.info("%s: %s on %s", CHECK_NAME, body["conclusion"], head_sha[:7])
+    return run
+
+
+async def _inheriting_repositories(gh: Any, org_repository: dict) -> list[dict]:
+    owner = org_repository["full_name"].split("/")[0]
+    found = []
+    async for repo in gh.getiter("/installation/repositories{?per_page}", {"per_page": 100}, iterable_key="repositories"):
+        if repo["full_name"].split("/")[0] != owner or repo["name"] == config_loader.ORG_REPO:
+            continue
+        if await repo_ops.read_file(gh, repo, core.CONFIG_PATH) is None:
+            found.append(repo)
+        if len(found) >= MAX_INHERITING_REPOS:
+            log.warning("more than %d repositories inherit the org config; reporting on the first ones", MAX_INHERITING_REPOS)
+            break
+    return found
+
+
+@router.register("push")
+async def check_config_on_push(event, gh, ctx, *args, **kwargs) -> None:
+    push = event.data
+    repository = push.get("repository") or {}
+    if not repository.get("full_name") or not is_default_branch_push(push):
+        return
+    paths = changed_paths(push)
+    if paths is not None and core.CONFIG_PATH not in paths:
+        return
+    await report(gh, ctx, repository, push["after"])
+    if repository.get("name") == config_loader.ORG_REPO:
+        for repo in await _inheriting_repositories(gh, repository):
+            branch = await gh.getitem("/repos/{owner}/{repo}/branches/{branch}",
+                                      {**repo_ops.repo_vars(repo), "branch": repo.get("default_branch") or "main"})
+            await report(gh, ctx, repo, branch["commit"]["sha"])
