@@ -218,6 +218,49 @@ async def _migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- offline checks ---------------------------------------------------------------------------------
+
+def _read_for_check(path: str) -> bytes | None:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        print(f"{path}: cannot read: {exc.strerror}", file=sys.stderr)
+        return None
+
+
+async def _check_config(args: argparse.Namespace) -> int:
+    from bot.core import config as core
+
+    data = _read_for_check(args.path)
+    if data is None:
+        return 2
+    result = core.validate(data, path=args.path)
+    report = core.format_issues(result.errors + result.warnings)
+    if report:
+        print(report)
+    if result.config is not None and result.config.extends:
+        print(f"{args.path}: note: `_extends: {result.config.extends}` is not followed offline; "
+              "fundbot follows it when it reads the file from GitHub")
+    errors, warnings = len(result.errors), len(result.warnings)
+    print(f"{args.path}: {errors} error(s), {warnings} warning(s)" + ("" if errors else ": valid"))
+    return 1 if errors else 0
+
+
+async def _check_funding(args: argparse.Namespace) -> int:
+    from bot.core import funding
+
+    data = _read_for_check(args.path)
+    if data is None:
+        return 2
+    problems = funding.lint(data)
+    report = funding.format_problems(args.path, problems)
+    if report:
+        print(report)
+    errors = sum(p.severity == "error" for p in problems)
+    print(f"{args.path}: {errors} error(s), {len(problems) - errors} warning(s)" + ("" if errors else ": valid"))
+    return 1 if errors else 0
+
+
 # --- sandbox / demo -------------------------------------------------------------------------------
 
 async def _sandbox(args: argparse.Namespace) -> int:
@@ -281,6 +324,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="include done jobs")
     p.add_argument("--limit", type=int, default=50)
     p.set_defaults(func=_jobs)
+
+    p = sub.add_parser("check-config", help="validate a .github/fundbot.yml (exit 1 on errors)")
+    p.add_argument("path")
+    p.set_defaults(func=_check_config)
+
+    p = sub.add_parser("check-funding", help="lint a FUNDING.yml like GitHub reads it (exit 1 on errors)")
+    p.add_argument("path")
+    p.set_defaults(func=_check_funding)
 
     p = sub.add_parser("migrate", help="create or upgrade the database schema (Procfile release:)")
     p.set_defaults(func=_migrate)
