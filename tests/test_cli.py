@@ -54,7 +54,7 @@ def test_receive_replays_a_payload_against_the_sandbox(tmp_path):
     result = run("receive", "-e", "issues", "-p", str(WEBHOOKS / "issues" / "opened.payload.json"), "--sandbox", "-q", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert ": done" in result.stdout
-    assert "GET /repos/Codertocat/Hello-World/contents/.github/FUNDING.yml -> 404" in result.stdout
+    assert "GET /repos/Codertocat/Hello-World/contents/.github/fundbot.yml -> 404" in result.stdout
 
 
 def test_receive_reports_a_bad_file(tmp_path):

@@ -63,11 +63,21 @@ async def test_real_payload_example_is_processed(sandbox, bot):
     response = await bot.send("issues", body)
     assert response.status == 202
     await settle(sandbox, bot)
-    comments = funding_comments(sandbox, repo, data["issue"]["number"])
-    assert len(comments) == 1
-    assert "https://ko-fi.com/widgets" in comments[0]["body"]
     # the example has no `installation`: the bot asked GitHub which installation covers the repository
     assert sandbox.calls_to("GET", f"/repos/{repo}/installation")
+    # Codertocat is the repository's OWNER: maintainers are not greeted on their own issues
+    assert funding_comments(sandbox, repo, data["issue"]["number"]) == []
+    assert (await bot.store.counts())["done"] >= 1
+
+    # the same example from an outside contributor (schema-valid: only the author fields differ)
+    data["issue"]["number"] = 2
+    data["issue"]["author_association"] = "NONE"
+    data["issue"]["user"] = {**data["issue"]["user"], "login": "newcomer", "id": 4242}
+    sandbox.seed_from_payload("issues", data)
+    assert (await bot.send("issues", json.dumps(data).encode())).status == 202
+    await settle(sandbox, bot)
+    [comment] = funding_comments(sandbox, repo, 2)
+    assert "https://ko-fi.com/widgets" in comment["body"] and "@newcomer" in comment["body"]
 
 
 @pytest.mark.parametrize(

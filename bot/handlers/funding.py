@@ -1,42 +1,110 @@
-"""Funding links on new issues (SPEC section 2, ``issues.opened``)."""
+"""Funding links where users meet the project (SPEC section 2): new issues and release notes.
+
+* ``issues.opened``: the funding-links comment when ``issues:`` in config says so (labels filter, skip
+  authors; bots and maintainers are skipped). ``issues.labeled``: an issue that gets a matching label
+  later is greeted then. At most once per issue (hidden marker on fundbot's own comment, plus a note in
+  the store so a comment a human deleted is not posted again).
+* ``release.published`` / ``release.edited``: the funding footer between the release markers; the
+  maintainer's text stays byte-identical. Drafts and pre-releases follow ``releases:``.
+"""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from gidgethub.routing import Router
 
-from bot import repo_ops
-from bot.core import comments
+from bot import config_loader, repo_ops
+from bot.core import comments, release
 from bot.core import funding as funding_rules
+from bot.core.links import PaymentLink, payment_links, skip_greeting
 
 log = logging.getLogger(__name__)
 router = Router()
 
 FUNDING_PATH = ".github/FUNDING.yml"
+GREETED = "greeted"  # store cache namespace: issues that already got the funding comment
+
+
+async def links_for(gh: Any, repository: dict, config: Any) -> list[PaymentLink]:
+    """Payment links: ``funding:`` from config, else the repository's FUNDING.yml; then ``links:``."""
+    repo_funding = None
+    if not config.funding:
+        found = await repo_ops.read_file(gh, repository, FUNDING_PATH)
+        if found is not None:
+            repo_funding, _problems = funding_rules.parse(found[0])
+    return payment_links(config.funding, repo_funding, config.links)
+
+
+async def _greet(event, gh, ctx, *, label_added: str | None = None) -> None:
+    issue = event.data.get("issue") or {}
+    repository = event.data.get("repository") or {}
+    if not issue.get("number") or not repository.get("full_name") or issue.get("pull_request"):
+        return
+    if issue.get("state") == "closed":
+        return
+    loaded = await config_loader.load(gh, ctx, repository)
+    reason = skip_greeting(loaded.config.issues, issue, label_added=label_added)
+    if reason:
+        log.info("no funding comment on #%s: %s", issue["number"], reason)
+        return
+    key = f"{repository.get('id')}#{issue['number']}"
+    if await ctx.store.cache_get(GREETED, key) is not None:
+        log.info("#%s was greeted before (the comment may have been deleted by a human)", issue["number"])
+        return
+    links = await links_for(gh, repository, loaded.config)
+    body = comments.funding_comment(
+        author=(issue.get("user") or {}).get("login", ""), repo=repository["full_name"], links=links,
+        template=loaded.config.issues.message,
+    )
+    if body is None:
+        log.info("no usable funding links: no comment on #%s", issue["number"])
+        return
+    if await repo_ops.find_own_comment(gh, repository, issue["number"], comments.FUNDING_MARKER, bot_login=ctx.bot_login):
+        log.info("funding comment already on #%s", issue["number"])
+    else:
+        await repo_ops.create_comment(gh, repository, issue["number"], body)
+        log.info("posted funding links on #%s", issue["number"])
+    await ctx.store.cache_set(GREETED, key, True, installation_id=getattr(gh, "installation_id", None))
 
 
 @router.register("issues", action="opened")
 async def post_funding_links(event, gh, ctx, *args, **kwargs) -> None:
-    issue = event.data.get("issue") or {}
+    await _greet(event, gh, ctx)
+
+
+@router.register("issues", action="labeled")
+async def post_funding_links_on_label(event, gh, ctx, *args, **kwargs) -> None:
+    label = (event.data.get("label") or {}).get("name")
+    if label:
+        await _greet(event, gh, ctx, label_added=label)
+
+
+@router.register("release", action="published")
+@router.register("release", action="edited")
+async def release_footer(event, gh, ctx, *args, **kwargs) -> None:
+    rel = event.data.get("release") or {}
     repository = event.data.get("repository") or {}
-    if not issue or not repository or ctx.is_bot(issue.get("user")):
+    if not rel.get("id") or not repository.get("full_name") or ctx.is_self(event.data.get("sender")):
+        return  # our own edit comes back as release.edited: nothing to do
+    loaded = await config_loader.load(gh, ctx, repository)
+    cfg = loaded.config.releases
+    if not cfg.footer or (rel.get("draft") and not cfg.drafts) or (rel.get("prerelease") and not cfg.prereleases):
         return
-    found = await repo_ops.read_file(gh, repository, FUNDING_PATH)
-    if found is None:
-        log.info("no %s: no funding comment", FUNDING_PATH)
+    if event.data.get("action") == "edited" and release.START not in (rel.get("body") or ""):
+        return  # only keep an existing footer current on edits; a maintainer who removed it meant it
+    links = await links_for(gh, repository, loaded.config)
+    if not links:
         return
-    mapping, _problems = funding_rules.parse(found[0])
-    links = funding_rules.links(mapping)
-    body = comments.funding_comment(
-        author=(issue.get("user") or {}).get("login", ""), repo=repository.get("full_name", ""), links=links
-    )
-    if body is None:
-        log.info("%s has no usable links: no funding comment", FUNDING_PATH)
+    variables = {**repo_ops.repo_vars(repository), "release_id": rel["id"]}
+    current = await gh.getitem("/repos/{owner}/{repo}/releases/{release_id}", variables)
+    try:
+        body = release.splice(current.get("body"), release.footer_text(links, repo=repository["full_name"]))
+    except release.MarkerError as exc:
+        log.warning("release %s: %s; footer not written", rel.get("tag_name"), exc)
         return
-    number = issue["number"]
-    if await repo_ops.find_own_comment(gh, repository, number, comments.FUNDING_MARKER, bot_login=ctx.bot_login):
-        log.info("funding comment already on #%s", number)
+    if body == (current.get("body") or ""):
         return
-    await repo_ops.create_comment(gh, repository, number, body)
-    log.info("posted funding links on #%s", number)
+    await gh.patch("/repos/{owner}/{repo}/releases/{release_id}", variables, data={"body": body})
+    log.info("funding footer written on release %s", rel.get("tag_name"))
