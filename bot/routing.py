@@ -17,11 +17,11 @@ from gidgethub.routing import Router
 from gidgethub.sansio import Event
 
 from bot.github import RetryLater, is_permanent
-from bot.handlers import config, funding
+from bot.handlers import commands, config, funding
 
 log = logging.getLogger(__name__)
 
-ROUTER = Router(config.router, funding.router)
+ROUTER = Router(commands.router, config.router, funding.router)
 
 
 def callback_name(callback: Any) -> str:

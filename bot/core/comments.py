@@ -43,3 +43,56 @@ def _fill(template: str, values: dict[str, str]) -> str:
     for key, value in values.items():
         out = out.replace("{" + key + "}", value)
     return out
+
+
+FUND_REPLY_MARKER = "reply"
+
+COMMANDS_REFERENCE = """\
+| Command | Who | What it does |
+| --- | --- | --- |
+| `/fund` | anyone | the project's funding links |
+| `/bounty AMOUNT [in N days \\| by YYYY-MM-DD]` | maintainers | open or change a campaign on this issue |
+| `/bounty cancel` · `/bounty extend N days` · `/bounty accept @user` | maintainers | manage the campaign |
+| `/pledge AMOUNT` · `/unpledge` | anyone | pledge toward the campaign, or withdraw |
+| `/offer AMOUNT` | anyone | offer to implement the issue if AMOUNT is raised |
+| `/claim` | anyone | in a pull request that fixes the issue: claim the delivered campaign |
+| `/campaign` | anyone | link to the campaign's status |
+| `/sponsors refresh` | maintainers | re-render the README sponsor section now |
+| `/fundbot help` | anyone | this help |
+
+Commands go at the start of a line; lines in code blocks, inline code and quotes are ignored."""
+
+
+def reply_marker(comment_id: int, what: str) -> str:
+    return markdown.marker(FUND_REPLY_MARKER, {"to": comment_id, "for": what})
+
+
+def fund_reply(*, links: Sequence, comment_id: int) -> str:
+    rendered = links_list(links)
+    if not rendered:
+        text = "This project has no funding links set up yet."
+    else:
+        text = "Thank you for wanting to support this project! You can fund it here:\n\n" + rendered
+    return text + "\n\n" + reply_marker(comment_id, "fund") + "\n"
+
+
+def refused_reply(*, reasons: Sequence[tuple[str, str]], comment_id: int) -> str:
+    """One reply for every refused command of a comment: (command line as written, reason)."""
+    lines = ["I could not act on this:", ""]
+    for raw, reason in reasons:
+        lines.append(f"- `{_code_span(raw)}`: {markdown.text(reason, limit=400)}")
+    lines += ["", "Nothing was changed. `/fundbot help` lists the commands."]
+    return "\n".join(lines) + "\n\n" + reply_marker(comment_id, "refused") + "\n"
+
+
+def help_reply(*, summary: str, problems: str, fallback: str | None, comment_id: int) -> str:
+    parts = ["**fundbot** gets this project's maintainers paid. Commands:", "", COMMANDS_REFERENCE, "", summary.rstrip()]
+    if problems:
+        keep = "the last valid configuration" if fallback == "last valid" else "the default settings"
+        parts += ["", f"**The configuration has errors**; fundbot uses {keep} until they are fixed:", "",
+                  "```", problems.replace("```", "'''"), "```"]
+    return "\n".join(parts) + "\n\n" + reply_marker(comment_id, "help") + "\n"
+
+
+def _code_span(raw: str) -> str:
+    return raw.replace("`", "'")[:200]

@@ -1,0 +1,82 @@
+"""Commands in issue comments (SPEC section 3): parsing, acknowledgement, and the commands of this module.
+
+Every comment by a human is parsed (``bot.core.commands``); comments by bots, fundbot included, are
+ignored. An accepted command gets a 👍 reaction; refused ones get 😕 and one reply that says what was
+wrong and what would have worked. Replies are recorded per comment, so a redelivered or edited comment
+is not answered twice.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from typing import Any
+
+from gidgethub.routing import Router
+
+from bot import config_loader, repo_ops
+from bot.core import commands as parser
+from bot.core import comments
+from bot.core import config as core
+from bot.handlers.funding import links_for
+
+log = logging.getLogger(__name__)
+router = Router()
+
+ANSWERED = "answered"  # store cache namespace: (comment id) -> names of commands already answered
+
+
+async def react(gh: Any, repository: dict, comment_id: int, content: str) -> None:
+    """Add a reaction; GitHub answers 200 instead of 201 when it exists, so this is idempotent."""
+    await gh.post("/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions",
+                  {**repo_ops.repo_vars(repository), "comment_id": comment_id}, data={"content": content})
+
+
+@router.register("issue_comment", action="created")
+@router.register("issue_comment", action="edited")
+async def on_comment(event, gh, ctx, *args, **kwargs) -> None:
+    comment = event.data.get("comment") or {}
+    issue = event.data.get("issue") or {}
+    repository = event.data.get("repository") or {}
+    if not comment.get("id") or not issue.get("number") or not repository.get("full_name"):
+        return
+    if ctx.is_bot(comment.get("user")):
+        return
+    today = datetime.datetime.fromtimestamp(ctx.clock.time(), datetime.UTC).date()
+    parsed = parser.parse_commands(comment.get("body"), today=today)
+    if not parsed:
+        return
+    key = f"{repository.get('id')}:{comment['id']}"
+    answered = set(await ctx.store.cache_get(ANSWERED, key) or [])
+    installation_id = getattr(gh, "installation_id", None)
+
+    async def remember(name: str) -> None:
+        answered.add(name)
+        await ctx.store.cache_set(ANSWERED, key, sorted(answered), ttl=90 * 86400, installation_id=installation_id)
+
+    loaded = await config_loader.load(gh, ctx, repository)
+    refused = [(item.raw, item.reason) for item in parsed if isinstance(item, parser.Invalid)]
+    accepted = [item for item in parsed if isinstance(item, parser.Command)]
+    number = issue["number"]
+
+    for command in accepted:
+        if command.name in answered:
+            continue
+        if command.name == "fund":
+            links = await links_for(gh, repository, loaded.config)
+            await react(gh, repository, comment["id"], "+1")
+            await repo_ops.create_comment(gh, repository, number, comments.fund_reply(links=links, comment_id=comment["id"]))
+            await remember(command.name)
+        elif command.name == "fundbot help":
+            problems = core.format_issues(loaded.errors + loaded.warnings)
+            body = comments.help_reply(summary=core.summary(loaded.config), problems=problems,
+                                       fallback=loaded.fallback, comment_id=comment["id"])
+            await react(gh, repository, comment["id"], "+1")
+            await repo_ops.create_comment(gh, repository, number, body)
+            await remember(command.name)
+        # the campaign commands are handled by their own module
+
+    if refused and "refused" not in answered:
+        await react(gh, repository, comment["id"], "confused")
+        await repo_ops.create_comment(gh, repository, number, comments.refused_reply(reasons=refused, comment_id=comment["id"]))
+        await remember("refused")
