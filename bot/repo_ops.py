@@ -66,3 +66,36 @@ async def find_own_comment(gh: Any, repository: dict, number: int, marker_name: 
 async def create_comment(gh: Any, repository: dict, number: int, body: str) -> dict:
     url = "/repos/{owner}/{repo}/issues/{issue_number}/comments"
     return await gh.post(url, {**repo_vars(repository), "issue_number": number}, data={"body": body})
+
+
+MAX_ANNOTATIONS_PER_REQUEST = 50  # GitHub's limit per check-run create/update call
+
+
+async def create_check_run(gh: Any, repository: dict, *, name: str, head_sha: str, conclusion: str, title: str,
+                           summary: str, annotations: list[dict]) -> dict:
+    """A completed check run; more than 50 annotations are sent in further updates, as GitHub requires."""
+    variables = repo_vars(repository)
+    first, rest = annotations[:MAX_ANNOTATIONS_PER_REQUEST], annotations[MAX_ANNOTATIONS_PER_REQUEST:]
+    output = {"title": title[:255], "summary": summary[:65000], "annotations": first}
+    run = await gh.post("/repos/{owner}/{repo}/check-runs", variables, data={
+        "name": name, "head_sha": head_sha, "status": "completed", "conclusion": conclusion, "output": output,
+    })
+    for i in range(0, len(rest), MAX_ANNOTATIONS_PER_REQUEST):
+        batch = {**output, "annotations": rest[i : i + MAX_ANNOTATIONS_PER_REQUEST]}
+        await gh.patch("/repos/{owner}/{repo}/check-runs/{check_run_id}", {**variables, "check_run_id": run["id"]},
+                       data={"output": batch})
+    return run
+
+
+def annotation(path: str, *, line: int, column: int, severity: str, message: str, title: str) -> dict:
+    item = {
+        "path": path,
+        "start_line": max(1, line),
+        "end_line": max(1, line),
+        "annotation_level": "failure" if severity == "error" else "warning",
+        "message": message[:64000],
+        "title": title[:255],
+    }
+    if column > 0:
+        item["start_column"] = item["end_column"] = column
+    return item

@@ -21,7 +21,6 @@ log = logging.getLogger(__name__)
 router = Router()
 
 CHECK_NAME = "fundbot/config"
-MAX_ANNOTATIONS_PER_REQUEST = 50  # GitHub's limit per create/update call
 MAX_INHERITING_REPOS = 100  # repositories reported per push of the org's shared file
 PUSH_COMMITS_LISTED = 20  # a push payload lists at most this many commits
 
@@ -44,25 +43,17 @@ def is_default_branch_push(push: dict) -> bool:
     return bool(branch) and push.get("ref") == f"refs/heads/{branch}" and not push.get("deleted")
 
 
-def check_run_body(loaded: config_loader.LoadedConfig, *, repository: dict, head_sha: str) -> tuple[dict, list[dict]]:
-    """(create body, further annotation batches) for the check run reporting ``loaded``."""
+def check_run_fields(loaded: config_loader.LoadedConfig, *, repository: dict) -> dict:
+    """conclusion, title, summary and annotations of the check run reporting ``loaded``."""
     owner_repo = repository["full_name"]
     own_file = f"{owner_repo}:{core.CONFIG_PATH}"
     annotations: list[dict] = []
     elsewhere: list[core.Issue] = []
     for issue in loaded.errors + loaded.warnings:
         if issue.path in (own_file, core.CONFIG_PATH) and issue.line > 0:
-            annotation = {
-                "path": core.CONFIG_PATH,
-                "start_line": issue.line,
-                "end_line": issue.line,
-                "annotation_level": "failure" if issue.severity == "error" else "warning",
-                "message": issue.message[:64000],
-                "title": f"{issue.key or 'fundbot.yml'} [{issue.code}]"[:255],
-            }
-            if issue.column > 0:
-                annotation["start_column"] = annotation["end_column"] = issue.column
-            annotations.append(annotation)
+            annotations.append(repo_ops.annotation(
+                core.CONFIG_PATH, line=issue.line, column=issue.column, severity=issue.severity,
+                message=issue.message, title=f"{issue.key or 'fundbot.yml'} [{issue.code}]"))
         else:
             elsewhere.append(issue)
     errors, warnings = len(loaded.errors), len(loaded.warnings)
@@ -79,27 +70,15 @@ def check_run_body(loaded: config_loader.LoadedConfig, *, repository: dict, head
     if elsewhere:
         summary += ["", "Problems in other files of the `_extends` chain:", "```", core.format_issues(elsewhere).rstrip(), "```"]
     summary += ["", core.summary(loaded.config)]
-    body = {
-        "name": CHECK_NAME,
-        "head_sha": head_sha,
-        "status": "completed",
-        "conclusion": "failure" if errors else "success",
-        "output": {"title": title, "summary": "\n".join(summary)[:65000], "annotations": annotations[:MAX_ANNOTATIONS_PER_REQUEST]},
-    }
-    rest = [annotations[i : i + MAX_ANNOTATIONS_PER_REQUEST] for i in range(MAX_ANNOTATIONS_PER_REQUEST, len(annotations), MAX_ANNOTATIONS_PER_REQUEST)]
-    return body, rest
+    return {"conclusion": "failure" if errors else "success", "title": title,
+            "summary": "\n".join(summary), "annotations": annotations}
 
 
 async def report(gh: Any, ctx: Any, repository: dict, head_sha: str) -> dict:
     loaded = await config_loader.load(gh, ctx, repository)
-    body, rest = check_run_body(loaded, repository=repository, head_sha=head_sha)
-    variables = repo_ops.repo_vars(repository)
-    run = await gh.post("/repos/{owner}/{repo}/check-runs", variables, data=body)
-    for batch in rest:
-        output = {"title": body["output"]["title"], "summary": body["output"]["summary"], "annotations": batch}
-        await gh.patch("/repos/{owner}/{repo}/check-runs/{check_run_id}", {**variables, "check_run_id": run["id"]},
-                       data={"output": output})
-    log.info("%s: %s on %s", CHECK_NAME, body["conclusion"], head_sha[:7])
+    fields = check_run_fields(loaded, repository=repository)
+    run = await repo_ops.create_check_run(gh, repository, name=CHECK_NAME, head_sha=head_sha, **fields)
+    log.info("%s: %s on %s", CHECK_NAME, fields["conclusion"], head_sha[:7])
     return run
 
 
