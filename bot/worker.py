@@ -26,13 +26,12 @@ from gidgethub.sansio import Event
 from bot import logs, routing
 from bot.context import Context
 from bot.events import installation_id_of
-from bot.github import Clock, GitHubApp, RealClock
+from bot.github import Clock, GitHubApp, RealClock, RetryLater, is_permanent
 from bot.store import Job, Store
+from bot.tasks import TASKS
 
 log = logging.getLogger(__name__)
 
-TaskHandler = Callable[[Job, Context], Awaitable[None]]
-TASKS: dict[str, TaskHandler] = {}  # scheduled job kinds → handler (filled by later features)
 
 
 class NotReady(Exception):
@@ -49,11 +48,7 @@ class Processor:
 
     async def __call__(self, job: Job) -> routing.Outcome:
         if job.kind != "webhook":
-            handler = TASKS.get(job.kind)
-            if handler is None:
-                return routing.Outcome(done=[], permanent=[(job.kind, LookupError(f"no task handler for {job.kind!r}"))])
-            await handler(job, self.ctx)
-            return routing.Outcome(done=[job.kind])
+            return await self._run_task(job)
         payload = json.loads(job.payload)
         event = Event(payload, event=job.event or "", delivery_id=job.key)
         if not self.router.fetch(event):
@@ -68,6 +63,26 @@ class Processor:
             installation = await self._installation_of_repository(github, payload)
         gh = await github.installation(installation) if installation is not None else github.app_client()
         return await routing.dispatch(event, gh, self.ctx, done=job.progress, router=self.router)
+
+    async def _run_task(self, job: Job) -> routing.Outcome:
+        handler = TASKS.get(job.kind)
+        if handler is None:
+            return routing.Outcome(done=[], permanent=[(job.kind, LookupError(f"no task handler for {job.kind!r}"))])
+        if self.ctx.github is None:
+            raise NotReady("no App credentials configured: the task waits")
+        if self.ctx.bot_login is None:
+            self.ctx.bot_login = await self.ctx.github.get_bot_login()
+        try:
+            await handler(job, self.ctx)
+        except RetryLater as exc:
+            return routing.Outcome(done=[], retry=[(job.kind, exc)], retry_at=exc.at)
+        except Exception as exc:
+            if is_permanent(exc):
+                log.error("task %s failed permanently: %r", job.kind, exc)
+                return routing.Outcome(done=[], permanent=[(job.kind, exc)])
+            log.warning("task %s failed, will retry: %r", job.kind, exc)
+            return routing.Outcome(done=[], retry=[(job.kind, exc)])
+        return routing.Outcome(done=[job.kind])
 
     async def _installation_of_repository(self, github: GitHubApp, payload: dict) -> int | None:
         """GitHub puts ``installation`` on every App delivery; a replayed or hand-made payload may lack it.

@@ -11,7 +11,8 @@ import logging
 
 from gidgethub.routing import Router
 
-from bot import repo_ops
+from bot import config_loader, repo_ops, sync
+from bot.core import config as core
 from bot.core import funding as rules
 from bot.core import markdown
 from bot.handlers.config import changed_paths, is_default_branch_push
@@ -64,3 +65,22 @@ async def lint_funding_on_push(event, gh, ctx, *args, **kwargs) -> None:
     fields = check_run_fields(found[0])
     await repo_ops.create_check_run(gh, repository, name=CHECK_NAME, head_sha=push["after"], **fields)
     log.info("%s: %s on %s", CHECK_NAME, fields["conclusion"], push["after"][:7])
+
+
+@router.register("push")
+async def sync_on_push(event, gh, ctx, *args, **kwargs) -> None:
+    """A change to the config or to FUNDING.yml on the default branch: bring the generated files back in line."""
+    push = event.data
+    repository = push.get("repository") or {}
+    if not repository.get("full_name") or not repository.get("id") or not is_default_branch_push(push):
+        return
+    if ctx.is_self(push.get("sender")):
+        return  # fundbot's own commit
+    paths = changed_paths(push)
+    if paths is not None and not paths & {FUNDING_PATH, core.CONFIG_PATH}:
+        return
+    loaded = await config_loader.load(gh, ctx, repository)
+    if not loaded.config.funding or loaded.config.funding_file == "off":
+        return  # fundbot does not manage FUNDING.yml here: a human-edited file is only linted
+    await sync.schedule(ctx, repository, getattr(gh, "installation_id", None),
+                        debounce=loaded.config.readme.debounce_seconds, reason="push", head_sha=push.get("after"))

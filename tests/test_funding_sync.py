@@ -1,0 +1,98 @@
+"""Issue 4: FUNDING.yml kept equal to the rendering of `funding:` — by commit or by the rolling PR."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.core import funding as rules
+
+REPO = "octo-org/widgets"
+FUNDING = "funding:\n  github: [octocat, hubot]\n  custom: [\"https://example.org/donate\"]\n"
+
+
+async def settle(sandbox, bot, wait: float = 0.0):
+    if wait:
+        await asyncio.sleep(wait)
+    for _ in range(3):
+        await sandbox.drain()
+        await bot.settle()
+
+
+def pulls(sandbox):
+    return [p for p in sandbox.calls_to("POST", f"/repos/{REPO}/pulls") if p.status == 201]
+
+
+def sync_runs(sandbox):
+    return [r for r in sandbox.repo(REPO).check_runs.values() if r.name == "fundbot/sync"]
+
+
+EXPECTED = rules.render({"github": ["octocat", "hubot"], "custom": ["https://example.org/donate"]}).encode()
+
+
+async def test_pull_request_mode_proposes_the_rendered_file(sandbox, sandbox_repo, sandbox_installation_id, bot):
+    await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": FUNDING + "readme:\n  debounce_seconds: 0\n"})
+    await settle(sandbox, bot, 0.2)
+    assert sandbox.file(REPO, ".github/FUNDING.yml") == b"github: [octocat]\n"  # default branch untouched
+    assert sandbox.file(REPO, ".github/FUNDING.yml", ref="fundbot/update") == EXPECTED
+    assert len(pulls(sandbox)) == 1
+    [run] = sync_runs(sandbox)
+    assert "pull request #" in run.output["title"]
+
+
+async def test_commit_mode_commits_once_and_then_stays_quiet(sandbox, sandbox_repo, sandbox_installation_id, bot):
+    config = FUNDING + "funding_file: commit\nreadme:\n  debounce_seconds: 0\n"
+    await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": config})
+    await settle(sandbox, bot, 0.2)
+    assert sandbox.file(REPO, ".github/FUNDING.yml") == EXPECTED
+    head = sandbox.repo(REPO).head
+    commits = len(sandbox.calls_to("POST", f"/repos/{REPO}/git/commits"))
+    # a config change that does not change the rendering writes nothing
+    await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": config + "issues:\n  comment: false\n"})
+    await settle(sandbox, bot, 0.2)
+    assert len(sandbox.calls_to("POST", f"/repos/{REPO}/git/commits")) == commits
+    assert sandbox.repo(REPO).head != head  # (only the human's push moved it)
+    assert pulls(sandbox) == []
+    # a human edit of the generated file is put back
+    await sandbox.push_files(REPO, "octocat", {".github/FUNDING.yml": "github: [someone-else]\n"})
+    await settle(sandbox, bot, 0.2)
+    assert sandbox.file(REPO, ".github/FUNDING.yml") == EXPECTED
+
+
+async def test_without_funding_in_config_a_human_file_is_left_alone(sandbox, sandbox_repo, sandbox_installation_id, bot):
+    await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": "readme:\n  debounce_seconds: 0\n",
+                                               ".github/FUNDING.yml": "patreon: widgets\n"})
+    await settle(sandbox, bot, 0.2)
+    assert sandbox.file(REPO, ".github/FUNDING.yml") == b"patreon: widgets\n"
+    assert pulls(sandbox) == [] and sync_runs(sandbox) == []
+    assert [r.name for r in sandbox.repo(REPO).check_runs.values()].count("fundbot/funding") == 1  # linted
+
+
+async def test_branch_protection_falls_back_to_the_pull_request(sandbox, sandbox_repo, sandbox_installation_id, bot):
+    sandbox.faults.add(method="PATCH", path=r"/git/refs/heads/main$", status=422, times=None,
+                       body={"message": "Changes must be made through a pull request.",
+                             "documentation_url": "https://docs.github.com/rest/git/refs#update-a-reference"})
+    await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": FUNDING + "funding_file: commit\nreadme:\n  debounce_seconds: 0\n"})
+    await settle(sandbox, bot, 0.2)
+    assert sandbox.file(REPO, ".github/FUNDING.yml", ref="fundbot/update") == EXPECTED
+    [run] = sync_runs(sandbox)
+    assert "refused" in run.output["summary"] and "pull request" in run.output["summary"]
+
+
+async def test_triggers_within_the_debounce_window_write_once(sandbox, sandbox_repo, sandbox_installation_id, bot):
+    base = FUNDING + "funding_file: commit\nreadme:\n  debounce_seconds: 3\n"
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    for i in range(3):
+        await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": base + f"# edit {i}\n"})
+        await settle(sandbox, bot)
+    assert loop.time() - started < 3
+    assert sandbox.file(REPO, ".github/FUNDING.yml") == b"github: [octocat]\n"  # not yet: the window is open
+    await settle(sandbox, bot, 3.3 - (loop.time() - started))
+    assert sandbox.file(REPO, ".github/FUNDING.yml") == EXPECTED
+    assert len(sandbox.calls_to("POST", f"/repos/{REPO}/git/commits")) == 1
+
+
+async def test_invalid_config_writes_nothing(sandbox, sandbox_repo, sandbox_installation_id, bot):
+    await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": FUNDING + "funding_file: commit\nreadme:\n  debounce_seconds: 0\nbounties:\n  min_pledge: -1\n"})
+    await settle(sandbox, bot, 0.2)
+    assert sandbox.file(REPO, ".github/FUNDING.yml") == b"github: [octocat]\n"
