@@ -93,14 +93,25 @@ async def run(job: Job, ctx: Any) -> None:
         return
     # One write for everything; a direct commit only when every file asks for it.
     mode = "commit" if all(m == "commit" for m in modes) else "pull_request"
-    result = await writer.write_files(
-        gh, repository, changes, mode=mode,
-        message="Update generated files from .github/fundbot.yml\n\nWritten by fundbot.",
-        pr_title="fundbot: update generated files", pr_body=PR_BODY.replace("{items}", "\n".join(items)),
-    )
+    head_sha = data.get("head_sha")
+    try:
+        result = await writer.write_files(
+            gh, repository, changes, mode=mode,
+            message="Update generated files from .github/fundbot.yml\n\nWritten by fundbot.",
+            pr_title="fundbot: update generated files", pr_body=PR_BODY.replace("{items}", "\n".join(items)),
+        )
+    except writer.WriteConflict as exc:
+        # The default branch kept moving under us (each time re-read and re-rendered): say so, and let the
+        # job layer try again later with backoff.
+        if head_sha:
+            await repo_ops.create_check_run(
+                gh, repository, name=CHECK_NAME, head_sha=head_sha, conclusion="neutral",
+                title="Generated files not written yet",
+                summary=f"The default branch changed during every attempt ({exc}). fundbot will try again.",
+                annotations=[])
+        raise
     if result.mode == "unchanged":
         return
-    head_sha = data.get("head_sha")
     if head_sha:
         if result.mode == "commit":
             title, summary = "Generated files committed", f"fundbot committed {', '.join(result.changed_paths)} ({result.commit_sha})."

@@ -96,3 +96,23 @@ async def test_invalid_config_writes_nothing(sandbox, sandbox_repo, sandbox_inst
     await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": FUNDING + "funding_file: commit\nreadme:\n  debounce_seconds: 0\nbounties:\n  min_pledge: -1\n"})
     await settle(sandbox, bot, 0.2)
     assert sandbox.file(REPO, ".github/FUNDING.yml") == b"github: [octocat]\n"
+
+
+async def test_a_branch_that_keeps_moving_is_reported_then_retried(sandbox, sandbox_repo, sandbox_installation_id, bot):
+    # every ref update is answered "not a fast forward" three times: the writer re-reads and re-renders each
+    # time, then gives up; the sync reports it and the job is retried later
+    rule = sandbox.faults.add(method="PATCH", path=r"/git/refs/heads/main$", status=422, times=3,
+                              body={"message": "Update is not a fast forward",
+                                    "documentation_url": "https://docs.github.com/rest/git/refs#update-a-reference"})
+    await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": FUNDING + "funding_file: commit\nreadme:\n  debounce_seconds: 0\n"})
+    await settle(sandbox, bot, 0.2)
+    assert rule.hits == 3
+    [run] = sync_runs(sandbox)
+    assert run.conclusion == "neutral" and "changed during every attempt" in run.output["summary"]
+    [job] = [j for j in await bot.store.list_jobs(["pending"]) if j.kind == "files.sync"]
+    assert job.attempts == 1 and "WriteConflict" in job.last_error
+    # when the retry comes due (here: brought forward), it succeeds
+    await bot.store.schedule("files.sync", job.key, run_at=0, payload=job.payload,
+                             installation_id=job.installation_id, ordering_key=job.ordering_key)
+    await settle(sandbox, bot, 0.2)
+    assert sandbox.file(REPO, ".github/FUNDING.yml") == EXPECTED
