@@ -2,11 +2,13 @@
 
 Nothing here is faked on the bot's side: the sandbox delivers signed webhooks to the real endpoint, the
 deliveries go through the SQLite inbox and the workers, and every GitHub call goes over HTTP to the
-sandbox. The scenario prints what fundbot did.
+sandbox (which checks each one against GitHub's OpenAPI description). The scenario prints what fundbot did.
 """
 
 from __future__ import annotations
 
+import asyncio
+import collections
 import dataclasses
 import tempfile
 import textwrap
@@ -19,20 +21,37 @@ from bot.settings import Settings
 REPO = "octo-org/hello-fundbot"
 FUNDING_YML = """\
 # Funding links shown by GitHub's Sponsor button and by fundbot
-github: [octocat]
-open_collective: hello-fundbot
-ko_fi: octocat
-custom: ["https://www.paypal.me/octocat", octocat.com]
+github: [lena-dev]
+ko_fi: lena-dev
+"""
+BAD_CONFIG = """\
+bountys:
+  enabled: true
+bounties:
+  deadline_days: 0
+"""
+GOOD_CONFIG = """\
+funding:
+  github: [lena-dev]
+  open_collective: hello-fundbot
+  custom: ["https://www.paypal.me/lena-dev"]
+bounties:
+  deadline_days: 21
+readme:
+  debounce_seconds: 0
 """
 
 
 def _section(title: str) -> None:
     print()
-    print(f"== {title} " + "=" * max(0, 70 - len(title)))
+    print(f"== {title} " + "=" * max(0, 72 - len(title)))
 
 
-def _quote(text: str) -> str:
-    return textwrap.indent(text.rstrip(), "   | ", predicate=lambda _line: True)
+def _quote(text: str, limit: int | None = None) -> str:
+    lines = text.rstrip().splitlines()
+    if limit is not None and len(lines) > limit:
+        lines = lines[:limit] + [f"... ({len(lines) - limit} more lines)"]
+    return textwrap.indent("\n".join(lines), "   | ", predicate=lambda _line: True)
 
 
 def _show_comment(comment: dict) -> None:
@@ -41,18 +60,26 @@ def _show_comment(comment: dict) -> None:
     print(_quote(comment.get("body") or ""))
 
 
+def _show_run(run) -> None:
+    print(f"-- check run {run.name}: {run.conclusion} - {run.output.get('title')}")
+    for a in run.annotations:
+        where = f"{a['path']}:{a['start_line']}" + (f":{a['start_column']}" if a.get("start_column") else "")
+        print(f"   {a['annotation_level']:8} {where}  {a['message']}")
+
+
 async def _settle(sandbox, store) -> None:
     """Until the sandbox has sent every webhook (also those about the bot's own actions) and the bot has
-    processed them; twice, since processing can cause new deliveries."""
-    for _ in range(2):
+    processed them, a few times over, since processing can cause new deliveries."""
+    for _ in range(3):
         await sandbox.drain()
         await wait_until_idle(store)
+        await asyncio.sleep(0.05)
 
 
 async def run_demo(*, verbose: bool = False) -> int:
     from bot.sandbox import Sandbox
 
-    logs.setup("INFO" if verbose else "WARNING", "text")
+    logs.setup("INFO" if verbose else "ERROR", "text")
     sandbox = Sandbox(validate=True)
     await sandbox.start()
     with tempfile.TemporaryDirectory(prefix="fundbot-demo-") as tmp:
@@ -72,42 +99,80 @@ async def run_demo(*, verbose: bool = False) -> int:
             port = await service.start_web()
             service.start_workers()
             sandbox.webhook_url = f"http://127.0.0.1:{port}{settings.webhook_path}"
+            settle = lambda: _settle(sandbox, service.store)  # noqa: E731
             print("fundbot demo: the bot and an in-memory GitHub (the sandbox) on this machine")
             print(f"  sandbox API {sandbox.base_url}   bot webhook {sandbox.webhook_url}")
             print(f"  database    {settings.database_url}")
 
             _section("1. octo-org installs fundbot on octo-org/hello-fundbot")
-            sandbox.add_user("octocat")
+            sandbox.add_user("lena-dev")
             sandbox.add_user("hubot")
-            sandbox.add_repo(REPO, files={".github/FUNDING.yml": FUNDING_YML, "README.md": "# hello-fundbot\n"}, owner_type="Organization")
+            sandbox.add_repo(REPO, files={".github/FUNDING.yml": FUNDING_YML, "README.md": "# hello-fundbot\n"},
+                             owner_type="Organization")
+            sandbox.set_permission(REPO, "lena-dev", "admin")
             installation = await sandbox.install("octo-org", [REPO])
-            await _settle(sandbox, service.store)
-            print(f"installation {installation['id']} created; the repository has .github/FUNDING.yml:")
-            print(_quote(FUNDING_YML))
+            await settle()
+            print(f"installation {installation['id']} created")
+            print("labels: " + ", ".join(sorted(sandbox.labels(REPO))))
+            for number, item in sorted(sandbox.repo(REPO).issues.items()):
+                if sandbox.issue(REPO, number).get("pull_request"):
+                    print(f"-- pull request #{number}: {item.title}")
+                    print(_quote(item.body or "", limit=6))
+            template = sandbox.file(REPO, ".github/fundbot.yml", ref="fundbot/onboarding") or b""
+            print("-- .github/fundbot.yml proposed on branch fundbot/onboarding (funding: pre-filled from FUNDING.yml):")
+            print(_quote(template.decode(), limit=14))
 
-            _section("2. hubot opens an issue")
+            _section("2. The maintainer pushes a config with mistakes: a check run reports them")
+            await sandbox.push_files(REPO, "lena-dev", {".github/fundbot.yml": BAD_CONFIG}, message="configure fundbot")
+            await settle()
+            for run in sandbox.repo(REPO).check_runs.values():
+                _show_run(run)
+
+            _section("3. ... and fixes it: FUNDING.yml is kept in sync through one rolling pull request")
+            await sandbox.push_files(REPO, "lena-dev", {".github/fundbot.yml": GOOD_CONFIG}, message="fix config")
+            await settle()
+            head = sandbox.repo(REPO).head
+            for run in sandbox.repo(REPO).check_runs.values():
+                if run.head_sha == head:
+                    _show_run(run)
+            print("-- .github/FUNDING.yml on branch fundbot/update:")
+            print(_quote((sandbox.file(REPO, ".github/FUNDING.yml", ref="fundbot/update") or b"").decode()))
+
+            _section("4. hubot opens an issue")
             issue = await sandbox.open_issue(REPO, "hubot", "Crash when the config file is empty", "Steps to reproduce: ...")
-            await _settle(sandbox, service.store)
+            await settle()
             for comment in sandbox.comments(REPO, issue["number"]):
                 _show_comment(comment)
 
-            _section("3. GitHub redelivers the same event: nothing new is posted")
+            _section("5. GitHub redelivers that event: nothing new is posted")
             [opened] = [d for d in sandbox.deliveries if d["event"] == "issues" and d["action"] == "opened"]
             status = await sandbox.redeliver(opened["id"])
-            await _settle(sandbox, service.store)
+            await settle()
             answer = sandbox.deliveries[-1].get("response_body")
             print(f"redelivery of {opened['guid']}: fundbot answered {status} {answer}")
             print(f"comments on #{issue['number']}: {len(sandbox.comments(REPO, issue['number']))}")
 
-            _section("What fundbot did (GitHub API calls)")
-            for call in sandbox.calls:
-                print(f"  {call.method:6} {call.path} -> {call.status}")
+            _section("6. Someone asks how to help: /fund")
+            asked = await sandbox.comment(REPO, issue["number"], "hubot", "Happy to chip in!\n\n/fund")
+            await settle()
+            reactions = [r.content for r in sandbox.repo(REPO).comments[asked["id"]].reactions]
+            print(f"reactions on the /fund comment: {reactions}")
+            _show_comment(sandbox.comments(REPO, issue["number"])[-1])
+
+            _section("7. A release is published: the funding footer is appended")
+            rel = await sandbox.publish_release(REPO, "lena-dev", "v1.0.0", "## What's new\n\n* Faster widgets\n")
+            await settle()
+            print(_quote(sandbox.repo(REPO).releases[rel["id"]].body or ""))
+
+            _section("What fundbot did")
+            calls = collections.Counter(f"{c.method} {c.status}" for c in sandbox.calls)
+            print(f"GitHub API calls: {len(sandbox.calls)} (" + ", ".join(f"{k}: {v}" for k, v in sorted(calls.items())) + ")")
             counts = await service.store.counts()
             print(f"inbox: {counts}")
             if sandbox.violations:
                 print("OpenAPI violations:", *sandbox.violations, sep="\n  ")
                 return 1
-            return 0
+            return 0 if counts.get("failed", 0) == 0 else 1
         finally:
             await service.close(grace=2)
             await sandbox.stop()

@@ -61,6 +61,8 @@ class Processor:
         installation = installation_id_of(payload)
         if installation is None:
             installation = await self._installation_of_repository(github, payload)
+        if job.event == "installation" and payload.get("action") in ("deleted", "suspend"):
+            installation = None  # no token can be minted for it any more: handlers get the app client
         gh = await github.installation(installation) if installation is not None else github.app_client()
         return await routing.dispatch(event, gh, self.ctx, done=job.progress, router=self.router)
 

@@ -64,6 +64,7 @@ async def bot(sandbox, tmp_path):
     service = Service(bot_settings(sandbox, tmp_path), poll_interval=0.05,
                       policy=RetryPolicy(backoff_base=0.01, backoff_cap=0.05, request_timeout=5.0))
     await service.open()
+    service.worker.backoff_base, service.worker.backoff_cap = 0.02, 0.05  # failed jobs come back in milliseconds
     await service.start_web(host="127.0.0.1", port=0)
     service.start_workers()
     sandbox.webhook_url = f"http://127.0.0.1:{service.port}{service.settings.webhook_path}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -70,8 +71,10 @@ def test_demo_shows_the_funding_comment(tmp_path):
     result = run("demo", cwd=tmp_path, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "-- comment by fundbot[bot]:" in result.stdout
-    assert "https://github.com/sponsors/octocat" in result.stdout
-    assert "comments on #1: 1" in result.stdout
+    assert "https://github.com/sponsors/lena-dev" in result.stdout
+    assert re.search(r"comments on #\d+: 1\n", result.stdout)
+    assert "-- pull request #1: Configure fundbot" in result.stdout and "fundbot/config: failure" in result.stdout
+    assert "<!-- fundbot:release:start -->" in result.stdout
     assert "'failed': 0" in result.stdout
 
 

@@ -413,9 +413,6 @@ async def test_removed_repositories_lose_their_cached_config(sandbox, bot):
     assert await failed_jobs(bot) == []
 
 
-@pytest.mark.xfail(strict=True, reason="the worker mints an installation token before any handler runs; for a "
-                   "deleted installation that fails (404), so installation.deleted never reaches its handler "
-                   "unless a token is still cached (bot/worker.py Processor: lead's file)")
 async def test_installation_deleted_is_handled_without_a_cached_token(sandbox, bot):
     installation_id = await install(sandbox, bot, {REPO: None})
     await bot.store.enqueue("webhook", "later-ours", payload=b"{}", event="issues", installation_id=installation_id,

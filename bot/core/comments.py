@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from bot.core import markdown
@@ -30,11 +31,13 @@ def funding_comment(*, author: str, repo: str, links: Sequence, template: str = 
     rendered_links = links_list(links)
     if not rendered_links:
         return None
-    values = {"author": markdown.mention(author), "repo": markdown.text(repo), "links": rendered_links}
+    # The list is a block: it always stands in a paragraph of its own, wherever {links} is in the template.
+    values = {"author": markdown.mention(author), "repo": markdown.text(repo), "links": "\n\n" + rendered_links + "\n\n"}
     body = _fill(template, values)
     if "{links}" not in template:
         body += "\n\n" + rendered_links
-    return body.rstrip() + "\n\n" + markdown.marker(FUNDING_MARKER) + "\n"
+    body = re.sub(r"\n{3,}", "\n\n", re.sub(r"[ \t]+\n", "\n", body)).strip()
+    return body + "\n\n" + markdown.marker(FUNDING_MARKER) + "\n"
 
 
 def _fill(template: str, values: dict[str, str]) -> str:
