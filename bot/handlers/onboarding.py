@@ -36,7 +36,7 @@ from urllib.parse import quote
 import gidgethub
 from gidgethub.routing import Router
 
-from bot import config_loader, repo_ops
+from bot import config_loader, repo_ops, sync
 from bot.core import config as core_config
 from bot.core import funding as funding_rules
 from bot.core import labels as label_rules
@@ -230,6 +230,9 @@ async def onboard_repository(gh: Any, ctx: Any, repository: dict, *, repository_
         log.info("%s: bounties are off, no labels", full["full_name"])
     if loaded.source != "defaults":
         log.info("%s is configured by its %s file: no onboarding pull request", full["full_name"], loaded.source)
+        if loaded.config.funding and loaded.config.funding_file != "off" and not loaded.errors:
+            await sync.schedule(ctx, full, getattr(gh, "installation_id", None),
+                                debounce=loaded.config.readme.debounce_seconds, reason="installed")
         return
     reason = onboarding.pull_request_skip_reason(full)
     if reason:
