@@ -13,6 +13,7 @@ tests that open several stores on one database: ``open_store(store.url)`` reache
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import AsyncIterator
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -50,7 +51,8 @@ async def _check_postgres(url: str) -> None:
         try:
             conn = await asyncpg.connect(url, timeout=5)
         except Exception as exc:  # refused, timeout, auth, unknown database…
-            _pg_unreachable = f"PostgreSQL not reachable at {url}: {type(exc).__name__}: {exc}"
+            shown = re.sub(r"(://[^:/@?#]*:)[^@/?#]*@", r"\1***@", url)  # no password in the report
+            _pg_unreachable = f"PostgreSQL not reachable at {shown}: {type(exc).__name__}: {exc}"
         else:
             await conn.close()
     if _pg_unreachable:

@@ -597,6 +597,42 @@ async def test_concurrent_migrate(store_url: str) -> None:
             await s.close()
 
 
+async def test_migrations_are_appended_and_recorded(store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database migrated by an older release (fewer MIGRATIONS) is upgraded by the newer one."""
+    from bot.store import postgres as pg_backend
+    from bot.store import sqlite as sqlite_backend
+
+    module = sqlite_backend if store_url.startswith("sqlite") else pg_backend
+    full = list(module.MIGRATIONS)
+    assert [v for v, _ in full] == list(range(1, len(full) + 1))
+    monkeypatch.setattr(module, "MIGRATIONS", full[:1])
+    old = open_store(store_url)
+    await old.connect()
+    try:
+        await old.migrate()
+        assert await old.enqueue("webhook", "from-v1", now=T)
+    finally:
+        await old.close()
+    monkeypatch.setattr(module, "MIGRATIONS", full)
+    new = open_store(store_url)
+    await new.connect()
+    try:
+        await new.migrate()
+        await new.migrate()
+        if store_url.startswith("sqlite"):
+            conn = sqlite3.connect(new.path)  # type: ignore[attr-defined]
+            versions = [v for (v,) in conn.execute("SELECT version FROM schema_version ORDER BY version")]
+            conn.close()
+        else:
+            versions = [
+                r[0] for r in await new.pool.fetch("SELECT version FROM schema_version ORDER BY version")
+            ]  # type: ignore[attr-defined]
+        assert versions == [v for v, _ in full]
+        assert [j.key for j in await new.claim("w", lease=LEASE, now=T)] == ["from-v1"]
+    finally:
+        await new.close()
+
+
 # -- open_store -------------------------------------------------------------------------------------------
 
 
@@ -772,3 +808,262 @@ async def test_postgres_same_key_enqueues_commit_in_id_order(store: Store) -> No
     jobs = {j.key: j for j in await store.list_jobs()}
     assert jobs["first"].id < jobs["second"].id
     assert [j.key for j in await store.claim("w", lease=LEASE, limit=10, now=T)] == ["first"]
+
+
+# -- model-based: random operation sequences, both backends against one reference model ---------------------
+
+
+class _Model:
+    """A direct transcription of base.py's rules, to compare both backends against."""
+
+    def __init__(self) -> None:
+        self.jobs: dict[str, dict] = {}
+        self.seq = 0
+
+    def _insert(
+        self, kind: str, key: str, payload: bytes, okey: str | None, run_at: float, now: float
+    ) -> None:
+        self.seq += 1
+        self.jobs[key] = dict(
+            seq=self.seq, kind=kind, payload=payload, ordering_key=okey, status=PENDING, attempts=0,
+            run_at=run_at, lease_owner=None, lease_expires=None, last_error=None, progress=(),
+            rescheduled=False, updated_at=now,
+        )  # fmt: skip
+
+    def enqueue(self, key: str, okey: str | None, run_at: float, now: float) -> bool:
+        if key in self.jobs:
+            return False
+        self._insert("webhook", key, b"e:" + key.encode(), okey, run_at, now)
+        return True
+
+    def schedule(self, key: str, okey: str | None, run_at: float, payload: bytes, now: float) -> None:
+        j = self.jobs.get(key)
+        if j is None:
+            self._insert("task", key, payload, okey, run_at, now)
+            return
+        j.update(kind="task", payload=payload, run_at=run_at, ordering_key=okey, updated_at=now)
+        if j["status"] == RUNNING:
+            j["rescheduled"] = True
+        else:
+            j.update(status=PENDING, attempts=0, last_error=None, progress=(), lease_owner=None,
+                     lease_expires=None, rescheduled=False)  # fmt: skip
+
+    def unschedule(self, key: str) -> bool:
+        j = self.jobs.get(key)
+        if j is None:
+            return False
+        if j["status"] == PENDING:
+            del self.jobs[key]
+            return True
+        if j["status"] == RUNNING and j["rescheduled"]:
+            j["rescheduled"] = False
+            return True
+        return False
+
+    def claim(self, owner: str, lease: float, limit: int, now: float) -> list[str]:
+        by_seq = sorted(self.jobs.items(), key=lambda kv: kv[1]["seq"])
+        chosen = []
+        for key, j in by_seq:
+            due = j["run_at"] <= now and (
+                j["status"] == PENDING or (j["status"] == RUNNING and j["lease_expires"] <= now)
+            )
+            blocked = j["ordering_key"] is not None and any(
+                e["ordering_key"] == j["ordering_key"]
+                and e["seq"] < j["seq"]
+                and e["status"] in (PENDING, RUNNING)
+                for e in self.jobs.values()
+            )
+            if due and not blocked:
+                chosen.append(key)
+        chosen = chosen[:limit]
+        for key in chosen:
+            self.jobs[key].update(status=RUNNING, lease_owner=owner, lease_expires=now + lease,
+                                  attempts=self.jobs[key]["attempts"] + 1, rescheduled=False, updated_at=now)  # fmt: skip
+        return chosen
+
+    def _holds(self, key: str, owner: str) -> dict | None:
+        j = self.jobs.get(key)
+        return j if j and j["status"] == RUNNING and j["lease_owner"] == owner else None
+
+    def finish(
+        self, op: str, key: str, owner: str, now: float, run_at: float, progress: tuple[str, ...]
+    ) -> bool:
+        j = self._holds(key, owner)
+        if j is None:
+            return False
+        fresh = j["rescheduled"]
+        if op == "extend":
+            j.update(lease_expires=now + run_at, updated_at=now)
+            return True
+        if op == "complete":
+            j.update(status=PENDING if fresh else DONE)
+            if fresh:
+                j.update(attempts=0, last_error=None, progress=())
+        else:
+            j.update(status=PENDING if op == "retry" or fresh else FAILED, last_error=f"{op} error")
+            if fresh:
+                j.update(attempts=0, progress=())
+            else:
+                j.update(progress=progress)
+                if op == "retry":
+                    j["run_at"] = run_at
+        j.update(lease_owner=None, lease_expires=None, rescheduled=False, updated_at=now)
+        return True
+
+    def requeue(self, key: str, now: float) -> bool:
+        j = self.jobs.get(key)
+        if j is None or j["status"] != FAILED:
+            return False
+        j.update(status=PENDING, run_at=now, attempts=0, lease_owner=None, lease_expires=None, updated_at=now)
+        return True
+
+
+_KEYS = ["k0", "k1", "k2"]
+_OKEYS = [None, "issue:1", "issue:2"]
+_OWNERS = ["w1", "w2"]
+
+try:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    _delay = st.sampled_from([0, 0, 0, 3, 10])
+
+    def _finish(name: str) -> st.SearchStrategy[tuple]:
+        owners = st.sampled_from([*_OWNERS, "current", "current"])  # "current": the model's lease owner
+        return st.tuples(st.just(name), st.sampled_from(_KEYS), owners, _delay)
+
+    _claim = st.tuples(
+        st.just("claim"), st.sampled_from(_OWNERS), st.integers(1, 3), st.sampled_from([5, 30])
+    )
+    _op = st.one_of(  # one_of picks a branch uniformly: repeated branches weigh more
+        st.tuples(st.just("enqueue"), st.sampled_from(_KEYS), st.sampled_from(_OKEYS), _delay),
+        st.tuples(st.just("schedule"), st.sampled_from(_KEYS), st.sampled_from(_OKEYS), _delay),
+        st.tuples(st.just("schedule"), st.sampled_from(_KEYS), st.sampled_from(_OKEYS), _delay),
+        st.tuples(st.just("unschedule"), st.sampled_from(_KEYS)),
+        _claim,
+        _claim,
+        _finish("complete"),
+        _finish("complete"),
+        _finish("retry"),
+        _finish("park"),
+        _finish("extend"),
+        st.tuples(st.just("requeue"), st.sampled_from(_KEYS)),
+        st.tuples(st.just("tick"), st.sampled_from([1, 4, 12])),
+    )
+    _HAVE_HYPOTHESIS = True
+except ImportError:  # pragma: no cover
+    _HAVE_HYPOTHESIS = False
+
+
+def _example_url(base_url: str, n: int) -> str:
+    if base_url.startswith("sqlite"):
+        return base_url.replace(".db", f"-{n}.db")
+    from tests.store_fixtures import with_query
+
+    schema = dict(p.split("=", 1) for p in base_url.split("?", 1)[1].split("&"))["schema"]
+    return with_query(base_url, schema=f"{schema}_{n}")
+
+
+_example_counter = iter(range(10**9))
+
+
+async def _run_model_example(base_url: str, ops: list[tuple]) -> None:
+    url = _example_url(base_url, next(_example_counter))
+    store = open_store(url)
+    await store.connect()
+    try:
+        await store.migrate()
+        model, now = _Model(), T
+        for op in ops:
+            name = op[0]
+            if name == "enqueue":
+                _, key, okey, delay = op
+                got = await store.enqueue(
+                    "webhook",
+                    key,
+                    payload=b"e:" + key.encode(),
+                    ordering_key=okey,
+                    run_at=now + delay,
+                    now=now,
+                )
+                assert got == model.enqueue(key, okey, now + delay, now), op
+            elif name == "schedule":
+                _, key, okey, delay = op
+                payload = f"s:{key}:{now}".encode()
+                await store.schedule(
+                    "task", key, run_at=now + delay, payload=payload, ordering_key=okey, now=now
+                )
+                model.schedule(key, okey, now + delay, payload, now)
+            elif name == "unschedule":
+                assert await store.unschedule(op[1]) == model.unschedule(op[1]), op
+            elif name == "claim":
+                _, owner, limit, lease = op
+                got = [j.key for j in await store.claim(owner, lease=lease, limit=limit, now=now)]
+                assert got == model.claim(owner, lease, limit, now), op
+            elif name in ("complete", "retry", "park", "extend"):
+                _, key, owner, delay = op
+                if owner == "current":
+                    owner = (model.jobs.get(key) or {}).get("lease_owner") or "w1"
+                job = next((j for j in await store.list_jobs(limit=100) if j.key == key), None)
+                expected = model.finish(
+                    name, key, owner, now, now + delay if name == "retry" else delay, ("h",)
+                )
+                if job is None:
+                    assert not expected
+                    continue
+                if name == "complete":
+                    got = await store.complete(job.id, owner, now=now)
+                elif name == "retry":
+                    got = await store.retry_later(
+                        job.id, owner, run_at=now + delay, error="retry error", progress=["h"], now=now
+                    )
+                elif name == "park":
+                    got = await store.park(job.id, owner, error="park error", progress=["h"], now=now)
+                else:
+                    got = await store.extend_lease(job.id, owner, lease=delay, now=now)
+                assert got == expected, op
+            elif name == "requeue":
+                job = next((j for j in await store.list_jobs(limit=100) if j.key == op[1]), None)
+                expected = model.requeue(op[1], now)
+                assert (await store.requeue(job.id, now=now) if job else False) == expected, op
+            elif name == "tick":
+                now += op[1]
+        # final state: same jobs, same order, same fields
+        jobs = sorted(await store.list_jobs(limit=100), key=lambda j: j.id)
+        assert [j.key for j in jobs] == sorted(model.jobs, key=lambda k: model.jobs[k]["seq"])
+        for j in jobs:
+            m = model.jobs[j.key]
+            actual = {f: getattr(j, f) for f in m if f not in ("seq", "rescheduled")}
+            assert actual == {f: v for f, v in m.items() if f not in ("seq", "rescheduled")}, j.key
+        counts = collections.Counter(m["status"] for m in model.jobs.values())
+        assert await store.counts() == {s: counts.get(s, 0) for s in STATUSES}
+        pending = [m["run_at"] for m in model.jobs.values() if m["status"] == PENDING]
+        assert await store.next_run_at() == (min(pending) if pending else None)
+    finally:
+        await store.close()
+        if url.startswith("postgres"):
+            from tests.store_fixtures import _drop_schema, postgres_base_url
+
+            await _drop_schema(
+                postgres_base_url(), dict(p.split("=", 1) for p in url.split("?", 1)[1].split("&"))["schema"]
+            )
+
+
+@pytest.mark.skipif(not _HAVE_HYPOTHESIS, reason="hypothesis not installed")
+async def test_model_based_random_operations(store_url: str) -> None:
+    @settings(
+        max_examples=80,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(ops=st.lists(_op, min_size=15, max_size=50))
+    def check(ops: list[tuple]) -> None:
+        loop = asyncio.new_event_loop()
+        try:
+            loop.run_until_complete(_run_model_example(store_url, ops))
+        finally:
+            loop.close()
+
+    # hypothesis drives a synchronous function; run it off the test's event loop
+    await asyncio.to_thread(check)

@@ -1,8 +1,18 @@
 """PostgreSQL backend (asyncpg pool), for several ``web``/``worker`` processes on several machines.
 
 Every statement that changes data runs as a single auto-committed statement (one round trip), except
-``migrate`` and ``drop_installation``. ``now`` is always computed in Python (``now_or``), never with the
-server clock, so both backends behave identically and tests can use a fake clock.
+``migrate``, ``drop_installation`` and batched enqueues. ``now`` is always computed in Python
+(``now_or``), never with the server clock, so both backends behave identically and tests can use a fake
+clock.
+
+Group commit for ``enqueue``: as in the SQLite backend, concurrent ``enqueue`` calls are queued and
+inserted together - one transaction, one ``INSERT … SELECT FROM unnest(…) ON CONFLICT (key) DO NOTHING
+RETURNING key`` - and each caller's future is resolved after the COMMIT (True; False for a key that
+already existed or that an earlier caller of the same batch gave; the row's own exception if the batch
+failed and the row, retried alone, fails again). A lone enqueue is one single-row statement. Up to
+``max_inflight`` batches run at once, so a batch waiting for an ordering-key lock (below) does not
+hold up the others. If the connection breaks *during* COMMIT the batch is retried row by row, and a row
+that had in fact been committed then answers False (stored, reported as a duplicate - never lost).
 
 Why ``claim`` is correct with concurrent claimers
 --------------------------------------------------
@@ -32,7 +42,9 @@ run in READ COMMITTED, where the statement sees a snapshot taken when it starts.
    ordering key: before the row gets its id they take a transaction-level advisory lock on the key, so
    inserts with one key are serialised - each one draws its id and commits before the next one draws
    its id. Every snapshot that sees job 2 therefore also sees job 1. (Hash collisions only serialise
-   unrelated keys; jobs without an ordering key take no lock.)
+   unrelated keys; jobs without an ordering key take no lock.) A batch takes the locks of all its keys,
+   in hash order, before inserting anything: batches cannot deadlock with each other, and a statement
+   waiting for a lock never holds an uncommitted row that another one could be waiting for.
 4. ``requeue`` of a parked job or ``schedule`` of an existing done/failed row turns an old id back into
    pending; a claimer whose snapshot predates that may take a later job with the same key at the same
    time. That is inherent in putting an old job back after its successors went ahead, not a claim race.
@@ -105,6 +117,13 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
             )
             """,
             "CREATE INDEX IF NOT EXISTS kv_cache_installation_idx ON kv_cache (installation_id)",
+        ],
+    ),
+    (
+        2,
+        [
+            # claim walks unfinished jobs in id order; without this it walks every done job too.
+            "CREATE INDEX IF NOT EXISTS jobs_active_idx ON jobs (id) WHERE status IN ('pending', 'running')",
         ],
     ),
 ]
@@ -183,7 +202,8 @@ UPDATE jobs SET
     updated_at    = $3
 WHERE id IN (
     SELECT j.id FROM jobs AS j
-    WHERE j.run_at <= $3
+    WHERE j.status IN ('pending', 'running')  -- redundant, lets the planner use jobs_active_idx
+      AND j.run_at <= $3
       AND (j.status = 'pending' OR (j.status = 'running' AND j.lease_expires <= $3))
       AND (j.ordering_key IS NULL OR NOT EXISTS (
             SELECT 1 FROM jobs AS e
@@ -381,7 +401,7 @@ class PostgresStore(Store):
         now: float | None = None,
     ) -> bool:
         payload = _check_enqueue_args(kind, key, payload)
-        if self._pool is None or self._closing:
+        if self._pool is None or self._closing or self._writer_task is None or self._writer_task.done():
             raise RuntimeError("PostgresStore is not connected")
         now = now_or(now)
         run_at = now if run_at is None else run_at
@@ -420,11 +440,19 @@ class PostgresStore(Store):
     async def _run_batch(self, batch: list[tuple[tuple[Any, ...], asyncio.Future[bool]]]) -> None:
         try:
             results = await self._insert_batch([row for row, _ in batch])
-        except BaseException:  # cancelled (event loop shutting down)
+        except (
+            BaseException
+        ) as exc:  # a bug, or cancelled (event loop shutting down): never leave a caller hanging
             for _, fut in batch:
                 if not fut.done():
-                    fut.set_exception(RuntimeError("store closed before the job was stored"))
-            raise
+                    fut.set_exception(
+                        exc
+                        if isinstance(exc, Exception)
+                        else RuntimeError("store closed before the job was stored")
+                    )
+            if not isinstance(exc, Exception):
+                raise
+            return
         for (_, fut), result in zip(batch, results, strict=True):
             if fut.done():
                 continue

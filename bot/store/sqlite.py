@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import json
 import sqlite3
 from collections.abc import Callable, Sequence
@@ -88,6 +89,13 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
             "CREATE INDEX IF NOT EXISTS kv_cache_installation_idx ON kv_cache (installation_id)",
         ],
     ),
+    (
+        2,
+        [
+            # claim walks unfinished jobs in id order; without this it walks every done job too.
+            "CREATE INDEX IF NOT EXISTS jobs_active_idx ON jobs (id) WHERE status IN ('pending', 'running')",
+        ],
+    ),
 ]
 
 _ENQUEUE_SQL = """
@@ -133,7 +141,8 @@ UPDATE jobs SET
     updated_at    = :now
 WHERE id IN (
     SELECT j.id FROM jobs AS j
-    WHERE j.run_at <= :now
+    WHERE j.status IN ('pending', 'running')  -- redundant, lets the planner use jobs_active_idx
+      AND j.run_at <= :now
       AND (j.status = 'pending' OR (j.status = 'running' AND j.lease_expires <= :now))
       AND (j.ordering_key IS NULL OR NOT EXISTS (
             SELECT 1 FROM jobs AS e
@@ -283,7 +292,11 @@ class SQLiteStore(Store):
 
     # -- lifecycle ---------------------------------------------------------------------------------
     def _open_writer(self) -> None:
-        conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+        try:
+            conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+            conn.execute("SELECT 1 FROM sqlite_master LIMIT 1")  # opening is lazy: fail here, clearly
+        except sqlite3.Error as exc:
+            raise sqlite3.OperationalError(f"cannot open SQLite database {self.path!r}: {exc}") from exc
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             if not self.memory:
@@ -376,7 +389,7 @@ class SQLiteStore(Store):
         now: float | None = None,
     ) -> bool:
         payload = _check_enqueue_args(kind, key, payload)
-        if self._executor is None or self._closing or self._loop is None:
+        if self._loop is None or self._closing or self._writer_task is None or self._writer_task.done():
             raise RuntimeError("SQLiteStore is not connected")
         now = now_or(now)
         run_at = now if run_at is None else run_at
@@ -395,10 +408,9 @@ class SQLiteStore(Store):
             while self._queue:
                 batch = self._queue[: self.max_batch]
                 del self._queue[: len(batch)]
+                rows = [params for params, _ in batch]
                 try:
-                    results = await self._write(
-                        lambda conn, rows=[p for p, _ in batch]: self._insert_rows(conn, rows)
-                    )
+                    results = await self._write(functools.partial(self._insert_rows, rows=rows))
                 except BaseException as exc:  # the transaction failed as a whole: nothing was committed
                     for _, fut in batch:
                         if not fut.done():
