@@ -65,7 +65,6 @@ Decisions (where the SPEC is silent)
 
 from __future__ import annotations
 
-import codecs
 import dataclasses
 import datetime as _dt
 import difflib
@@ -79,6 +78,7 @@ from typing import Any, Literal
 
 from bot.core import funding as _funding
 from bot.core import markdown as _md
+from bot.core import text as _text
 from bot.core.commands import AmountError, is_valid_login, parse_amount
 
 __all__ = [
@@ -1756,33 +1756,11 @@ def _defaults_config() -> Config:
 
 
 def _decode(data: str | bytes, path: str) -> tuple[str | None, Issue | None]:
-    if isinstance(data, str):
-        return data.removeprefix("\ufeff"), None
-    raw = bytes(data)
-    if raw.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        codec = "utf-32"
-    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        codec = "utf-16"
-    else:
-        codec = "utf-8-sig"
-    try:
-        return raw.decode(codec).removeprefix("\ufeff"), None
-    except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
-        line = before.count(b"\n") + 1
-        col = len(before) - (before.rfind(b"\n") + 1) + 1
-        return None, Issue(
-            path,
-            line,
-            col,
-            None,
-            "UTF-8 text",
-            f"byte 0x{raw[exc.start]:02x}",
-            f"The file is not valid {codec.removesuffix('-sig').upper()} (byte 0x{raw[exc.start]:02x} at "
-            f"offset {exc.start}); save it as UTF-8.",
-            "error",
-            "decode-error",
-        )
+    text, failure = _text.decode(data)
+    if failure is None:
+        return text, None
+    return None, Issue(path, failure.line, failure.column, None, "UTF-8 text", f"byte 0x{failure.byte:02x}",
+                       failure.describe() + "; save it as UTF-8.", "error", "decode-error")
 
 
 def _size(data: str | bytes) -> int:

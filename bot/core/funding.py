@@ -114,7 +114,6 @@ errors (the last of duplicate keys, as Psych does; the first 4 custom / 5 github
 
 from __future__ import annotations
 
-import codecs
 import dataclasses
 import datetime as _dt
 import difflib
@@ -125,6 +124,8 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from bot.core import text as _text
 
 __all__ = [
     "KEYS",
@@ -1286,30 +1287,12 @@ def _adapt(node: Any, source: str | None) -> _Tree | None:
 
 
 def _decode(text: str | bytes) -> tuple[str | None, Problem | None]:
-    if isinstance(text, str):
-        return text.removeprefix("\ufeff"), None
-    data = bytes(text)
-    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        codec = "utf-32"
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        codec = "utf-16"
-    else:
-        codec = "utf-8-sig"
-    try:
-        return data.decode(codec).removeprefix("\ufeff"), None
-    except UnicodeDecodeError as exc:
-        before = data[: exc.start]
-        line = before.count(b"\n") + 1
-        col = len(before) - (before.rfind(b"\n") + 1) + 1
-        return None, Problem(
-            "error",
-            line,
-            col,
-            None,
-            f"The file is not valid {codec.removesuffix('-sig').upper()} (byte 0x{data[exc.start]:02x} "
-            f"at offset {exc.start}); GitHub reads FUNDING.yml as UTF-8 - save it in that encoding.",
-            "decode-error",
-        )
+    decoded, failure = _text.decode(text)
+    if failure is None:
+        return decoded, None
+    return None, Problem("error", failure.line, failure.column, None,
+                         failure.describe() + "; GitHub reads FUNDING.yml as UTF-8 - save it in that encoding.",
+                         "decode-error")
 
 
 def _analyse(text: str | bytes) -> tuple[dict[str, Any], list[Problem]]:

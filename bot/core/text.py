@@ -1,0 +1,38 @@
+"""Decoding the bytes of a file a human wrote (pure): BOMs honoured, the first bad byte located."""
+
+from __future__ import annotations
+
+import codecs
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class DecodeFailure:
+    line: int  # 1-based
+    column: int  # 1-based
+    offset: int
+    byte: int
+    encoding: str  # what the file claimed or was taken to be: "UTF-8", "UTF-16", "UTF-32"
+
+    def describe(self) -> str:
+        return f"The file is not valid {self.encoding} (byte 0x{self.byte:02x} at offset {self.offset})"
+
+
+def decode(data: str | bytes | bytearray | memoryview) -> tuple[str | None, DecodeFailure | None]:
+    """(text without a BOM, None), or (None, where decoding failed). UTF-8 unless a UTF-16/32 BOM says otherwise."""
+    if isinstance(data, str):
+        return data.removeprefix("\ufeff"), None
+    raw = bytes(data)
+    if raw.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        codec = "utf-32"
+    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        codec = "utf-16"
+    else:
+        codec = "utf-8-sig"
+    try:
+        return raw.decode(codec).removeprefix("\ufeff"), None
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        return None, DecodeFailure(line, column, exc.start, raw[exc.start], codec.removesuffix("-sig").upper())
