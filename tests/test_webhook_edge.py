@@ -159,3 +159,11 @@ def test_the_app_refuses_to_start_without_a_secret(tmp_path):
 
     with pytest.raises(ValueError, match="WEBHOOK_SECRET"):
         make_app(Settings(webhook_secret=None), open_store(f"sqlite:///{tmp_path / 'x.db'}"))
+
+
+async def test_json_that_orjson_refuses_but_json_allows_is_still_accepted(edge):
+    service, session, url = edge
+    body = b'{"action": "opened", "big": 123456789012345678901234567890}'
+    status, _ = await post(session, url, "issues", body)
+    assert status == 202
+    assert await total_jobs(service) == 1
