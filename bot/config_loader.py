@@ -15,6 +15,8 @@ import dataclasses
 import logging
 from typing import Any
 
+import cachetools
+
 from bot import repo_ops
 from bot.core import config as core
 
@@ -83,8 +85,35 @@ async def resolve(gh: Any, repository: dict) -> tuple[core.ConfigResult | None, 
     return result, source
 
 
+# Loads are memoised per process for a minute: a burst of comments on one repository reads the config once
+# (an absent file answers 404, which conditional requests cannot make free). A push that changes a config
+# file invalidates it; other processes see the change within the minute.
+MEMO_SECONDS = 60.0
+
+
+def _memo(ctx: Any) -> cachetools.TTLCache:
+    return ctx.memo("config", ttl=MEMO_SECONDS)
+
+
+def invalidate(ctx: Any, repository: dict | None = None) -> None:
+    """Forget memoised configs: one repository's, or all (a change to an organisation's shared file)."""
+    if repository is None:
+        _memo(ctx).clear()
+    else:
+        _memo(ctx).pop(repository.get("id") or repository.get("full_name"), None)
+
+
 async def load(gh: Any, ctx: Any, repository: dict) -> LoadedConfig:
     """The configuration fundbot acts on for this repository. Never raises for bad content."""
+    memo, memo_key = _memo(ctx), repository.get("id") or repository.get("full_name")
+    if memo_key in memo:
+        return memo[memo_key]
+    loaded = await _load(gh, ctx, repository)
+    memo[memo_key] = loaded
+    return loaded
+
+
+async def _load(gh: Any, ctx: Any, repository: dict) -> LoadedConfig:
     result, source = await resolve(gh, repository)
     repo_key = str(repository.get("id") or repository.get("full_name"))
     if result is None:

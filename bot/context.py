@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
+import cachetools
+
 if TYPE_CHECKING:
     from bot.github import Clock, GitHubApp
     from bot.settings import Settings
@@ -18,6 +20,14 @@ class Context:
     settings: Settings
     github: GitHubApp | None
     bot_login: str | None = None  # "<slug>[bot]"
+    _memos: dict = dataclasses.field(default_factory=dict, repr=False)
+
+    def memo(self, name: str, *, ttl: float, maxsize: int = 4096) -> cachetools.TTLCache:
+        """A per-process, per-service TTL cache (timed by the service's clock)."""
+        cache = self._memos.get(name)
+        if cache is None:
+            cache = self._memos[name] = cachetools.TTLCache(maxsize=maxsize, ttl=ttl, timer=self.clock.time)
+        return cache
 
     def is_self(self, user: dict | None) -> bool:
         """True for fundbot's own account (its comments, its labels)."""

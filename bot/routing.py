@@ -17,11 +17,11 @@ from gidgethub.routing import Router
 from gidgethub.sansio import Event
 
 from bot.github import RetryLater, is_permanent
-from bot.handlers import commands, config, funding, funding_file, onboarding
+from bot.handlers import campaigns, commands, config, funding, funding_file, onboarding
 
 log = logging.getLogger(__name__)
 
-ROUTER = Router(commands.router, config.router, funding.router, funding_file.router, onboarding.router)
+ROUTER = Router(campaigns.router, commands.router, config.router, funding.router, funding_file.router, onboarding.router)
 
 
 def callback_name(callback: Any) -> str:

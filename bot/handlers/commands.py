@@ -14,9 +14,9 @@ from typing import Any
 
 from gidgethub.routing import Router
 
-from bot import config_loader, repo_ops
+from bot import campaigns, config_loader, repo_ops
 from bot.core import commands as parser
-from bot.core import comments
+from bot.core import comments, status
 from bot.core import config as core
 from bot.handlers.funding import links_for
 
@@ -44,8 +44,8 @@ async def on_comment(event, gh, ctx, *args, **kwargs) -> None:
         return
     today = datetime.datetime.fromtimestamp(ctx.clock.time(), datetime.UTC).date()
     parsed = parser.parse_commands(comment.get("body"), today=today)
-    if not parsed:
-        return
+    if not parsed and event.data.get("action") != "edited":
+        return  # (an edit that removed every command may still withdraw a pledge: go on)
     key = f"{repository.get('id')}:{comment['id']}"
     answered = set(await ctx.store.cache_get(ANSWERED, key) or [])
     installation_id = getattr(gh, "installation_id", None)
@@ -55,28 +55,48 @@ async def on_comment(event, gh, ctx, *args, **kwargs) -> None:
         await ctx.store.cache_set(ANSWERED, key, sorted(answered), ttl=90 * 86400, installation_id=installation_id)
 
     loaded = await config_loader.load(gh, ctx, repository)
-    refused = [(item.raw, item.reason) for item in parsed if isinstance(item, parser.Invalid)]
+    invalid = [(item.raw, item.reason) for item in parsed if isinstance(item, parser.Invalid)]
     accepted = [item for item in parsed if isinstance(item, parser.Command)]
     number = issue["number"]
 
+    # Campaign commands: through the ledger (which says, per command, accepted or refused and why).
+    outcomes = []
+    if not issue.get("pull_request"):
+        s = await campaigns.setup(gh, ctx, repository, loaded.config)
+        known = await campaigns.load(gh, ctx, repository, number, s) is not None
+        if campaigns.needs_campaign(s, body=comment.get("body")) or (known and event.data.get("action") == "edited"):
+            record = await campaigns.on_event(gh, ctx, repository, issue, await campaigns.comment_event(gh, ctx, repository, comment, s), s)
+            outcomes = record.campaign.outcomes_for(comment["id"])
+            if not s.config.bounties.enabled:
+                outcomes = []
+
+    others_accepted = False
     for command in accepted:
         if command.name in answered:
+            others_accepted = True
             continue
         if command.name == "fund":
             links = await links_for(gh, repository, loaded.config)
-            await react(gh, repository, comment["id"], "+1")
             await repo_ops.create_comment(gh, repository, number, comments.fund_reply(links=links, comment_id=comment["id"]))
-            await remember(command.name)
         elif command.name == "fundbot help":
             problems = core.format_issues(loaded.errors + loaded.warnings)
             body = comments.help_reply(summary=core.summary(loaded.config), problems=problems,
                                        fallback=loaded.fallback, comment_id=comment["id"])
-            await react(gh, repository, comment["id"], "+1")
             await repo_ops.create_comment(gh, repository, number, body)
-            await remember(command.name)
-        # the campaign commands are handled by their own module
+        elif command.name == "campaign":
+            record = await campaigns.load(gh, ctx, repository, number, await campaigns.setup(gh, ctx, repository, loaded.config))
+            url = None
+            if record is not None and record.status_comment:
+                url = f"{issue.get('html_url') or ''}#issuecomment-{record.status_comment}"
+            await repo_ops.create_comment(gh, repository, number, status.campaign_link_reply(url, comment_id=comment["id"]))
+        else:
+            continue  # ledger commands were handled above; the others belong to other features
+        others_accepted = True
+        await remember(command.name)
 
-    if refused and "refused" not in answered:
-        await react(gh, repository, comment["id"], "confused")
-        await repo_ops.create_comment(gh, repository, number, comments.refused_reply(reasons=refused, comment_id=comment["id"]))
-        await remember("refused")
+    acked = await campaigns.acknowledge(gh, repository, number, comment["id"], outcomes, invalid, answered=answered)
+    for name in acked:
+        await remember(name)
+    if not acked and others_accepted and not outcomes and not invalid and "accepted" not in answered:
+        await react(gh, repository, comment["id"], "+1")
+        await remember("accepted")

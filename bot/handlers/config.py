@@ -105,6 +105,7 @@ async def check_config_on_push(event, gh, ctx, *args, **kwargs) -> None:
     paths = changed_paths(push)
     if paths is not None and core.CONFIG_PATH not in paths:
         return
+    config_loader.invalidate(ctx, None if repository.get("name") == config_loader.ORG_REPO else repository)
     await report(gh, ctx, repository, push["after"])
     if repository.get("name") == config_loader.ORG_REPO:
         for repo in await _inheriting_repositories(gh, repository):

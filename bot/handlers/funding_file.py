@@ -79,6 +79,8 @@ async def sync_on_push(event, gh, ctx, *args, **kwargs) -> None:
     paths = changed_paths(push)
     if paths is not None and not paths & {FUNDING_PATH, core.CONFIG_PATH}:
         return
+    if paths is None or core.CONFIG_PATH in paths:
+        config_loader.invalidate(ctx, repository)
     loaded = await config_loader.load(gh, ctx, repository)
     if not loaded.config.funding or loaded.config.funding_file == "off":
         return  # fundbot does not manage FUNDING.yml here: a human-edited file is only linted

@@ -1,0 +1,364 @@
+"""Campaigns, the shell: GitHub events in, the pure ledger (``bot.core.campaign``) in the middle, effects out.
+
+For one issue:
+
+1. **State** comes from the store's cache (``campaign`` namespace: the campaign snapshot, which holds the
+   canonical event log, plus the status comment's id and a hash of what it last said). Without a cache
+   entry (new database, ``rebuild``) the campaign is refolded from GitHub alone: the issue's comments, its
+   label and close/reopen events, and the merged pull requests in its timeline.
+2. **One event** (a comment, a label, a close, a merged pull request, time passing) is applied with
+   ``campaign.apply``/``tick``: the same result a full fold gives.
+3. **Effects**, each only when something changed: the sticky status comment (edited in place, re-created
+   if a human deleted it while the campaign is open), fundbot's state labels, the acknowledgement of the
+   comment that caused it (👍, or 😕 and one reply), and the durable ``campaign.tick`` task at the next
+   deadline.
+
+API economy: once the campaign is cached, an accepted ``/pledge`` costs two requests (the reaction and
+the status comment edit), whatever the number of comments on the issue.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+import json
+import logging
+from decimal import Decimal
+from typing import Any
+
+import gidgethub
+
+from bot import config_loader, repo_ops
+from bot.core import campaign as ledger
+from bot.core import commands as parser
+from bot.core import labels as label_rules
+from bot.core import markdown, status
+from bot.core.config import Config
+from bot.github import status_of
+from bot.tasks import TASKS
+
+log = logging.getLogger(__name__)
+
+NS = "campaign"
+TICK_KIND = "campaign.tick"
+MAINTAINER_ONLY = frozenset({"bounty", "bounty cancel", "bounty extend", "bounty accept"})
+PERMISSION_TTL = 300.0
+LABELS_TTL = 600.0
+
+
+
+def _ts(value: str | None, default: float = 0.0) -> float:
+    if not value:
+        return default
+    try:
+        return datetime.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return default
+
+
+def _key(repository: dict, number: int) -> str:
+    return f"{repository.get('id') or repository['full_name']}#{number}"
+
+
+@dataclasses.dataclass
+class Record:
+    campaign: ledger.Campaign
+    status_comment: int | None = None
+    rendered: str | None = None  # sha256 of the status comment fundbot last wrote
+
+    def dump(self) -> dict:
+        return {"snapshot": self.campaign.to_snapshot(), "status_comment": self.status_comment, "rendered": self.rendered}
+
+
+# --- what the repository looks like ----------------------------------------------------------------
+
+async def is_maintainer(gh: Any, ctx: Any, repository: dict, login: str, config: Config) -> bool:
+    """Whether ``login``'s permission on the repository is one of ``bounties.who_can_manage`` (cached briefly)."""
+    _permissions = ctx.memo("permissions", ttl=PERMISSION_TTL, maxsize=10_000)
+    key = (repository.get("id"), login.lower())
+    if key in _permissions:
+        return _permissions[key]
+    try:
+        data = await gh.getitem("/repos/{owner}/{repo}/collaborators/{username}/permission",
+                                {**repo_ops.repo_vars(repository), "username": login})
+    except gidgethub.BadRequest as exc:
+        if status_of(exc) in (403, 404):
+            data = {"permission": "none"}
+        else:
+            raise
+    role = (data.get("role_name") or data.get("permission") or "none").lower()
+    allowed = {r.lower() for r in config.bounties.who_can_manage}
+    result = role in allowed or (role == "admin" and "admin" in allowed)
+    _permissions[key] = result
+    return result
+
+
+async def repo_labels(gh: Any, ctx: Any, repository: dict) -> list[dict]:
+    _repo_labels = ctx.memo("repo-labels", ttl=LABELS_TTL, maxsize=2_000)
+    key = repository.get("id") or repository["full_name"]
+    if key not in _repo_labels:
+        _repo_labels[key] = [lb async for lb in gh.getiter("/repos/{owner}/{repo}/labels{?per_page}",
+                                                           {**repo_ops.repo_vars(repository), "per_page": 100})]
+    return _repo_labels[key]
+
+
+def forget_repo_labels(ctx: Any, repository: dict) -> None:
+    ctx.memo("repo-labels", ttl=LABELS_TTL, maxsize=2_000).pop(repository.get("id") or repository["full_name"], None)
+
+
+@dataclasses.dataclass(frozen=True)
+class Setup:
+    config: Config
+    label_goals: dict[str, Decimal]  # repository label name -> goal
+    generic_label: str
+    names: dict[str, str | None]  # config label name -> repository label name
+
+    def kwargs(self) -> dict:
+        return {"config": self.config.bounties, "label_goals": self.label_goals, "generic_label": self.generic_label}
+
+
+async def setup(gh: Any, ctx: Any, repository: dict, config: Config | None = None) -> Setup:
+    if config is None:
+        config = (await config_loader.load(gh, ctx, repository)).config
+    names = label_rules.resolve(config, await repo_labels(gh, ctx, repository)) if config.bounties.enabled else {}
+    goals = {(names.get(name) or name): goal for name, goal in config.bounties.labels.items()}
+    generic = names.get(config.bounties.label) or config.bounties.label
+    return Setup(config, goals, generic, names)
+
+
+def needs_campaign(setup_: Setup, *, body: str | None = None, label: str | None = None) -> bool:
+    """Could this comment or label start or change a campaign? (Cheap: no API call.)"""
+    if not setup_.config.bounties.enabled:
+        return False
+    if label is not None:
+        return label.lower() in {n.lower() for n in list(setup_.label_goals) + [setup_.generic_label]}
+    return any(isinstance(c, parser.Command) and c.name in ledger.LEDGER_COMMANDS
+               for c in parser.parse_commands(body or ""))
+
+
+# --- state -------------------------------------------------------------------------------------------
+
+async def load(gh: Any, ctx: Any, repository: dict, number: int, s: Setup) -> Record | None:
+    cached = await ctx.store.cache_get(NS, _key(repository, number))
+    if cached:
+        try:
+            return Record(ledger.Campaign.from_snapshot(cached["snapshot"]), cached.get("status_comment"), cached.get("rendered"))
+        except (ValueError, KeyError, TypeError):
+            log.warning("cached campaign of #%s unreadable: refolding from GitHub", number)
+    return None
+
+
+async def save(ctx: Any, gh: Any, repository: dict, number: int, record: Record) -> None:
+    await ctx.store.cache_set(NS, _key(repository, number), record.dump(), installation_id=getattr(gh, "installation_id", None))
+
+
+def _claimed_issues(body: str | None, repository: dict) -> set[int]:
+    return referenced_issues(body, repository["full_name"])
+
+
+async def events_from_github(gh: Any, ctx: Any, repository: dict, number: int, s: Setup) -> tuple[list, int | None]:
+    """Every ledger event of an issue, read from GitHub; and fundbot's status comment id if there is one."""
+    variables = {**repo_ops.repo_vars(repository), "issue_number": number, "per_page": 100}
+    events: list = []
+    status_comment = None
+    async for c in gh.getiter("/repos/{owner}/{repo}/issues/{issue_number}/comments{?per_page}", variables):
+        user = c.get("user") or {}
+        if ctx.is_self(user) or repo_ops.is_own(c, ctx.bot_login):
+            if status_comment is None and markdown.has_marker(c.get("body"), status.STATUS_MARKER):
+                status_comment = c["id"]
+            continue
+        if ctx.is_bot(user):
+            continue
+        events.append(await comment_event(gh, ctx, repository, c, s))
+    async for e in gh.getiter("/repos/{owner}/{repo}/issues/{issue_number}/events{?per_page}", variables):
+        kind = e.get("event")
+        at = _ts(e.get("created_at"))
+        if kind in ("labeled", "unlabeled") and e.get("label"):
+            events.append(ledger.LabelEvent(at, e["id"], e["label"]["name"], kind == "labeled", (e.get("actor") or {}).get("login", "")))
+        elif kind in ("closed", "reopened"):
+            events.append(ledger.StateEvent(at, e["id"], kind, e.get("state_reason")))
+    async for t in gh.getiter("/repos/{owner}/{repo}/issues/{issue_number}/timeline{?per_page}", variables):
+        source = (t.get("source") or {}).get("issue") or {}
+        pull = source.get("pull_request") or {}
+        if t.get("event") == "cross-referenced" and pull.get("merged_at") and number in _claimed_issues(source.get("body"), repository):
+            events.append(ledger.ClaimEvent(_ts(pull["merged_at"]), source["number"], source["number"], (source.get("user") or {}).get("login", "")))
+    return events, status_comment
+
+
+async def comment_event(gh: Any, ctx: Any, repository: dict, comment: dict, s: Setup, *, deleted: bool = False) -> ledger.CommentEvent:
+    author = (comment.get("user") or {}).get("login", "")
+    body = comment.get("body") or ""
+    commands = [c for c in parser.parse_commands(body) if isinstance(c, parser.Command)]
+    maintainer = False
+    if not deleted and any(c.name in MAINTAINER_ONLY for c in commands):
+        maintainer = await is_maintainer(gh, ctx, repository, author, s.config)
+    return ledger.CommentEvent(
+        at=_ts(comment.get("created_at")), seq=comment["id"], comment_id=comment["id"], author=author, body=body,
+        maintainer=maintainer, deleted=deleted, edited_at=_ts(comment.get("updated_at")) or None,
+    )
+
+
+async def current(gh: Any, ctx: Any, repository: dict, number: int, s: Setup) -> Record:
+    record = await load(gh, ctx, repository, number, s)
+    if record is not None:
+        return record
+    events, status_comment = await events_from_github(gh, ctx, repository, number, s)
+    return Record(ledger.fold(events, now=ctx.clock.time(), **s.kwargs()), status_comment)
+
+
+# --- effects ----------------------------------------------------------------------------------------
+
+async def publish(gh: Any, ctx: Any, repository: dict, issue: dict, record: Record, s: Setup, *,
+                  before: ledger.Campaign | None) -> None:
+    number = issue["number"]
+    c = record.campaign
+    if c.state == "none" and (before is None or before.state == "none") and record.status_comment is None:
+        await save(ctx, gh, repository, number, record)
+        return
+    await _status_comment(gh, ctx, repository, number, record, s)
+    await _labels(gh, ctx, repository, issue, c, s)
+    await _schedule_tick(ctx, gh, repository, number, c)
+    await save(ctx, gh, repository, number, record)
+    if before is not None and before.state != c.state:
+        log.info("campaign on #%s: %s -> %s", number, before.state, c.state)
+
+
+async def _status_comment(gh: Any, ctx: Any, repository: dict, number: int, record: Record, s: Setup) -> None:
+    from bot.handlers.funding import links_for
+
+    c = record.campaign
+    links = await links_for(gh, repository, s.config) if c.state in ("funded", "delivered") else []
+    body = status.status_comment(c, repo=repository["full_name"], issue=number, links=links,
+                                 rewards=s.config.bounties.rewards, now=ctx.clock.time())
+    digest = hashlib.sha256(body.encode()).hexdigest()
+    if digest == record.rendered and record.status_comment is not None:
+        return
+    variables = repo_ops.repo_vars(repository)
+    if record.status_comment is not None:
+        try:
+            await gh.patch("/repos/{owner}/{repo}/issues/comments/{comment_id}",
+                           {**variables, "comment_id": record.status_comment}, data={"body": body})
+            record.rendered = digest
+            return
+        except gidgethub.BadRequest as exc:
+            if status_of(exc) != 404:
+                raise
+            log.info("status comment of #%s was deleted", number)
+            record.status_comment = None
+            if not c.active:
+                record.rendered = digest  # a closed campaign's deleted comment is not brought back
+                return
+    created = await repo_ops.create_comment(gh, repository, number, body)
+    record.status_comment, record.rendered = created["id"], digest
+
+
+async def _labels(gh: Any, ctx: Any, repository: dict, issue: dict, c: ledger.Campaign, s: Setup) -> None:
+    b = s.config.bounties
+    managed = {b.label, b.funded_label, b.delivered_label}
+    repo_name = {name: (s.names.get(name) or name) for name in managed}
+    wanted = {repo_name[name] for name in c.labels_wanted if name in repo_name}
+    have = {lb["name"] for lb in issue.get("labels") or [] if isinstance(lb, dict)}
+    managed_names = {v.lower() for v in repo_name.values()}
+    add = sorted(wanted - have)
+    remove = sorted(n for n in have if n.lower() in managed_names and n not in wanted)
+    variables = {**repo_ops.repo_vars(repository), "issue_number": issue["number"]}
+    if add:
+        existing = {lb["name"].lower() for lb in await repo_labels(gh, ctx, repository)}
+        if any(name.lower() not in existing for name in add):
+            from bot.handlers.onboarding import ensure_labels
+
+            await ensure_labels(gh, repository, s.config)
+            forget_repo_labels(ctx, repository)
+        await gh.post("/repos/{owner}/{repo}/issues/{issue_number}/labels", variables, data={"labels": add})
+    for name in remove:
+        try:
+            await gh.delete("/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}", {**variables, "name": name})
+        except gidgethub.BadRequest as exc:
+            if status_of(exc) != 404:
+                raise
+    issue["labels"] = [lb for lb in issue.get("labels") or [] if lb.get("name") not in remove] + [{"name": n} for n in add]
+
+
+async def _schedule_tick(ctx: Any, gh: Any, repository: dict, number: int, c: ledger.Campaign) -> None:
+    when = ledger.next_deadline(c)
+    key = f"tick:{_key(repository, number)}"
+    if when is None:
+        await ctx.store.unschedule(key)
+        return
+    payload = {"repository": {k: repository.get(k) for k in ("id", "full_name", "default_branch")}, "number": number}
+    await ctx.store.schedule(TICK_KIND, key, run_at=when, payload=json.dumps(payload).encode(),
+                             installation_id=getattr(gh, "installation_id", None), ordering_key=_key(repository, number))
+
+
+async def acknowledge(gh: Any, repository: dict, number: int, comment_id: int, outcomes: list,
+                      invalid: list[tuple[str, str]], *, answered: set[str]) -> list[str]:
+    """👍 when every command was accepted; 😕 and one reply listing what was refused. Returns what was done."""
+    done = []
+    refused = [o for o in outcomes if not o.accepted]
+    if refused or invalid:
+        if "refused" not in answered:
+            await react(gh, repository, comment_id, "confused")
+            reasons = [(f"/{o.command}", o.reason or "refused") for o in refused] + list(invalid)
+            from bot.core import comments
+
+            await repo_ops.create_comment(gh, repository, number, comments.refused_reply(reasons=reasons, comment_id=comment_id))
+            done.append("refused")
+    elif outcomes and "accepted" not in answered:
+        await react(gh, repository, comment_id, "+1")
+        done.append("accepted")
+    return done
+
+
+async def react(gh: Any, repository: dict, comment_id: int, content: str) -> None:
+    await gh.post("/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions",
+                  {**repo_ops.repo_vars(repository), "comment_id": comment_id}, data={"content": content})
+
+
+# --- entry points used by the handlers ------------------------------------------------------------------
+
+async def on_event(gh: Any, ctx: Any, repository: dict, issue: dict, event: Any, s: Setup) -> Record:
+    """Apply one ledger event to the issue's campaign and publish the result."""
+    record = await current(gh, ctx, repository, issue["number"], s)
+    before = record.campaign
+    record.campaign = ledger.apply(before, event, now=ctx.clock.time(), **s.kwargs())
+    await publish(gh, ctx, repository, issue, record, s, before=before)
+    return record
+
+
+async def run_tick(job: Any, ctx: Any) -> None:
+    data = json.loads(job.payload)
+    repository, number = data["repository"], data["number"]
+    gh = await ctx.github.installation(job.installation_id)
+    s = await setup(gh, ctx, repository)
+    record = await current(gh, ctx, repository, number, s)
+    before = record.campaign
+    record.campaign = ledger.tick(before, now=ctx.clock.time(), **s.kwargs())
+    issue = await gh.getitem("/repos/{owner}/{repo}/issues/{issue_number}", {**repo_ops.repo_vars(repository), "issue_number": number})
+    await publish(gh, ctx, repository, issue, record, s, before=before)
+
+
+TASKS[TICK_KIND] = run_tick
+
+
+# --- references from pull requests ---------------------------------------------------------------------
+
+_CLOSING = ("close", "closes", "closed", "fix", "fixes", "fixed", "resolve", "resolves", "resolved")
+
+
+def referenced_issues(body: str | None, full_name: str) -> set[int]:
+    """Issues of this repository a pull request body closes (``Fixes #12``, ``closes owner/repo#12``, an issue
+    URL) or claims (``/claim``, ``/claim #12``)."""
+    import re
+
+    text = body or ""
+    owner_repo = re.escape(full_name)
+    ref = rf"(?:#(\d+)|{owner_repo}#(\d+)|https://github\.com/{owner_repo}/issues/(\d+))"
+    found: set[int] = set()
+    for m in re.finditer(rf"(?i)\b(?:{'|'.join(_CLOSING)})\b:?\s+{ref}", text):
+        found.add(int(next(g for g in m.groups() if g)))
+    for item in parser.parse_commands(text):
+        if isinstance(item, parser.Command) and item.name == "claim":
+            if item.issue is not None and (item.repo is None or item.repo.lower() == full_name.lower()):
+                found.add(item.issue)
+    return {n for n in found if 0 < n < 10**9}

@@ -1,0 +1,102 @@
+"""Campaign events that are not comments (SPEC sections 2 and 4): bounty labels, closing and reopening,
+merged pull requests that claim an issue, deleted comments and issues. Comments go through
+``bot.handlers.commands`` so that each comment gets one acknowledgement."""
+
+from __future__ import annotations
+
+import logging
+
+from gidgethub.routing import Router
+
+from bot import campaigns, repo_ops
+from bot.core import campaign as ledger
+
+log = logging.getLogger(__name__)
+router = Router()
+
+
+def _carries_campaign_label(issue: dict, s: campaigns.Setup) -> bool:
+    names = {n.lower() for n in list(s.label_goals) + [s.generic_label]}
+    return any((lb.get("name") or "").lower() in names for lb in issue.get("labels") or [] if isinstance(lb, dict))
+
+
+async def _known(gh, ctx, repository: dict, issue: dict, s: campaigns.Setup) -> bool:
+    """Is there (or could there be) a campaign on this issue? Cheap: the cache or the issue's labels."""
+    if await campaigns.load(gh, ctx, repository, issue["number"], s) is not None:
+        return True
+    return _carries_campaign_label(issue, s)
+
+
+@router.register("issues", action="labeled")
+@router.register("issues", action="unlabeled")
+async def on_label(event, gh, ctx, *args, **kwargs) -> None:
+    data = event.data
+    issue, repository = data.get("issue") or {}, data.get("repository") or {}
+    label = (data.get("label") or {}).get("name")
+    if not label or not issue.get("number") or issue.get("pull_request") or ctx.is_self(data.get("sender")):
+        return
+    s = await campaigns.setup(gh, ctx, repository)
+    if not campaigns.needs_campaign(s, label=label) and await campaigns.load(gh, ctx, repository, issue["number"], s) is None:
+        return
+    actor = (data.get("sender") or {}).get("login", "")
+    at = campaigns._ts(issue.get("updated_at"), ctx.clock.time())
+    await campaigns.on_event(gh, ctx, repository, issue, ledger.LabelEvent(at, 0, label, data["action"] == "labeled", actor), s)
+
+
+@router.register("issues", action="closed")
+@router.register("issues", action="reopened")
+async def on_close(event, gh, ctx, *args, **kwargs) -> None:
+    data = event.data
+    issue, repository = data.get("issue") or {}, data.get("repository") or {}
+    if not issue.get("number") or issue.get("pull_request"):
+        return
+    s = await campaigns.setup(gh, ctx, repository)
+    if not await _known(gh, ctx, repository, issue, s):
+        return
+    at = campaigns._ts(issue.get("closed_at") if data["action"] == "closed" else issue.get("updated_at"), ctx.clock.time())
+    reason = issue.get("state_reason") if data["action"] == "closed" else None
+    await campaigns.on_event(gh, ctx, repository, issue, ledger.StateEvent(at, 0, data["action"], reason), s)
+
+
+@router.register("pull_request", action="closed")
+async def on_merged_pull(event, gh, ctx, *args, **kwargs) -> None:
+    data = event.data
+    pull, repository = data.get("pull_request") or {}, data.get("repository") or {}
+    if not pull.get("merged") or not repository.get("full_name"):
+        return
+    numbers = sorted(campaigns.referenced_issues(pull.get("body"), repository["full_name"]) - {pull.get("number")})
+    if not numbers:
+        return
+    s = await campaigns.setup(gh, ctx, repository)
+    solver = (pull.get("user") or {}).get("login", "")
+    for number in numbers[:20]:
+        issue = await gh.getitem("/repos/{owner}/{repo}/issues/{issue_number}", {**repo_ops.repo_vars(repository), "issue_number": number})
+        if issue.get("pull_request") or not await _known(gh, ctx, repository, issue, s):
+            continue
+        at = campaigns._ts(pull.get("merged_at"), ctx.clock.time())
+        await campaigns.on_event(gh, ctx, repository, issue, ledger.ClaimEvent(at, pull["number"], pull["number"], solver), s)
+
+
+@router.register("issue_comment", action="deleted")
+async def on_comment_deleted(event, gh, ctx, *args, **kwargs) -> None:
+    data = event.data
+    comment, issue, repository = data.get("comment") or {}, data.get("issue") or {}, data.get("repository") or {}
+    if not comment.get("id") or not issue.get("number") or ctx.is_bot(comment.get("user")):
+        return
+    s = await campaigns.setup(gh, ctx, repository)
+    if await campaigns.load(gh, ctx, repository, issue["number"], s) is None and not campaigns.needs_campaign(s, body=comment.get("body")):
+        return
+    event_ = await campaigns.comment_event(gh, ctx, repository, comment, s, deleted=True)
+    await campaigns.on_event(gh, ctx, repository, issue, event_, s)
+
+
+@router.register("issues", action="deleted")
+@router.register("issues", action="transferred")
+async def on_issue_gone(event, gh, ctx, *args, **kwargs) -> None:
+    data = event.data
+    issue, repository = data.get("issue") or {}, data.get("repository") or {}
+    if not issue.get("number") or not repository:
+        return
+    key = campaigns._key(repository, issue["number"])
+    await ctx.store.cache_delete(campaigns.NS, key)
+    await ctx.store.unschedule(f"tick:{key}")
