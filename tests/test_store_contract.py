@@ -868,9 +868,13 @@ class _Model:
                 j["status"] == PENDING or (j["status"] == RUNNING and j["lease_expires"] <= now)
             )
             blocked = j["ordering_key"] is not None and any(
-                e["ordering_key"] == j["ordering_key"]
-                and e["seq"] < j["seq"]
-                and e["status"] in (PENDING, RUNNING)
+                e is not j
+                and e["ordering_key"] == j["ordering_key"]
+                and (
+                    (e["status"] == RUNNING and e["lease_expires"] > now)
+                    or (e["seq"] < j["seq"] and e["status"] == RUNNING)
+                    or (e["seq"] < j["seq"] and e["status"] == PENDING and (e["kind"] == "webhook" or e["run_at"] <= now))
+                )
                 for e in self.jobs.values()
             )
             if due and not blocked:
@@ -1067,3 +1071,30 @@ async def test_model_based_random_operations(store_url: str) -> None:
 
     # hypothesis drives a synchronous function; run it off the test's event loop
     await asyncio.to_thread(check)
+
+
+
+async def test_a_future_task_does_not_hold_back_its_lane_until_due(store: Store) -> None:
+    await store.schedule("campaign.tick", "tick:1#2", run_at=T + 1000, ordering_key="1#2", now=T)
+    assert await store.enqueue("webhook", "w1", ordering_key="1#2", now=T)
+    [w1] = await store.claim("a", lease=LEASE, now=T + 1)
+    assert w1.key == "w1"  # the task is not due: it does not block
+    # once due, the task waits for the running webhook of its lane, although its id is smaller
+    assert await store.claim("b", lease=LEASE, now=T + 1000) == []
+    assert await store.complete(w1.id, "a", now=T + 1000)
+    [tick] = await store.claim("b", lease=LEASE, now=T + 1000)
+    assert tick.key == "tick:1#2"
+    # and while it runs, a new webhook of the lane waits
+    assert await store.enqueue("webhook", "w2", ordering_key="1#2", now=T + 1000)
+    assert await store.claim("c", lease=LEASE, now=T + 1001) == []
+    assert await store.complete(tick.id, "b", now=T + 1001)
+    assert [j.key for j in await store.claim("c", lease=LEASE, now=T + 1001)] == ["w2"]
+
+
+async def test_a_webhook_in_retry_backoff_still_holds_back_its_lane(store: Store) -> None:
+    assert await store.enqueue("webhook", "first", ordering_key="1#3", now=T)
+    assert await store.enqueue("webhook", "second", ordering_key="1#3", now=T)
+    [first] = await store.claim("a", lease=LEASE, now=T)
+    assert await store.retry_later(first.id, "a", run_at=T + 500, error="503", now=T)
+    assert await store.claim("a", lease=LEASE, now=T + 1) == []  # "second" waits for "first"
+    assert [j.key for j in await store.claim("a", lease=LEASE, now=T + 500)] == ["first"]

@@ -11,14 +11,21 @@ Decisions
   of the start marker and the start of the end marker, or a block appended at the very end.
 * **Only real markers count.** A marker is an HTML comment whose body is exactly
   ``fundbot:sponsors:start`` / ``fundbot:sponsors:end`` (spaces around the name are tolerated, so a
-  hand-typed ``<!--fundbot:sponsors:start-->`` works and is kept as typed). Comments inside fenced code
-  blocks (backtick or tilde fences, also indented in list items or inside ``>`` block quotes) and
-  inside inline code spans (CommonMark backtick-run matching, within a paragraph) are ignored, as is
-  the text of a longer comment that merely contains marker text. Backslash escapes are honoured.
+  hand-typed ``<!--fundbot:sponsors:start-->`` works and is kept as typed). :func:`_scan` follows
+  CommonMark's block structure line by line - fenced code (backtick or tilde, in list items, in ``>``
+  block quotes), indented code (4 columns after a blank line or heading, outside lists), HTML blocks
+  (kinds 1-7: inside them, backslashes and backticks are literal and comments are real) - and inside
+  Markdown text it follows code spans (backtick-run matching within a paragraph), backslash escapes
+  and comments (inline ones within a paragraph; one at a line start runs until ``-->``). A marker shown
+  in code, or text of a longer comment that merely contains marker text, is not a marker. The scanner
+  was checked against GitHub's cmark-gfm on random documents (see the tests for the cases).
 * **Markers may sit anywhere** (indented inside ``<div>``/``<p align="center">``, or both on one line).
-  The whitespace that indents the end marker on its line is kept. The region is rewritten as
-  ``START ⏎ ⏎ inner ⏎ ⏎ indent END``: the blank lines make the Markdown inside render even when the
-  markers sit in an HTML block (which ends at a blank line).
+  The whitespace that indents the end marker on its line is kept, up to 3 columns: the region is
+  rewritten as ``START ⏎ ⏎ inner ⏎ ⏎ indent END``, and after that blank line an end marker indented by 4
+  or more would be an indented code block, shown as text on GitHub, so it is moved to column 0. The
+  blank lines make the Markdown inside render even when the markers sit in an HTML block (which ends at
+  a blank line); the price is that an HTML wrapper such as ``<p align="center">`` around the markers no
+  longer applies to the section's content.
 * **Line endings**: the file's dominant ending (CRLF when CRLF lines outnumber LF-only lines) is used for
   everything fundbot writes; ``inner`` may use either.
 * **Missing section**: appended at the end as ``⏎ heading ⏎ ⏎ START ... END ⏎``. A last line without a
@@ -33,9 +40,9 @@ Decisions
 * **Idempotent**: ``splice(splice(x, s), s) == splice(x, s)``, and ``extract(splice(x, s))`` is ``s``
   with its line endings normalised to ``\\n`` and leading/trailing newlines removed.
 
-Known gaps: indented code blocks (4 spaces after a blank line) are not recognised, so a marker shown in
-one is treated as real; an unclosed fence inside a list item is taken to run to the end of the file;
-backticks inside an HTML block are treated as code spans (CommonMark does not).
+Known gaps (approximations of CommonMark): list items are not measured, so inside a list indentation
+never makes code (a marker in code indented under a list item counts as real) and an unclosed fence in
+a list item runs to the end of the file; block quotes are treated as line prefixes (no laziness).
 """
 
 from __future__ import annotations
@@ -58,13 +65,15 @@ class SpliceError(ValueError):
 
 _INTEREST = re.compile(r"[\\`\n]|<!--")
 _COMMENT_OPEN = re.compile(r"<!--|\n")
-_PREFIX = re.compile(r"[ \t]*(?:>[ \t]?)*")  # indentation and block-quote markers
+_LEAD = re.compile(r"[ \t]*")
+_QUOTE = re.compile(r">[ \t]*")
 _FENCE_OPEN = re.compile(r"(`{3,}|~{3,})([^\n]*)")
 _FENCE_CLOSE = re.compile(r"(`{3,}|~{3,})[ \t\r]*")
-_BLANK_LINE = re.compile(r"\n[ \t\r]*(?:\n|\Z)")
 _MARKER_BODY = re.compile(r"[ \t]*fundbot:sponsors:(start|end)[ \t]*")
-_LIST_ITEM = re.compile(r"(?:[-+*]|[0-9]{1,9}[.)])(?:[ \t]|\r?$)")
+_LIST_ITEM = re.compile(r"(?:[-+*]|[0-9]{1,9}[.)])(?:([ \t]+)|\r?$)")
 _HEADING = re.compile(r"#{1,6}(?:[ \t]|\r?$)")
+_BREAK = re.compile(r"(?:(?:\*[ \t]*){3,}|(?:_[ \t]*){3,}|(?:-[ \t]*){3,}|=+[ \t]*|-+[ \t]*)\r?")  # rule/setext
+_INTERRUPTING_ITEM = re.compile(r"(?:[-+*]|1[.)])[ \t]+[^ \t\r]")  # list items that can interrupt a paragraph
 _HTML_RAW = re.compile(r"<(?:script|pre|style|textarea)(?:[ \t>]|\r?$)", re.I)  # CommonMark HTML block 1
 _HTML_RAW_END = re.compile(r"</(?:script|pre|style|textarea)>", re.I)
 _HTML_OTHER = (  # CommonMark HTML blocks 3 to 5: (start, end)
@@ -100,173 +109,250 @@ def _run(n: int) -> re.Pattern[str]:
     return pat
 
 
-def _columns(prefix: str) -> int:
-    col = 0
-    for c in prefix:
+def _columns(ws: str, start: int = 0) -> int:
+    col = start
+    for c in ws:
         col = col + 4 - col % 4 if c == "\t" else col + 1
-    return col
+    return col - start
 
 
-def _comment(s: str, i: int, out: _Scan, *, block: bool) -> int | None:
-    """At ``<!--`` (index i): record a marker, return the index after the comment; None if the comment
-    is not closed (``out.comment_open`` is set for a block comment, which runs to the end)."""
-    after = i + 4
-    if s.startswith(">", after):  # "<!-->" is an empty comment
-        return after + 1
-    if s.startswith("->", after):  # so is "<!--->"
-        return after + 2
-    if block:
-        e = s.find("-->", after)  # an HTML block: runs until "-->", blank lines or not
-        if e < 0:
-            out.comment_open = True
-            return None
-    else:
-        blank = _BLANK_LINE.search(s, after)  # inline: within its paragraph
-        e = s.find("-->", after, blank.start() if blank else len(s))
-        if e < 0:
-            return None
-    body = _MARKER_BODY.fullmatch(s, after, e)
-    if body:
-        out.markers.append((body.group(1), i, e + 3))
-    return e + 3
+@dataclass
+class _Line:
+    start: int  # index of the line's first character
+    end: int  # index of its "\n" (or the text's end)
+    body: int  # index of its content, after indentation and block-quote markers
+    indent: int  # columns of indentation before the content (inside the block quote, if any)
+    lead: int  # columns of indentation before anything (a ">" after 4 columns is code, not a quote)
+    depth: int  # block-quote depth
+    blank: bool
 
 
-def _scan(s: str) -> _Scan:
-    """Find the real sponsor markers of a Markdown text (see the module docstring for the rules).
+def _line(s: str, pos: int) -> _Line:
+    nl = s.find("\n", pos)
+    end = len(s) if nl < 0 else nl
+    m = _LEAD.match(s, pos, end)
+    lead = _columns(m.group())
+    body, depth, indent = m.end(), 0, lead
+    if lead < 4:
+        while (q := _QUOTE.match(s, body, end)) is not None:
+            depth += 1
+            ws = q.group()[1:]
+            # one space (or part of a tab) after ">" belongs to the marker
+            indent = max(0, _columns(ws, 1) - 1) if ws else 0
+            body = q.end()
+    blank = not s[body:end].strip(" \t\r")
+    return _Line(pos, end, body, indent, lead, depth, blank)
+
+
+def _html_start(s: str, ln: _Line, para: bool) -> re.Pattern[str] | str | None:
+    """The end condition of the HTML block this line opens (not comments: those are followed inline),
+    "blank" for kinds 6 and 7, None when it opens none."""
+    if ln.indent >= 4 or not s.startswith("<", ln.body):
+        return None
+    if _HTML_RAW.match(s, ln.body, ln.end):
+        return _HTML_RAW_END
+    if s.startswith("<!--", ln.body):
+        return None
+    if _HTML_BLOCK_TAG.match(s, ln.body, ln.end) or (not para and _HTML_TAG_LINE.fullmatch(s, ln.body, ln.end)):
+        return "blank"
+    return next((end for start, end in _HTML_OTHER if start.match(s, ln.body, ln.end)), None)
+
+
+def _fence_open(s: str, ln: _Line, in_list: bool) -> tuple[str, int, int] | None:
+    if ln.indent >= 4 and not in_list:
+        return None
+    at = ln.body
+    item = _LIST_ITEM.match(s, at, ln.end)
+    if item and item.group(1):  # "- ```" opens a fence inside the list item
+        at = item.end()
+    m = _FENCE_OPEN.match(s, at, ln.end)
+    if m and (m.group(1)[0] == "~" or "`" not in m.group(2)):
+        return m.group(1)[0], len(m.group(1)), ln.depth
+    return None
+
+
+class _Scanner:
+    """Finds the real sponsor markers of a Markdown text (see the module docstring for the rules).
 
     A line-level approximation of CommonMark's block structure (fenced and indented code, HTML blocks,
     paragraphs, list items, block quotes as prefixes) with inline scanning of code spans, backslash
     escapes and comments in Markdown text, and of comments only in HTML blocks."""
-    out = _Scan()
-    n = len(s)
-    pos = 0
-    fence: tuple[str, int, int] | None = None
-    html_end: re.Pattern[str] | str | None = None  # in an HTML block: its end ("blank" = a blank line)
-    para = False  # the previous line was paragraph text (an indented line continues it)
-    in_list = False  # inside a list item (indentation is the item's, not code)
-    while pos < n:
-        nl = s.find("\n", pos)
-        line_end = n if nl < 0 else nl
-        prefix = _PREFIX.match(s, pos, line_end)
-        body = prefix.end()
-        depth = prefix.group().count(">")
-        blank = body >= line_end or not s[body:line_end].strip(" \t\r")
-        if fence is not None:
-            char, length, fdepth = fence
-            if fdepth and depth < fdepth:
-                fence = None  # the block quote holding the fence ended, and the fence with it
-            else:
-                m = _FENCE_CLOSE.fullmatch(s, body, line_end)
-                if m and m.group(1)[0] == char and len(m.group(1)) >= length:
-                    fence = None
-                pos = line_end + 1
-                continue
-        if html_end is not None:
-            if html_end == "blank" and blank:
-                html_end, para = None, False
-                pos = line_end + 1
-                continue
-            pos = _html_line(s, pos, line_end, out)
-            if pos is None:
-                break
-            if html_end != "blank" and html_end.search(s, prefix.start(), max(pos, line_end)):
-                html_end = None
-            continue
-        if blank:
-            para = False
-            pos = line_end + 1
-            continue
-        # indentation of the content, after any block-quote markers
-        last_gt = prefix.group().rfind(">")
-        indent = _columns(prefix.group()[last_gt + 1:]) - (1 if last_gt >= 0 and prefix.group()[last_gt + 1:last_gt + 2] in " \t" else 0)
-        if indent >= 4 and not para and not in_list:
-            pos = line_end + 1  # an indented code block
-            continue
-        if indent < 4 or in_list:
-            m = _FENCE_OPEN.match(s, body, line_end)
-            if m and (m.group(1)[0] == "~" or "`" not in m.group(2)):
-                fence = (m.group(1)[0], len(m.group(1)), depth)
-                para = False
-                pos = line_end + 1
-                continue
-        if indent < 4 and s.startswith("<", body):
-            kind: re.Pattern[str] | str | None = None
-            if _HTML_RAW.match(s, body, line_end):
-                kind = _HTML_RAW_END
-            elif s.startswith("<!--", body):
-                kind = None  # a comment block: the inline scan below follows it to its end
-            elif _HTML_BLOCK_TAG.match(s, body, line_end) or (not para and _HTML_TAG_LINE.fullmatch(s, body, line_end)):
-                kind = "blank"
-            else:
-                kind = next((end for start, end in _HTML_OTHER if start.match(s, body, line_end)), None)
-            if kind is not None:
-                html_end = kind
-                para = False
-                pos = _html_line(s, pos, line_end, out)
-                if pos is None:
+
+    def __init__(self, s: str) -> None:
+        self.s = s
+        self.out = _Scan()
+        self._para_ends: dict[int, int] = {}
+
+    def run(self) -> _Scan:
+        s, n = self.s, len(self.s)
+        pos = 0
+        fence: tuple[str, int, int] | None = None
+        html_end: re.Pattern[str] | str | None = None  # in an HTML block: its end ("blank": a blank line)
+        para = False  # the previous line was paragraph text (an indented line continues it)
+        in_list = False  # inside a list item (indentation is the item's, not code)
+        while pos < n:
+            ln = _line(s, pos)
+            if fence is not None:
+                char, length, depth = fence
+                if depth and ln.depth < depth:
+                    fence = None  # the block quote holding the fence ended, and the fence with it
+                else:
+                    m = _FENCE_CLOSE.fullmatch(s, ln.body, ln.end)
+                    if m and m.group(1)[0] == char and len(m.group(1)) >= length:
+                        fence = None
+                    pos = ln.end + 1
+                    continue
+            if html_end is not None:
+                if html_end == "blank" and ln.blank:
+                    html_end, para = None, False
+                    pos = ln.end + 1
+                    continue
+                nxt = self._html(pos)
+                if nxt is None:
                     break
-                if kind != "blank" and kind.search(s, body, max(pos, line_end)):
+                if html_end != "blank" and html_end.search(s, ln.start, max(nxt, ln.end)):
                     html_end = None
+                pos = nxt
                 continue
-        if _LIST_ITEM.match(s, body, line_end):
-            in_list = True
-        elif indent == 0 and not para:
-            in_list = False
-        heading = _HEADING.match(s, body, line_end) is not None
-        pos = _markdown_line(s, pos, line_end, out)
-        if pos is None:
-            break
-        para = not heading
-    out.fence = fence
-    return out
+            if ln.blank:
+                para = False
+                pos = ln.end + 1
+                continue
+            if (ln.lead >= 4 or ln.indent >= 4) and not para and not in_list:
+                pos = ln.end + 1  # an indented code block
+                continue
+            opened = _fence_open(s, ln, in_list)
+            if opened:
+                fence, para = opened, False
+                in_list = in_list or _LIST_ITEM.match(s, ln.body, ln.end) is not None
+                pos = ln.end + 1
+                continue
+            kind = _html_start(s, ln, para)
+            if kind is not None:
+                html_end, para = kind, False
+                nxt = self._html(pos)
+                if nxt is None:
+                    break
+                if kind != "blank" and kind.search(s, ln.body, max(nxt, ln.end)):
+                    html_end = None
+                pos = nxt
+                continue
+            if _LIST_ITEM.match(s, ln.body, ln.end):
+                in_list = True
+            elif ln.indent == 0 and ln.depth == 0 and not para:
+                in_list = False
+            nxt = self._markdown(pos, ln)
+            if nxt is None:
+                break
+            para = _HEADING.match(s, ln.body, ln.end) is None
+            pos = nxt
+        self.out.fence = fence
+        return self.out
 
+    # -- paragraphs ---------------------------------------------------------------------------------
 
-def _html_line(s: str, pos: int, line_end: int, out: _Scan) -> int | None:
-    """Scan one line of an HTML block (comments only; a comment may run over later lines). Returns the
-    index of the next line, None at an unclosed comment."""
-    while True:
-        m = _COMMENT_OPEN.search(s, pos)
-        if m is None:
-            return len(s)
-        if m.group() == "\n":
-            return m.end()
-        pos = _comment(s, m.start(), out, block=True)
-        if pos is None:
-            return None
+    def _para_end(self, line_start: int) -> int:
+        """Where the paragraph holding the line at ``line_start`` ends (the index of the first line
+        that is blank or starts another block): code spans and inline comments stop there."""
+        cached = self._para_ends.get(line_start)
+        if cached is not None:
+            return cached
+        s, n = self.s, len(self.s)
+        first = _line(s, line_start)
+        pos = first.end + 1
+        while pos < n:
+            ln = _line(s, pos)
+            if ln.blank or self._interrupts(ln, first.depth):
+                break
+            pos = ln.end + 1
+        end = min(pos, n)
+        self._para_ends[line_start] = end
+        return end
 
+    def _interrupts(self, ln: _Line, depth: int) -> bool:
+        s = self.s
+        if ln.depth != depth:
+            return True
+        if ln.lead >= 4 or ln.indent >= 4:
+            return False
+        at, end = ln.body, ln.end
+        return bool(
+            _HEADING.match(s, at, end)
+            or _BREAK.fullmatch(s, at, end)
+            or _INTERRUPTING_ITEM.match(s, at, end)
+            or _fence_open(s, ln, False)
+            or s.startswith("<!--", at)
+            or (s.startswith("<", at) and _html_start(s, ln, True) is not None)
+        )
 
-def _markdown_line(s: str, pos: int, line_end: int, out: _Scan) -> int | None:
-    """Scan one line of Markdown text (code spans and comments may run over later lines of the same
-    paragraph). Returns the index of the next line, None at an unclosed block comment."""
-    n = len(s)
-    line_begin = pos
-    while True:
-        m = _INTEREST.search(s, pos)
-        if m is None:
-            return n
-        i = m.start()
-        tok = m.group()
-        if tok == "\n":
-            return i + 1
-        if tok == "\\":
-            pos = i + 1 if s.startswith("\n", i + 1) else i + 2
-        elif tok == "`":
-            j = i + 1
-            while j < n and s[j] == "`":
-                j += 1
-            blank = _BLANK_LINE.search(s, j)
-            close = _run(j - i).search(s, j, blank.start() if blank else n)
-            pos = close.end() if close else j
-        else:  # "<!--": at the start of a line (up to 3 spaces) it opens an HTML block
-            lead = s[s.rfind("\n", 0, i) + 1:i] if i > line_begin or i == line_begin else ""
-            block = len(lead) <= 3 and not lead.strip(" ")
-            end = _comment(s, i, out, block=block)
-            if end is None:
-                if block:
+    # -- inline -------------------------------------------------------------------------------------
+
+    def _html(self, pos: int) -> int | None:
+        """Scan from ``pos`` to the end of the line inside an HTML block: comments only (one may run
+        over later lines). Returns the index of the next line, None at an unclosed comment."""
+        s = self.s
+        while True:
+            m = _COMMENT_OPEN.search(s, pos)
+            if m is None:
+                return len(s)
+            if m.group() == "\n":
+                return m.end()
+            pos = self._comment(m.start(), None)
+            if pos is None:
+                return None
+
+    def _markdown(self, pos: int, ln: _Line) -> int | None:
+        """Scan one line of Markdown text from ``pos``; code spans and inline comments may run over
+        later lines of the same paragraph. Returns the index of the next line, None at an unclosed
+        comment block."""
+        s, n = self.s, len(self.s)
+        while True:
+            m = _INTEREST.search(s, pos)
+            if m is None:
+                return n
+            i = m.start()
+            tok = m.group()
+            if tok == "\n":
+                return i + 1
+            if tok == "\\":
+                pos = i + 1 if s.startswith("\n", i + 1) else i + 2
+            elif tok == "`":
+                j = i + 1
+                while j < n and s[j] == "`":
+                    j += 1
+                close = _run(j - i).search(s, j, self._para_end(s.rfind("\n", 0, i) + 1))
+                pos = close.end() if close else j
+            elif i == ln.body and ln.indent < 4:  # "<!--" opening a line: an HTML block (kind 2)
+                end = self._comment(i, None)
+                if end is None:
                     return None
-                pos = i + 4  # an inline "<!--" never closed: literal text
-            else:
-                pos = end
+                return self._html(end)  # the rest of the line where it ends is raw HTML too
+            else:  # an inline comment, within its paragraph
+                end = self._comment(i, self._para_end(s.rfind("\n", 0, i) + 1))
+                pos = i + 4 if end is None else end
+
+    def _comment(self, i: int, limit: int | None) -> int | None:
+        """At ``<!--`` (index i): record a marker, return the index after the comment. Not closed (before
+        ``limit``, if given): None, and for a block comment (no limit) it runs to the end of the text."""
+        s = self.s
+        after = i + 4
+        if s.startswith(">", after):  # "<!-->" is an empty comment
+            return after + 1
+        if s.startswith("->", after):  # so is "<!--->"
+            return after + 2
+        e = s.find("-->", after) if limit is None else s.find("-->", after, limit)
+        if e < 0:
+            if limit is None:
+                self.out.comment_open = True
+            return None
+        body = _MARKER_BODY.fullmatch(s, after, e)
+        if body:
+            self.out.markers.append((body.group(1), i, e + 3))
+        return e + 3
+
+
+def _scan(s: str) -> _Scan:
+    return _Scanner(s).run()
 
 
 def _pair(markers: list[tuple[str, int, int]]) -> tuple[int, int] | None:
@@ -360,6 +446,8 @@ def splice(readme: bytes | None, inner: str, *, heading: str = "## Sponsors") ->
         a, b = pair
         nl = text.rfind("\n", a, b)
         indent = text[nl + 1:b] if nl >= 0 and not text[nl + 1:b].strip(" \t") else ""
+        if _columns(indent) >= 4:  # after the blank line it would be an indented code block: visible
+            indent = ""
         return bom + _encode(text[:a] + _region(inner, eol, indent) + text[b:], codec)
     tail = []
     if text and not text.endswith("\n"):

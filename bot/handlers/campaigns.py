@@ -4,12 +4,14 @@ merged pull requests that claim an issue, deleted comments and issues. Comments 
 
 from __future__ import annotations
 
+import json
 import logging
 
 from gidgethub.routing import Router
 
 from bot import campaigns, repo_ops
 from bot.core import campaign as ledger
+from bot.tasks import TASKS
 
 log = logging.getLogger(__name__)
 router = Router()
@@ -60,21 +62,41 @@ async def on_close(event, gh, ctx, *args, **kwargs) -> None:
 
 @router.register("pull_request", action="closed")
 async def on_merged_pull(event, gh, ctx, *args, **kwargs) -> None:
+    """A merged pull request that closes or claims issues: one ``campaign.claim`` task per issue, run in that
+    issue's lane (its ordering key), so it never races the issue's own events over the campaign."""
     data = event.data
     pull, repository = data.get("pull_request") or {}, data.get("repository") or {}
-    if not pull.get("merged") or not repository.get("full_name"):
+    if not pull.get("merged") or not repository.get("full_name") or not repository.get("id"):
         return
     numbers = sorted(campaigns.referenced_issues(pull.get("body"), repository["full_name"]) - {pull.get("number")})
-    if not numbers:
-        return
-    s = await campaigns.setup(gh, ctx, repository)
-    solver = (pull.get("user") or {}).get("login", "")
     for number in numbers[:20]:
-        issue = await gh.getitem("/repos/{owner}/{repo}/issues/{issue_number}", {**repo_ops.repo_vars(repository), "issue_number": number})
-        if issue.get("pull_request") or not await _known(gh, ctx, repository, issue, s):
-            continue
-        at = campaigns._ts(pull.get("merged_at"), ctx.clock.time())
-        await campaigns.on_event(gh, ctx, repository, issue, ledger.ClaimEvent(at, pull["number"], pull["number"], solver), s)
+        payload = {
+            "repository": {k: repository.get(k) for k in ("id", "full_name", "default_branch")},
+            "number": number,
+            "pull": pull["number"],
+            "solver": (pull.get("user") or {}).get("login", ""),
+            "merged_at": pull.get("merged_at"),
+        }
+        key = campaigns._key(repository, number)
+        await ctx.store.schedule(CLAIM_KIND, f"claim:{key}:{pull['number']}", run_at=ctx.clock.time(),
+                                 payload=json.dumps(payload).encode(), installation_id=getattr(gh, "installation_id", None),
+                                 ordering_key=key)
+
+
+async def run_claim(job, ctx) -> None:
+    data = json.loads(job.payload)
+    repository, number = data["repository"], data["number"]
+    gh = await ctx.github.installation(job.installation_id)
+    s = await campaigns.setup(gh, ctx, repository)
+    issue = await gh.getitem("/repos/{owner}/{repo}/issues/{issue_number}", {**repo_ops.repo_vars(repository), "issue_number": number})
+    if issue.get("pull_request") or not await _known(gh, ctx, repository, issue, s):
+        return
+    at = campaigns._ts(data.get("merged_at"), ctx.clock.time())
+    await campaigns.on_event(gh, ctx, repository, issue, ledger.ClaimEvent(at, data["pull"], data["pull"], data["solver"]), s)
+
+
+CLAIM_KIND = "campaign.claim"
+TASKS[CLAIM_KIND] = run_claim
 
 
 @router.register("issue_comment", action="deleted")

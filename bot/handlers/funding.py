@@ -16,7 +16,7 @@ from typing import Any
 from gidgethub.routing import Router
 
 from bot import config_loader, repo_ops
-from bot.core import comments, release
+from bot.core import comments, release, status
 from bot.core import funding as funding_rules
 from bot.core.links import PaymentLink, payment_links, skip_greeting
 
@@ -95,12 +95,15 @@ async def release_footer(event, gh, ctx, *args, **kwargs) -> None:
     if event.data.get("action") == "edited" and release.START not in (rel.get("body") or ""):
         return  # only keep an existing footer current on edits; a maintainer who removed it meant it
     links = await links_for(gh, repository, loaded.config)
-    if not links:
+    thanks = ""
+    if cfg.thank_backers and loaded.config.bounties.enabled:
+        thanks = status.backers_thanks(await delivered_since_previous_release(gh, ctx, repository, rel, loaded.config))
+    if not links and not thanks:
         return
     variables = {**repo_ops.repo_vars(repository), "release_id": rel["id"]}
     current = await gh.getitem("/repos/{owner}/{repo}/releases/{release_id}", variables)
     try:
-        body = release.splice(current.get("body"), release.footer_text(links, repo=repository["full_name"]))
+        body = release.splice(current.get("body"), release.footer_text(links, repo=repository["full_name"], thanks=thanks))
     except release.MarkerError as exc:
         log.warning("release %s: %s; footer not written", rel.get("tag_name"), exc)
         return
@@ -108,3 +111,29 @@ async def release_footer(event, gh, ctx, *args, **kwargs) -> None:
         return
     await gh.patch("/repos/{owner}/{repo}/releases/{release_id}", variables, data={"body": body})
     log.info("funding footer written on release %s", rel.get("tag_name"))
+
+
+async def delivered_since_previous_release(gh: Any, ctx: Any, repository: dict, rel: dict, config: Any) -> list:
+    """Campaigns of this repository delivered after the release published before ``rel``."""
+    from bot import campaigns
+
+    this = campaigns._ts(rel.get("published_at") or rel.get("created_at"), ctx.clock.time())
+    since = 0.0
+    async for other in gh.getiter("/repos/{owner}/{repo}/releases{?per_page}", {**repo_ops.repo_vars(repository), "per_page": 100}):
+        published = campaigns._ts(other.get("published_at"))
+        if other.get("id") != rel.get("id") and not other.get("draft") and published and published < this:
+            since = max(since, published)
+    s = await campaigns.setup(gh, ctx, repository, config)
+    label = s.names.get(config.bounties.delivered_label) or config.bounties.delivered_label
+    found = []
+    url = "/repos/{owner}/{repo}/issues{?state,labels,per_page}"
+    async for issue in gh.getiter(url, {**repo_ops.repo_vars(repository), "state": "all", "labels": label, "per_page": 100}):
+        if issue.get("pull_request"):
+            continue
+        record = await campaigns.current(gh, ctx, repository, issue["number"], s)
+        delivered_at = record.campaign.delivered_at
+        if delivered_at is not None and since < delivered_at <= this + 60:
+            found.append(record.campaign)
+        if len(found) >= 200:
+            break
+    return found

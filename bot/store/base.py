@@ -20,8 +20,12 @@ Life of a job::
 
 * ``claim`` takes due jobs (``run_at <= now``), oldest ``id`` first, sets ``status=running``, the lease
   owner and ``lease_expires = now + lease``, and increments ``attempts``.
-* Ordering: among jobs sharing an ``ordering_key`` (e.g. one issue), a job is claimable only when no job
-  with a smaller ``id`` and the same key is ``pending`` or ``running``. Parked (``failed``) and ``done``
+* Ordering: among jobs sharing an ``ordering_key`` (e.g. one issue) at most one runs at a time, in id
+  order. A job is claimable only when no other job with its key is running with a live lease, and no job
+  with a smaller ``id`` and the same key is running (lease expired: it is re-claimed first) or pending -
+  where a pending *webhook* always counts (also while it waits out a retry backoff, so later events of
+  the issue wait for it), but a pending *task* (``kind != "webhook"``) counts only once it is due, so a
+  task scheduled for next month does not hold back today's webhooks. Parked (``failed``) and ``done``
   jobs do not block. A job without an ordering key is never blocked.
 * ``complete``/``retry_later``/``park``/``extend_lease`` only act when ``owner`` still holds the lease
   (``lease_owner == owner`` and ``status == running``); they return False otherwise (the lease expired

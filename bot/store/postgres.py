@@ -207,8 +207,10 @@ WHERE id IN (
       AND (j.status = 'pending' OR (j.status = 'running' AND j.lease_expires <= $3))
       AND (j.ordering_key IS NULL OR NOT EXISTS (
             SELECT 1 FROM jobs AS e
-            WHERE e.ordering_key = j.ordering_key AND e.id < j.id
-              AND e.status IN ('pending', 'running')))
+            WHERE e.ordering_key = j.ordering_key AND e.id <> j.id
+              AND (   (e.status = 'running' AND e.lease_expires > $3)
+                   OR (e.id < j.id AND e.status = 'running')
+                   OR (e.id < j.id AND e.status = 'pending' AND (e.kind = 'webhook' OR e.run_at <= $3)))))
     ORDER BY j.id
     LIMIT $4
     FOR UPDATE OF j SKIP LOCKED

@@ -146,8 +146,10 @@ WHERE id IN (
       AND (j.status = 'pending' OR (j.status = 'running' AND j.lease_expires <= :now))
       AND (j.ordering_key IS NULL OR NOT EXISTS (
             SELECT 1 FROM jobs AS e
-            WHERE e.ordering_key = j.ordering_key AND e.id < j.id
-              AND e.status IN ('pending', 'running')))
+            WHERE e.ordering_key = j.ordering_key AND e.id <> j.id
+              AND (   (e.status = 'running' AND e.lease_expires > :now)
+                   OR (e.id < j.id AND e.status = 'running')
+                   OR (e.id < j.id AND e.status = 'pending' AND (e.kind = 'webhook' OR e.run_at <= :now)))))
     ORDER BY j.id
     LIMIT :limit
 )
