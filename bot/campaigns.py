@@ -174,10 +174,12 @@ async def events_from_github(gh: Any, ctx: Any, repository: dict, number: int, s
     async for e in gh.getiter("/repos/{owner}/{repo}/issues/{issue_number}/events{?per_page}", variables):
         kind = e.get("event")
         at = _ts(e.get("created_at"))
+        # seq 0, as the webhook handlers use: within one second (GitHub's resolution) label and state
+        # changes sort before comments on both paths, so a rebuild equals the incremental state
         if kind in ("labeled", "unlabeled") and e.get("label"):
-            events.append(ledger.LabelEvent(at, e["id"], e["label"]["name"], kind == "labeled", (e.get("actor") or {}).get("login", "")))
+            events.append(ledger.LabelEvent(at, 0, e["label"]["name"], kind == "labeled", (e.get("actor") or {}).get("login", "")))
         elif kind in ("closed", "reopened"):
-            events.append(ledger.StateEvent(at, e["id"], kind, e.get("state_reason")))
+            events.append(ledger.StateEvent(at, 0, kind, e.get("state_reason")))
     async for t in gh.getiter("/repos/{owner}/{repo}/issues/{issue_number}/timeline{?per_page}", variables):
         source = (t.get("source") or {}).get("issue") or {}
         pull = source.get("pull_request") or {}
@@ -317,10 +319,20 @@ async def react(gh: Any, repository: dict, comment_id: int, content: str) -> Non
 
 # --- entry points used by the handlers ------------------------------------------------------------------
 
-async def on_event(gh: Any, ctx: Any, repository: dict, issue: dict, event: Any, s: Setup) -> Record:
-    """Apply one ledger event to the issue's campaign and publish the result."""
+async def on_event(gh: Any, ctx: Any, repository: dict, issue: dict, event: Any, s: Setup, *,
+                   edited_from: str | None = None) -> Record:
+    """Apply one ledger event to the issue's campaign and publish the result.
+
+    ``edited_from`` is the previous body of an edited comment (GitHub's ``changes.body.from``). GitHub's
+    timestamps have one-second resolution, so an edit within the same second as the version we hold would
+    not look newer; an edit whose previous body is the version we hold is newer by definition."""
     record = await current(gh, ctx, repository, issue["number"], s)
     before = record.campaign
+    if edited_from is not None and isinstance(event, ledger.CommentEvent):
+        held = ledger.comment_version(before, event.comment_id)
+        version = event.edited_at if event.edited_at is not None else event.at
+        if held is not None and held[1] == ledger.body_digest(edited_from) and version <= held[0]:
+            event = dataclasses.replace(event, edited_at=held[0] + 0.001)
     record.campaign = ledger.apply(before, event, now=ctx.clock.time(), **s.kwargs())
     await publish(gh, ctx, repository, issue, record, s, before=before)
     return record

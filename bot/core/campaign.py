@@ -1127,3 +1127,16 @@ def _from_snapshot(d: Mapping[str, Any]) -> Campaign:
         rewards=rewards,
         log=tuple(_rec_in(r) for r in d["log"]),
     )
+
+
+def comment_version(campaign: Campaign, comment_id: int) -> tuple[float, str] | None:
+    """(version time, body digest) of the version of a comment the campaign's log holds, or None."""
+    for rec in campaign.log:
+        if rec[0] == "c" and rec[3] == comment_id:
+            return rec[7], rec[8]
+    return None
+
+
+def body_digest(body: str) -> str:
+    """The digest the log keeps of a comment body (compare with :func:`comment_version`)."""
+    return _digest(body)

@@ -125,6 +125,8 @@ class _Line:
     lead: int  # columns of indentation before anything (a ">" after 4 columns is code, not a quote)
     depth: int  # block-quote depth
     blank: bool
+    item: int = 0  # a list item starts here: the column its content starts at (0: no item)
+    mark: int = 0  # ... and the index of its marker
 
 
 def _line(s: str, pos: int) -> _Line:
@@ -140,8 +142,18 @@ def _line(s: str, pos: int) -> _Line:
             # one space (or part of a tab) after ">" belongs to the marker
             indent = max(0, _columns(ws, 1) - 1) if ws else 0
             body = q.end()
+    item = mark = 0
+    if indent < 4:
+        li = _LIST_ITEM.match(s, body, end)
+        if li:  # a list item: its content is what counts (5+ columns after the marker: indented code)
+            mark = body
+            marker_end = li.start(1) if li.group(1) is not None else li.end()
+            width = _columns(li.group(1)) if li.group(1) is not None else 1
+            item = (marker_end - pos) + (1 if width >= 5 else width)
+            indent = width - 1 if width >= 5 else 0
+            body = li.end()
     blank = not s[body:end].strip(" \t\r")
-    return _Line(pos, end, body, indent, lead, depth, blank)
+    return _Line(pos, end, body, indent, lead, depth, blank, item, mark)
 
 
 def _html_start(s: str, ln: _Line, para: bool) -> re.Pattern[str] | str | None:
@@ -158,16 +170,15 @@ def _html_start(s: str, ln: _Line, para: bool) -> re.Pattern[str] | str | None:
     return next((end for start, end in _HTML_OTHER if start.match(s, ln.body, ln.end)), None)
 
 
-def _fence_open(s: str, ln: _Line, in_list: bool) -> tuple[str, int, int] | None:
-    if ln.indent >= 4 and not in_list:
+def _fence_open(s: str, ln: _Line, in_list: bool) -> tuple[str, int, int, int] | None:
+    """(char, length, block-quote depth, the indentation a line needs to stay in it) of the fence this
+    line opens. In a list item a fence ends with the item, at a line indented less than its content."""
+    if ln.indent >= 4 and not (in_list and not ln.item):
         return None
-    at = ln.body
-    item = _LIST_ITEM.match(s, at, ln.end)
-    if item and item.group(1):  # "- ```" opens a fence inside the list item
-        at = item.end()
-    m = _FENCE_OPEN.match(s, at, ln.end)
+    m = _FENCE_OPEN.match(s, ln.body, ln.end)
     if m and (m.group(1)[0] == "~" or "`" not in m.group(2)):
-        return m.group(1)[0], len(m.group(1)), ln.depth
+        keep = ln.item or (ln.lead if in_list else 0)
+        return m.group(1)[0], len(m.group(1)), ln.depth, keep
     return None
 
 
@@ -186,22 +197,27 @@ class _Scanner:
     def run(self) -> _Scan:
         s, n = self.s, len(self.s)
         pos = 0
-        fence: tuple[str, int, int] | None = None
+        fence: tuple[str, int, int, int] | None = None
         html_end: re.Pattern[str] | str | None = None  # in an HTML block: its end ("blank": a blank line)
+        html_depth = html_keep = 0  # ... and its block-quote depth and list-item indentation
         para = False  # the previous line was paragraph text (an indented line continues it)
         in_list = False  # inside a list item (indentation is the item's, not code)
         while pos < n:
             ln = _line(s, pos)
             if fence is not None:
-                char, length, depth = fence
-                if depth and ln.depth < depth:
-                    fence = None  # the block quote holding the fence ended, and the fence with it
+                char, length, depth, keep = fence
+                if (depth and ln.depth < depth) or (keep and not ln.blank and ln.lead < keep):
+                    fence = None  # the block quote or list item holding the fence ended, and the fence
                 else:
                     m = _FENCE_CLOSE.fullmatch(s, ln.body, ln.end)
                     if m and m.group(1)[0] == char and len(m.group(1)) >= length:
                         fence = None
                     pos = ln.end + 1
                     continue
+            if html_end is not None and (
+                (html_depth and ln.depth < html_depth) or (html_keep and not ln.blank and ln.lead < html_keep)
+            ):
+                html_end = None  # the block quote or list item holding the HTML block ended
             if html_end is not None:
                 if html_end == "blank" and ln.blank:
                     html_end, para = None, False
@@ -218,18 +234,22 @@ class _Scanner:
                 para = False
                 pos = ln.end + 1
                 continue
-            if (ln.lead >= 4 or ln.indent >= 4) and not para and not in_list:
+            if ln.item:
+                in_list = True
+            elif ln.lead == 0 and ln.depth == 0 and not para:
+                in_list = False  # a line at the margin after a blank line ends the list
+            if ln.indent >= 4 and (ln.item or (not para and not in_list)):
                 pos = ln.end + 1  # an indented code block
                 continue
             opened = _fence_open(s, ln, in_list)
             if opened:
                 fence, para = opened, False
-                in_list = in_list or _LIST_ITEM.match(s, ln.body, ln.end) is not None
                 pos = ln.end + 1
                 continue
             kind = _html_start(s, ln, para)
             if kind is not None:
                 html_end, para = kind, False
+                html_depth, html_keep = ln.depth, ln.item or (ln.lead if in_list else 0)
                 nxt = self._html(pos)
                 if nxt is None:
                     break
@@ -237,14 +257,11 @@ class _Scanner:
                     html_end = None
                 pos = nxt
                 continue
-            if _LIST_ITEM.match(s, ln.body, ln.end):
-                in_list = True
-            elif ln.indent == 0 and ln.depth == 0 and not para:
-                in_list = False
+            comment_block = ln.indent < 4 and s.startswith("<!--", ln.body)
             nxt = self._markdown(pos, ln)
             if nxt is None:
                 break
-            para = _HEADING.match(s, ln.body, ln.end) is None
+            para = not comment_block and _HEADING.match(s, ln.body, ln.end) is None
             pos = nxt
         self.out.fence = fence
         return self.out
@@ -273,13 +290,14 @@ class _Scanner:
         s = self.s
         if ln.depth != depth:
             return True
-        if ln.lead >= 4 or ln.indent >= 4:
+        if ln.lead >= 4:
             return False
+        if ln.item:
+            return bool(_INTERRUPTING_ITEM.match(s, ln.mark, ln.end))
         at, end = ln.body, ln.end
         return bool(
             _HEADING.match(s, at, end)
             or _BREAK.fullmatch(s, at, end)
-            or _INTERRUPTING_ITEM.match(s, at, end)
             or _fence_open(s, ln, False)
             or s.startswith("<!--", at)
             or (s.startswith("<", at) and _html_start(s, ln, True) is not None)

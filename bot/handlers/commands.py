@@ -65,7 +65,9 @@ async def on_comment(event, gh, ctx, *args, **kwargs) -> None:
         s = await campaigns.setup(gh, ctx, repository, loaded.config)
         known = await campaigns.load(gh, ctx, repository, number, s) is not None
         if campaigns.needs_campaign(s, body=comment.get("body")) or (known and event.data.get("action") == "edited"):
-            record = await campaigns.on_event(gh, ctx, repository, issue, await campaigns.comment_event(gh, ctx, repository, comment, s), s)
+            edited_from = ((event.data.get("changes") or {}).get("body") or {}).get("from")
+            record = await campaigns.on_event(gh, ctx, repository, issue, await campaigns.comment_event(gh, ctx, repository, comment, s), s,
+                                              edited_from=edited_from if isinstance(edited_from, str) else None)
             outcomes = record.campaign.outcomes_for(comment["id"])
             if not s.config.bounties.enabled:
                 outcomes = []

@@ -1,0 +1,149 @@
+"""Issue 5: campaigns end to end, through the real endpoint, the inbox, the workers and the sandbox."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import campaigns as shell
+from bot.core import markdown
+
+REPO = "octo-org/widgets"  # FUNDING.yml: github: [octocat]; octocat is an admin
+
+
+async def settle(sandbox, bot):
+    for _ in range(4):
+        await sandbox.drain()
+        await bot.settle()
+
+
+def status_comments(sandbox, number):
+    return [c for c in sandbox.comments(REPO, number)
+            if c["user"]["login"] == "fundbot[bot]" and markdown.has_marker(c["body"], "campaign")]
+
+
+def snapshot(sandbox, number) -> shell.ledger.Campaign:
+    """The campaign as the status comment's hidden snapshot marker records it."""
+    [comment] = status_comments(sandbox, number)
+    [(_, _, data)] = [m for m in markdown.find_markers(comment["body"]) if m[0] == "campaign"]
+    return shell.ledger.Campaign.from_snapshot(data)
+
+
+def reactions(sandbox, comment_id):
+    return [r.content for r in sandbox.repo(REPO).comments[comment_id].reactions]
+
+
+@pytest.fixture
+def repo(sandbox, sandbox_repo, sandbox_installation_id):
+    for login in ("alice", "bob", "carol", "dave"):
+        sandbox.add_user(login)
+    return sandbox_repo
+
+
+async def test_a_bounty_label_opens_a_campaign(sandbox, repo, bot):
+    issue = await sandbox.open_issue(REPO, "alice", "Dark mode")
+    await sandbox.label_issue(REPO, issue["number"], "octocat", "bounty: M")
+    await settle(sandbox, bot)
+    [status] = status_comments(sandbox, issue["number"])
+    assert "fundbot campaign" in status["body"] and "500" in status["body"]
+    assert snapshot(sandbox, issue["number"]).state == "open"
+    assert "💰 bounty" in sandbox.labels(REPO, issue["number"])
+
+
+async def test_three_backers_fund_it_and_see_the_payment_links(sandbox, repo, bot):
+    issue = await sandbox.open_issue(REPO, "alice", "Dark mode")
+    opener = await sandbox.comment(REPO, issue["number"], "octocat", "/bounty 100 in 10 days")
+    pledges = [await sandbox.comment(REPO, issue["number"], who, f"/pledge {amount}")
+               for who, amount in (("alice", 20), ("bob", "$30"), ("carol", "50 USD"))]
+    await settle(sandbox, bot)
+    data = snapshot(sandbox, issue["number"])
+    assert data.state == "funded" and data.raised() == 100
+    [status] = status_comments(sandbox, issue["number"])
+    assert "https://github.com/sponsors/octocat" in status["body"]  # payment links once funded
+    assert "💸 funded" in sandbox.labels(REPO, issue["number"])
+    assert reactions(sandbox, opener["id"]) == ["+1"]
+    assert all(reactions(sandbox, p["id"]) == ["+1"] for p in pledges)
+    # exactly one status comment, edited in place
+    assert len(status_comments(sandbox, issue["number"])) == 1
+    posts = sandbox.calls_to("POST", f"/repos/{REPO}/issues/{issue['number']}/comments")
+    assert len([c for c in posts if "fundbot:campaign" in c.body["body"]]) == 1
+
+
+async def test_a_non_maintainer_bounty_is_refused_and_changes_nothing(sandbox, repo, bot):
+    issue = await sandbox.open_issue(REPO, "alice", "Dark mode")
+    attempt = await sandbox.comment(REPO, issue["number"], "bob", "/bounty 1000")
+    await settle(sandbox, bot)
+    assert status_comments(sandbox, issue["number"]) == []
+    assert reactions(sandbox, attempt["id"]) == ["confused"]
+    [reply] = [c for c in sandbox.comments(REPO, issue["number"])
+               if c["user"]["login"] == "fundbot[bot]" and markdown.has_marker(c["body"], "reply")]
+    assert "/bounty" in reply["body"] and "maintainer" in reply["body"].lower()
+    assert sandbox.labels(REPO, issue["number"]) == []
+
+
+async def test_bot_comments_are_ignored(sandbox, repo, bot):
+    sandbox.add_user("helper[bot]", type="Bot")
+    issue = await sandbox.open_issue(REPO, "alice", "Dark mode")
+    await sandbox.comment(REPO, issue["number"], "octocat", "/bounty 100")
+    await sandbox.comment(REPO, issue["number"], "helper[bot]", "/pledge 100")
+    await settle(sandbox, bot)
+    data = snapshot(sandbox, issue["number"])
+    assert data.state == "open" and data.pledges == ()
+
+
+async def test_edit_and_delete_keep_set_semantics(sandbox, repo, bot):
+    issue = await sandbox.open_issue(REPO, "alice", "Dark mode")
+    await sandbox.comment(REPO, issue["number"], "octocat", "/bounty 100")
+    first = await sandbox.comment(REPO, issue["number"], "bob", "/pledge 10")
+    await settle(sandbox, bot)
+    await sandbox.edit_comment(REPO, first["id"], "bob", "/pledge 60")
+    await settle(sandbox, bot)
+    assert [str(p.amount) for p in snapshot(sandbox, issue["number"]).pledges] == ["60.00"]
+    await sandbox.delete_comment(REPO, first["id"], "bob")
+    await settle(sandbox, bot)
+    assert snapshot(sandbox, issue["number"]).pledges == ()
+
+
+async def test_offer_accept_merge_deliver_and_the_release_thanks_backers(sandbox, repo, bot):
+    issue = await sandbox.open_issue(REPO, "alice", "Dark mode")
+    n = issue["number"]
+    await sandbox.comment(REPO, n, "dave", "I can build this.\n/offer 200")
+    await settle(sandbox, bot)
+    await sandbox.comment(REPO, n, "octocat", "/bounty accept @dave")
+    await sandbox.comment(REPO, n, "alice", "/pledge 150")
+    await sandbox.comment(REPO, n, "bob", "/pledge 50")
+    await settle(sandbox, bot)
+    data = snapshot(sandbox, n)
+    assert data.state == "funded" and data.implementer == "dave"
+    pull = await sandbox.open_pull(REPO, "dave", "Add dark mode", f"Fixes #{n}", head="dark-mode")
+    await sandbox.merge_pull(REPO, pull["number"], "octocat")
+    await settle(sandbox, bot)
+    data = snapshot(sandbox, n)
+    assert data.state == "delivered" and data.solver == "dave"
+    [status] = status_comments(sandbox, n)
+    assert "dave" in status["body"]
+    assert "✅ delivered" in sandbox.labels(REPO, n)
+    rel = await sandbox.publish_release(REPO, "octocat", "v2.0.0", "Dark mode!")
+    await settle(sandbox, bot)
+    body = sandbox.repo(REPO).releases[rel["id"]].body
+    assert "Thank you, backers" in body and "alice" in body and "bob" in body
+
+
+async def test_rebuild_from_github_equals_the_incremental_state(sandbox, repo, bot):
+    issue = await sandbox.open_issue(REPO, "alice", "Dark mode")
+    n = issue["number"]
+    await sandbox.label_issue(REPO, n, "octocat", "bounty: S")
+    c1 = await sandbox.comment(REPO, n, "bob", "/pledge 40")
+    await sandbox.comment(REPO, n, "carol", "/pledge 30")
+    await settle(sandbox, bot)
+    await sandbox.edit_comment(REPO, c1["id"], "bob", "/pledge 45")
+    await settle(sandbox, bot)
+    incremental = snapshot(sandbox, n)
+    ctx = bot.service.ctx
+    gh = await bot.service.github.installation(sandbox.repo(REPO) and next(iter(sandbox._installations)))
+    repository = {"id": sandbox.repo(REPO).id, "full_name": REPO, "default_branch": "main"}
+    s = await shell.setup(gh, ctx, repository)
+    events, status_id = await shell.events_from_github(gh, ctx, repository, n, s)
+    rebuilt = shell.ledger.fold(events, now=ctx.clock.time(), **s.kwargs())
+    assert status_id == status_comments(sandbox, n)[0]["id"]
+    assert rebuilt.state == incremental.state == "open"
+    assert rebuilt.pledges == incremental.pledges and rebuilt.goal == incremental.goal
