@@ -334,8 +334,48 @@ async def on_event(gh: Any, ctx: Any, repository: dict, issue: dict, event: Any,
         if held is not None and held[1] == ledger.body_digest(edited_from) and version <= held[0]:
             event = dataclasses.replace(event, edited_at=held[0] + 0.001)
     record.campaign = ledger.apply(before, event, now=ctx.clock.time(), **s.kwargs())
+    await verify_transition(gh, ctx, repository, issue["number"], record, s, before=before)
     await publish(gh, ctx, repository, issue, record, s, before=before)
     return record
+
+
+async def verify_transition(gh: Any, ctx: Any, repository: dict, number: int, record: Record, s: Setup, *,
+                            before: ledger.Campaign) -> None:
+    """The cache is never trusted over GitHub: when a campaign changes state (funded, delivered, expired...),
+    refold it from GitHub and keep that if the two disagree. Transitions are rare, so this costs little."""
+    if before.state == record.campaign.state:
+        return
+    events, status_comment = await events_from_github(gh, ctx, repository, number, s)
+    refold = ledger.fold(events, now=ctx.clock.time(), **s.kwargs())
+    if (refold.state, refold.goal, refold.pledges, refold.solver) != (
+            record.campaign.state, record.campaign.goal, record.campaign.pledges, record.campaign.solver):
+        log.warning("campaign on #%s: the cache said %s, GitHub says %s; using GitHub's", number,
+                    record.campaign.state, refold.state)
+        record.campaign = refold
+    if record.status_comment is None:
+        record.status_comment = status_comment
+
+
+async def rebuild_repository(gh: Any, ctx: Any, repository: dict) -> list[tuple[int, ledger.Campaign]]:
+    """Refold every campaign of a repository from GitHub alone (issues carrying a fundbot or bounty label),
+    replace the cached state and bring the status comments and labels up to date."""
+    s = await setup(gh, ctx, repository)
+    names = {n.lower() for n in [*s.label_goals, s.generic_label, s.names.get(s.config.bounties.funded_label) or s.config.bounties.funded_label,
+                                 s.names.get(s.config.bounties.delivered_label) or s.config.bounties.delivered_label]}
+    out = []
+    variables = {**repo_ops.repo_vars(repository), "state": "all", "per_page": 100}
+    async for issue in gh.getiter("/repos/{owner}/{repo}/issues{?state,per_page}", variables):
+        if issue.get("pull_request"):
+            continue
+        if not any((lb.get("name") or "").lower() in names for lb in issue.get("labels") or []):
+            continue
+        number = issue["number"]
+        await ctx.store.cache_delete(NS, _key(repository, number))
+        events, status_comment = await events_from_github(gh, ctx, repository, number, s)
+        record = Record(ledger.fold(events, now=ctx.clock.time(), **s.kwargs()), status_comment)
+        await publish(gh, ctx, repository, issue, record, s, before=None)
+        out.append((number, record.campaign))
+    return out
 
 
 async def run_tick(job: Any, ctx: Any) -> None:

@@ -218,6 +218,45 @@ async def _migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- rebuild ----------------------------------------------------------------------------------------
+
+async def _rebuild(args: argparse.Namespace) -> int:
+    import gidgethub
+
+    from bot import campaigns
+    from bot.service import Service
+
+    owner, _, name = args.repo.partition("/")
+    if not owner or not name or "/" in name:
+        print("usage: python -m bot rebuild OWNER/REPO", file=sys.stderr)
+        return 2
+    settings = _settings()
+    logs.setup(settings.log_level, settings.log_format)
+    if not settings.has_app_credentials:
+        print("fundbot rebuild: APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) are required", file=sys.stderr)
+        return 2
+    service = Service(settings)
+    await service.open()
+    try:
+        app = service.github
+        service.ctx.bot_login = await app.get_bot_login()
+        try:
+            installation = await app.app_client().getitem("/repos/{owner}/{repo}/installation", {"owner": owner, "repo": name})
+            gh = await app.installation(installation["id"])
+            repository = await gh.getitem("/repos/{owner}/{repo}", {"owner": owner, "repo": name})
+        except gidgethub.BadRequest as exc:
+            print(f"fundbot rebuild: {args.repo}: {exc} (is fundbot installed there?)", file=sys.stderr)
+            return 1
+        rebuilt = await campaigns.rebuild_repository(gh, service.ctx, repository)
+        for number, c in rebuilt:
+            goal = f"{c.goal} {c.currency}" if c.goal is not None else "-"
+            print(f"#{number}: {c.state}, raised {c.raised()} of {goal}, {c.backers()} backer(s)")
+        print(f"{args.repo}: {len(rebuilt)} campaign(s) rebuilt from GitHub")
+        return 0
+    finally:
+        await service.close(grace=1)
+
+
 # --- offline checks ---------------------------------------------------------------------------------
 
 def _read_for_check(path: str) -> bytes | None:
@@ -324,6 +363,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="include done jobs")
     p.add_argument("--limit", type=int, default=50)
     p.set_defaults(func=_jobs)
+
+    p = sub.add_parser("rebuild", help="refold every campaign of OWNER/REPO from GitHub alone")
+    p.add_argument("repo", metavar="OWNER/REPO")
+    p.set_defaults(func=_rebuild)
 
     p = sub.add_parser("check-config", help="validate a .github/fundbot.yml (exit 1 on errors)")
     p.add_argument("path")

@@ -147,3 +147,78 @@ async def test_rebuild_from_github_equals_the_incremental_state(sandbox, repo, b
     assert status_id == status_comments(sandbox, n)[0]["id"]
     assert rebuilt.state == incremental.state == "open"
     assert rebuilt.pledges == incremental.pledges and rebuilt.goal == incremental.goal
+
+
+async def test_the_deadline_expires_the_campaign_even_across_a_restart(sandbox, repo, tmp_path):
+    """Fake clock: pledge, stop the service, start a new one on the same database, let the deadline pass."""
+    from bot.github import RetryPolicy
+    from bot.service import Service
+    from tests.bot_fixtures import bot_settings
+    from tests.test_github_client import FakeClock
+
+    clock = FakeClock()
+    settings = bot_settings(sandbox, tmp_path)
+
+    async def start() -> Service:
+        service = Service(settings, clock=clock, policy=RetryPolicy(request_timeout=5.0))
+        await service.open()
+        await service.start_web(host="127.0.0.1", port=0)
+        sandbox.webhook_url = f"http://127.0.0.1:{service.port}{settings.webhook_path}"
+        return service
+
+    async def crank(service) -> None:
+        for _ in range(4):
+            await sandbox.drain()
+            while await service.worker.run_once():
+                pass
+
+    service = await start()
+    issue = await sandbox.open_issue(REPO, "alice", "Dark mode")
+    n = issue["number"]
+    await sandbox.comment(REPO, n, "octocat", "/bounty 100 in 3 days")
+    await sandbox.comment(REPO, n, "bob", "/pledge 40")
+    await crank(service)
+    assert snapshot(sandbox, n).state == "open"
+    [tick] = [j for j in await service.store.list_jobs(["pending"]) if j.kind == "campaign.tick"]
+    await service.close(grace=1)  # the process goes away between the pledge and the deadline
+
+    clock.now = tick.run_at - 60  # not yet
+    service = await start()
+    await crank(service)
+    assert snapshot(sandbox, n).state == "open"
+    clock.now = tick.run_at + 1  # the deadline passed
+    await crank(service)
+    after = snapshot(sandbox, n)
+    assert after.state == "expired" and after.raised() == 40
+    [status] = status_comments(sandbox, n)
+    assert "expired" in status["body"] and "💰 bounty" not in sandbox.labels(REPO, n)
+    await service.close(grace=1)
+
+
+async def test_rebuild_command_recovers_campaigns_after_the_database_is_lost(sandbox, repo, bot, tmp_path):
+    import asyncio
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    issue = await sandbox.open_issue(REPO, "alice", "Dark mode")
+    n = issue["number"]
+    await sandbox.label_issue(REPO, n, "octocat", "bounty: S")  # a 100 USD goal
+    for who, amount in (("bob", 60), ("carol", 50)):
+        await sandbox.comment(REPO, n, who, f"/pledge {amount}")
+    await settle(sandbox, bot)
+    assert snapshot(sandbox, n).state == "funded"
+    key = tmp_path / "app.pem"
+    key.write_bytes(sandbox.private_key_pem)
+    fresh_db = tmp_path / "fresh.db"  # the old database is gone
+    env = {k: v for k, v in os.environ.items() if k not in ("APP_ID", "PRIVATE_KEY")}
+    env.update(APP_ID=str(sandbox.app_id), PRIVATE_KEY_PATH=str(key), GITHUB_API_URL=sandbox.base_url,
+               DATABASE_URL=f"sqlite:///{fresh_db}", WEBHOOK_SECRET="x", LOG_LEVEL="WARNING")
+    root = Path(__file__).resolve().parent.parent
+    result = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "bot", "rebuild", REPO], env=env,
+                                     cwd=root, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert f"#{n}: funded, raised 110.00 of 100.00 USD, 2 backer(s)" in result.stdout
+    assert "1 campaign(s) rebuilt" in result.stdout
+    assert len(status_comments(sandbox, n)) == 1  # the existing status comment was found, not duplicated

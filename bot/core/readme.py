@@ -92,6 +92,7 @@ _HTML_TAG_LINE = re.compile(  # CommonMark HTML block 7: a lone complete tag (no
     r"(?:<[A-Za-z][A-Za-z0-9-]*(?:[ \t]+[A-Za-z_:][A-Za-z0-9_.:-]*(?:[ \t]*=[ \t]*(?:[^ \t\"'=<>`]+|'[^']*'|"
     r"\"[^\"]*\"))?)*[ \t]*/?>|</[A-Za-z][A-Za-z0-9-]*[ \t]*>)[ \t\r]*"
 )
+_TABLE_DELIMITER = re.compile(r"\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t\r]*")  # GFM table
 _RUNS: dict[int, re.Pattern[str]] = {}
 
 
@@ -202,6 +203,7 @@ class _Scanner:
         html_depth = html_keep = 0  # ... and its block-quote depth and list-item indentation
         para = False  # the previous line was paragraph text (an indented line continues it)
         in_list = False  # inside a list item (indentation is the item's, not code)
+        in_table = False  # inside a GFM table: its rows are not paragraph text
         while pos < n:
             ln = _line(s, pos)
             if fence is not None:
@@ -231,7 +233,7 @@ class _Scanner:
                 pos = nxt
                 continue
             if ln.blank:
-                para = False
+                para = in_table = False
                 pos = ln.end + 1
                 continue
             if ln.item:
@@ -261,7 +263,9 @@ class _Scanner:
             nxt = self._markdown(pos, ln)
             if nxt is None:
                 break
-            para = not comment_block and _HEADING.match(s, ln.body, ln.end) is None
+            if para and "|" in s[ln.start:ln.end] and _TABLE_DELIMITER.fullmatch(s, ln.body, ln.end):
+                in_table = True  # the line above was the header row
+            para = not (comment_block or in_table) and _HEADING.match(s, ln.body, ln.end) is None
             pos = nxt
         self.out.fence = fence
         return self.out
