@@ -159,11 +159,35 @@ async def run_demo(*, verbose: bool = False) -> int:
             print(f"reactions on the /fund comment: {reactions}")
             _show_comment(sandbox.comments(REPO, issue["number"])[-1])
 
-            _section("7. A release is published: the funding footer is appended")
-            rel = await sandbox.publish_release(REPO, "lena-dev", "v1.0.0", "## What's new\n\n* Faster widgets\n")
+            _section("7. A campaign: the maintainer puts a price on the issue, backers pledge")
+            n = issue["number"]
+            for login in ("alice", "bob", "carol"):
+                sandbox.add_user(login)
+            await sandbox.comment(REPO, n, "lena-dev", "Let's crowdfund this one.\n\n/bounty 300 in 14 days")
+            refused = await sandbox.comment(REPO, n, "bob", "/bounty 5000")
+            await sandbox.comment(REPO, n, "alice", "/pledge 100")
+            await sandbox.comment(REPO, n, "bob", "/pledge $50")
+            await settle()
+            print(f"bob's /bounty (not a maintainer): reactions {[r.content for r in sandbox.repo(REPO).comments[refused['id']].reactions]}")
+            await sandbox.comment(REPO, n, "carol", "/pledge 150 USD")
+            await settle()
+            status_comment = next(c for c in sandbox.comments(REPO, n) if "fundbot:campaign" in (c.get("body") or ""))
+            print("-- the status comment, edited in place, once the goal is reached:")
+            print(_quote(status_comment["body"], limit=40))
+            print("issue labels: " + ", ".join(sorted(sandbox.labels(REPO, n))))
+
+            _section("8. hubot fixes it; the merged pull request delivers the campaign")
+            pull = await sandbox.open_pull(REPO, "hubot", "Handle empty config files", f"Fixes #{n}", head="empty-config")
+            await sandbox.merge_pull(REPO, pull["number"], "lena-dev")
+            await settle()
+            status_comment = next(c for c in sandbox.comments(REPO, n) if "fundbot:campaign" in (c.get("body") or ""))
+            print(_quote(status_comment["body"], limit=12))
+            print("issue labels: " + ", ".join(sorted(sandbox.labels(REPO, n))))
+
+            _section("9. A release is published: funding footer and thanks to the backers")
+            rel = await sandbox.publish_release(REPO, "lena-dev", "v1.0.0", "## What's new\n\n* Empty config files work\n")
             await settle()
             print(_quote(sandbox.repo(REPO).releases[rel["id"]].body or ""))
-
             _section("What fundbot did")
             calls = collections.Counter(f"{c.method} {c.status}" for c in sandbox.calls)
             print(f"GitHub API calls: {len(sandbox.calls)} (" + ", ".join(f"{k}: {v}" for k, v in sorted(calls.items())) + ")")

@@ -75,6 +75,8 @@ def test_demo_shows_the_funding_comment(tmp_path):
     assert re.search(r"comments on #\d+: 1\n", result.stdout)
     assert "-- pull request #1: Configure fundbot" in result.stdout and "fundbot/config: failure" in result.stdout
     assert "<!-- fundbot:release:start -->" in result.stdout
+    assert "fundbot campaign · 🎉 funded" in result.stdout and "fundbot campaign · ✅ delivered" in result.stdout
+    assert "Thank you, backers" in result.stdout and "reactions ['confused']" in result.stdout
     assert "'failed': 0" in result.stdout
 
 
