@@ -222,3 +222,73 @@ async def test_rebuild_command_recovers_campaigns_after_the_database_is_lost(san
     assert f"#{n}: funded, raised 110.00 of 100.00 USD, 2 backer(s)" in result.stdout
     assert "1 campaign(s) rebuilt" in result.stdout
     assert len(status_comments(sandbox, n)) == 1  # the existing status comment was found, not duplicated
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+async def test_rebuild_equals_incremental_after_random_sequences(sandbox, repo, bot, seed):
+    """Random pledge / edit / delete / unpledge / label events through the real bot; then the campaign
+    refolded from GitHub alone equals the incremental state the bot keeps."""
+    import random
+
+    rng = random.Random(seed)
+    issue = await sandbox.open_issue(REPO, "alice", f"Feature {seed}")
+    n = issue["number"]
+    await sandbox.comment(REPO, n, "octocat", "/bounty 150")
+    mine: list[tuple[str, int]] = []  # (author, comment id) still present
+    for _ in range(14):
+        action = rng.choice(["pledge", "pledge", "edit", "delete", "unpledge", "label", "unlabel"])
+        who = rng.choice(["alice", "bob", "carol", "dave"])
+        if action == "pledge" or (action in ("edit", "delete") and not mine):
+            c = await sandbox.comment(REPO, n, who, f"/pledge {rng.randint(1, 90)}")
+            mine.append((who, c["id"]))
+        elif action == "edit":
+            author, cid = rng.choice(mine)
+            await sandbox.edit_comment(REPO, cid, author, rng.choice([f"/pledge {rng.randint(1, 90)}", "changed my mind", "/unpledge"]))
+        elif action == "delete":
+            author, cid = mine.pop(rng.randrange(len(mine)))
+            await sandbox.delete_comment(REPO, cid, author)
+        elif action == "unpledge":
+            c = await sandbox.comment(REPO, n, who, "/unpledge")
+            mine.append((who, c["id"]))
+        elif action == "label":
+            await sandbox.label_issue(REPO, n, "octocat", rng.choice(["bounty: S", "bounty: M"]))
+        else:
+            labels = [x for x in sandbox.labels(REPO, n) if x.startswith("bounty:")]
+            if labels:
+                await sandbox.unlabel_issue(REPO, n, "octocat", rng.choice(labels))
+        if rng.random() < 0.4:
+            await settle(sandbox, bot)
+    await settle(sandbox, bot)
+    ctx = bot.service.ctx
+    repository = {"id": sandbox.repo(REPO).id, "full_name": REPO, "default_branch": "main"}
+    gh = await bot.service.github.installation(next(iter(sandbox._installations)))
+    cached = await shell.load(gh, ctx, repository, n, await shell.setup(gh, ctx, repository))
+    s = await shell.setup(gh, ctx, repository)
+    events, _ = await shell.events_from_github(gh, ctx, repository, n, s)
+    rebuilt = shell.ledger.fold(events, now=ctx.clock.time(), **s.kwargs())
+    incremental = cached.campaign
+    assert (rebuilt.state, rebuilt.goal, rebuilt.pledges) == (incremental.state, incremental.goal, incremental.pledges)
+    assert snapshot(sandbox, n).pledges == incremental.pledges  # and the status comment shows it
+
+
+async def test_deleted_status_comment_comes_back_and_redelivery_changes_nothing(sandbox, repo, bot):
+    issue = await sandbox.open_issue(REPO, "alice", "Dark mode")
+    n = issue["number"]
+    await sandbox.comment(REPO, n, "octocat", "/bounty 100")
+    pledge = await sandbox.comment(REPO, n, "bob", "/pledge 30")
+    await settle(sandbox, bot)
+    [status] = status_comments(sandbox, n)
+    # a redelivered /pledge (same GUID, then a replay under a new one): no new reply, no state change
+    [delivery] = [d for d in sandbox.deliveries if d["event"] == "issue_comment" and d["payload"]["comment"]["id"] == pledge["id"]]
+    await bot.send("issue_comment", delivery["body"], delivery=delivery["guid"])
+    await bot.send("issue_comment", delivery["body"])
+    await settle(sandbox, bot)
+    assert snapshot(sandbox, n).raised() == 30
+    assert reactions(sandbox, pledge["id"]) == ["+1"]
+    assert len([c for c in sandbox.comments(REPO, n) if c["user"]["login"] == "fundbot[bot]"]) == 2  # greeting + status
+    # a human deletes the status comment while the campaign is open: the next change brings it back
+    await sandbox.delete_comment(REPO, status["id"], "octocat")
+    await sandbox.comment(REPO, n, "carol", "/pledge 20")
+    await settle(sandbox, bot)
+    [again] = status_comments(sandbox, n)
+    assert again["id"] != status["id"] and snapshot(sandbox, n).raised() == 50
