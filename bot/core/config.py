@@ -393,7 +393,7 @@ class _Builder:
         text = str(node.value)
         plain = node.style is None
         if plain and common["source"] is not None and node.start_mark is not None:
-            plain = not _explicit_tag(self.source, node.start_mark.index)
+            plain = not _text.explicit_tag(self.source, node.start_mark.index)
         value: Any = text
         if tag in ("int", "float", "bool"):
             try:
@@ -411,16 +411,6 @@ class _Builder:
         elif tag == "null":
             value = None
         return _N("scalar", tag, value, text, plain, **common)
-
-
-def _explicit_tag(source: str, index: int) -> bool:
-    i = index
-    if i < len(source) and source[i] == "&":
-        while i < len(source) and not source[i].isspace():
-            i += 1
-        while i < len(source) and source[i] in " \t":
-            i += 1
-    return i < len(source) and source[i] == "!"
 
 
 def _key_text(n: _N) -> str:

@@ -420,7 +420,7 @@ def _from_yaml_node(node: Any, source: str | None, depth: int = 0) -> _Tree:
     if isinstance(node, ScalarNode):
         kind = _TAG_KINDS.get(str(node.tag), "other")
         plain = node.style is None
-        if plain and source is not None and mark is not None and _explicit_tag(source, mark.index):
+        if plain and source is not None and mark is not None and _text.explicit_tag(source, mark.index):
             plain = False
         return _Scalar(kind, str(node.value), plain, line, col)
     if isinstance(node, SequenceNode):
@@ -439,17 +439,6 @@ def _from_yaml_node(node: Any, source: str | None, depth: int = 0) -> _Tree:
             col,
         )
     return _Scalar("other", repr(node), False, line, col)
-
-
-def _explicit_tag(source: str, index: int) -> bool:
-    """Whether the node starting at ``index`` carries an explicit tag (``!!str 0015``)."""
-    i = index
-    if i < len(source) and source[i] == "&":  # anchor first: skip it
-        while i < len(source) and not source[i].isspace():
-            i += 1
-        while i < len(source) and source[i] in " \t":
-            i += 1
-    return i < len(source) and source[i] == "!"
 
 
 def _kind_of(value: Any) -> str:

@@ -30,9 +30,9 @@ Decisions
   everything fundbot writes; ``inner`` may use either.
 * **Missing section**: appended at the end as ``⏎ heading ⏎ ⏎ START ... END ⏎``. A last line without a
   newline is terminated first; no extra blank line when the file already ends with one. If the file
-  ends inside an unclosed code fence or an unclosed HTML comment (both run to the end of the document
-  in CommonMark, so nothing after them would render), the fence/comment is closed first: that does not
-  change how the existing text renders. The heading is added even if the README already has a
+  ends inside an unclosed code fence, HTML comment or ``<pre>``/``<script>``/``<style>``/``<textarea>``
+  block (all run to the end of the document in CommonMark, so nothing after them would render), it is
+  closed first: that does not change how the existing text renders. The heading is added even if the README already has a
   ``## Sponsors`` heading of its own (that section belongs to the maintainer).
 * **Errors** (:class:`SpliceError`): two start or two end markers, one without the other, end before
   start. Also when ``inner`` itself holds marker text, an unclosed fence or comment (it would swallow
@@ -74,7 +74,7 @@ _LIST_ITEM = re.compile(r"(?:[-+*]|[0-9]{1,9}[.)])(?:([ \t]+)|\r?$)")
 _HEADING = re.compile(r"#{1,6}(?:[ \t]|\r?$)")
 _BREAK = re.compile(r"(?:(?:\*[ \t]*){3,}|(?:_[ \t]*){3,}|(?:-[ \t]*){3,}|=+[ \t]*|-+[ \t]*)\r?")  # rule/setext
 _INTERRUPTING_ITEM = re.compile(r"(?:[-+*]|1[.)])[ \t]+[^ \t\r]")  # list items that can interrupt a paragraph
-_HTML_RAW = re.compile(r"<(?:script|pre|style|textarea)(?:[ \t>]|\r?$)", re.I)  # CommonMark HTML block 1
+_HTML_RAW = re.compile(r"<(script|pre|style|textarea)(?:[ \t>]|\r?$)", re.I)  # CommonMark HTML block 1
 _HTML_RAW_END = re.compile(r"</(?:script|pre|style|textarea)>", re.I)
 _HTML_OTHER = (  # CommonMark HTML blocks 3 to 5: (start, end)
     (re.compile(r"<\?"), re.compile(r"\?>")),
@@ -101,6 +101,8 @@ class _Scan:
     markers: list[tuple[str, int, int]] = field(default_factory=list)  # (start|end, from, to)
     fence: tuple[str, int, int] | None = None  # open at the end: (char, length, block-quote depth)
     comment_open: bool = False  # an HTML comment block runs to the end of the text
+    comment_prefix: str = ""  # ... opened in a block quote or list item: what continues that container
+    html_open: str = ""  # the text that closes an HTML block (<pre>, <?, <!X, CDATA) open at the end
 
 
 def _run(n: int) -> re.Pattern[str]:
@@ -171,16 +173,38 @@ def _html_start(s: str, ln: _Line, para: bool) -> re.Pattern[str] | str | None:
     return next((end for start, end in _HTML_OTHER if start.match(s, ln.body, ln.end)), None)
 
 
-def _fence_open(s: str, ln: _Line, in_list: bool) -> tuple[str, int, int, int] | None:
+def _fence_open(s: str, ln: _Line, item_col: int) -> tuple[str, int, int, int] | None:
     """(char, length, block-quote depth, the indentation a line needs to stay in it) of the fence this
     line opens. In a list item a fence ends with the item, at a line indented less than its content."""
-    if ln.indent >= 4 and not (in_list and not ln.item):
+    if ln.indent >= 4:
         return None
     m = _FENCE_OPEN.match(s, ln.body, ln.end)
     if m and (m.group(1)[0] == "~" or "`" not in m.group(2)):
-        keep = ln.item or (ln.lead if in_list else 0)
+        keep = ln.item or (ln.lead if item_col else 0)
         return m.group(1)[0], len(m.group(1)), ln.depth, keep
     return None
+
+
+def _cells(row: str) -> int:
+    """How many cells a GFM table row has (unescaped pipes; outer pipes optional)."""
+    row = row.strip(" \t\r")
+    if row.startswith("|"):
+        row = row[1:]
+    if row.endswith("|") and not row.endswith("\\|"):
+        row = row[:-1]
+    return len(re.split(r"(?<!\\)\|", row))
+
+
+def _closer(s: str, ln: _Line) -> str:
+    """What closes the HTML block (kinds 1, 3, 4, 5) this line opens."""
+    raw = _HTML_RAW.match(s, ln.body, ln.end)
+    if raw:
+        return f"</{raw.group(1).lower()}>"
+    if s.startswith("<?", ln.body):
+        return "?>"
+    if s.startswith("<![CDATA[", ln.body):
+        return "]]>"
+    return ">"
 
 
 class _Scanner:
@@ -194,6 +218,9 @@ class _Scanner:
         self.s = s
         self.out = _Scan()
         self._para_ends: dict[int, int] = {}
+        self._closer = ""
+        self._ln: _Line | None = None
+        self._item_col = 0
 
     def run(self) -> _Scan:
         s, n = self.s, len(self.s)
@@ -202,17 +229,19 @@ class _Scanner:
         html_end: re.Pattern[str] | str | None = None  # in an HTML block: its end ("blank": a blank line)
         html_depth = html_keep = 0  # ... and its block-quote depth and list-item indentation
         para = False  # the previous line was paragraph text (an indented line continues it)
-        in_list = False  # inside a list item (indentation is the item's, not code)
+        item_col = 0  # inside a list item: the column its content starts at (indentation is relative)
         in_table = False  # inside a GFM table: its rows are not paragraph text
+        prev: _Line | None = None  # the previous line of Markdown text (a table's header row)
         while pos < n:
-            ln = _line(s, pos)
+            ln = self._ln = _line(s, pos)
             if fence is not None:
                 char, length, depth, keep = fence
                 if (depth and ln.depth < depth) or (keep and not ln.blank and ln.lead < keep):
                     fence = None  # the block quote or list item holding the fence ended, and the fence
                 else:
-                    m = _FENCE_CLOSE.fullmatch(s, ln.body, ln.end)
-                    if m and m.group(1)[0] == char and len(m.group(1)) >= length:
+                    m = _FENCE_CLOSE.fullmatch(s, ln.mark if ln.item else ln.body, ln.end)  # no list in code
+                    inner = ln.indent if depth else ln.lead - keep  # a closing fence is indented < 4
+                    if m and m.group(1)[0] == char and len(m.group(1)) >= length and inner < 4:
                         fence = None
                     pos = ln.end + 1
                     continue
@@ -237,13 +266,16 @@ class _Scanner:
                 pos = ln.end + 1
                 continue
             if ln.item:
-                in_list = True
-            elif ln.lead == 0 and ln.depth == 0 and not para:
-                in_list = False  # a line at the margin after a blank line ends the list
-            if ln.indent >= 4 and (ln.item or (not para and not in_list)):
+                item_col = self._item_col = ln.item
+            elif item_col and ln.depth == 0:
+                if ln.lead < item_col and not para:
+                    item_col = self._item_col = 0  # indented less than the item's content after a blank line
+                else:
+                    ln.indent = max(0, ln.lead - item_col)  # indentation inside the item
+            if ln.indent >= 4 and (ln.item or not para):
                 pos = ln.end + 1  # an indented code block
                 continue
-            opened = _fence_open(s, ln, in_list)
+            opened = _fence_open(s, ln, item_col)
             if opened:
                 fence, para = opened, False
                 pos = ln.end + 1
@@ -251,7 +283,8 @@ class _Scanner:
             kind = _html_start(s, ln, para)
             if kind is not None:
                 html_end, para = kind, False
-                html_depth, html_keep = ln.depth, ln.item or (ln.lead if in_list else 0)
+                self._closer = _closer(s, ln)
+                html_depth, html_keep = ln.depth, ln.item or (ln.lead if item_col else 0)
                 nxt = self._html(pos)
                 if nxt is None:
                     break
@@ -263,11 +296,20 @@ class _Scanner:
             nxt = self._markdown(pos, ln)
             if nxt is None:
                 break
-            if para and "|" in s[ln.start:ln.end] and _TABLE_DELIMITER.fullmatch(s, ln.body, ln.end):
+            if (
+                para and prev is not None and "|" in s[ln.start:ln.end]
+                and _TABLE_DELIMITER.fullmatch(s, ln.body, ln.end)
+                and _cells(s[ln.body:ln.end]) == _cells(s[prev.body:prev.end])
+            ):
                 in_table = True  # the line above was the header row
-            para = not (comment_block or in_table) and _HEADING.match(s, ln.body, ln.end) is None
+            para = not (
+                comment_block or in_table or _HEADING.match(s, ln.body, ln.end) or _BREAK.fullmatch(s, ln.body, ln.end)
+            )
+            prev = ln
             pos = nxt
         self.out.fence = fence
+        if html_end is not None and html_end != "blank":
+            self.out.html_open = self._closer
         return self.out
 
     # -- paragraphs ---------------------------------------------------------------------------------
@@ -302,7 +344,7 @@ class _Scanner:
         return bool(
             _HEADING.match(s, at, end)
             or _BREAK.fullmatch(s, at, end)
-            or _fence_open(s, ln, False)
+            or _fence_open(s, ln, 0)
             or s.startswith("<!--", at)
             or (s.startswith("<", at) and _html_start(s, ln, True) is not None)
         )
@@ -366,6 +408,9 @@ class _Scanner:
         if e < 0:
             if limit is None:
                 self.out.comment_open = True
+                ln = self._ln
+                if ln is not None:
+                    self.out.comment_prefix = "> " * ln.depth + " " * (ln.item or (self._item_col if ln.depth == 0 else 0))
             return None
         body = _MARKER_BODY.fullmatch(s, after, e)
         if body:
@@ -474,10 +519,14 @@ def splice(readme: bytes | None, inner: str, *, heading: str = "## Sponsors") ->
     tail = []
     if text and not text.endswith("\n"):
         tail.append(eol)
-    if scan.fence is not None and not scan.fence[2]:  # (a fence in a block quote ends with the quote)
+    if scan.fence is not None and not scan.fence[2] and not scan.fence[3]:  # (one in a quote or list
+        # item ends with it, at the first line at the margin)
         tail.append(scan.fence[0] * scan.fence[1] + eol)
-    if scan.comment_open:
-        tail.append("-->" + eol)
+    if scan.comment_open:  # (inside the block quote or list item the comment started in; a line that
+        # starts with "<!--" is raw HTML wherever the comment began, so its "-->" reaches the browser)
+        tail.append(scan.comment_prefix + "<!-- -->" + eol)
+    if scan.html_open:
+        tail.append(scan.html_open + eol)
     current = text + "".join(tail)
     if current and not (current.endswith("\n\n") or current.endswith("\n\r\n")):
         tail.append(eol)

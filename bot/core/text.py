@@ -36,3 +36,15 @@ def decode(data: str | bytes | bytearray | memoryview) -> tuple[str | None, Deco
         line = before.count(b"\n") + 1
         column = len(before) - (before.rfind(b"\n") + 1) + 1
         return None, DecodeFailure(line, column, exc.start, raw[exc.start], codec.removesuffix("-sig").upper())
+
+
+def explicit_tag(source: str, index: int) -> bool:
+    """Whether the YAML node starting at ``index`` of ``source`` carries an explicit tag (``!!str 0015``),
+    possibly after an anchor (``&a !!str x``)."""
+    i = index
+    if i < len(source) and source[i] == "&":  # anchor first: skip it
+        while i < len(source) and not source[i].isspace():
+            i += 1
+        while i < len(source) and source[i] in " \t":
+            i += 1
+    return i < len(source) and source[i] == "!"
