@@ -222,6 +222,10 @@ async def publish(gh: Any, ctx: Any, repository: dict, issue: dict, record: Reco
     await _labels(gh, ctx, repository, issue, c, s)
     await _schedule_tick(ctx, gh, repository, number, c)
     await save(ctx, gh, repository, number, record)
+    if before is None or (before.state, before.raised(), before.goal) != (c.state, c.raised(), c.goal):
+        from bot import sync
+
+        await sync.request(ctx, gh, repository, s.config, reason="campaign")  # the README's campaigns table
     if before is not None and before.state != c.state:
         log.info("campaign on #%s: %s -> %s", number, before.state, c.state)
 

@@ -54,7 +54,7 @@ async def schedule(ctx: Any, repository: dict, installation_id: int | None, *, d
     run_at = due if isinstance(due, (int, float)) and now <= due <= now + debounce else now + debounce
     await ctx.store.cache_set(DUE, repo_id, run_at, ttl=debounce + 3600, installation_id=installation_id, now=now)
     payload = {
-        "repository": {k: repository.get(k) for k in ("id", "full_name", "default_branch", "name")},
+        "repository": {k: repository.get(k) for k in ("id", "full_name", "default_branch", "name", "owner") if k in repository},
         "reason": reason,
         "head_sha": head_sha,
     }
@@ -89,6 +89,17 @@ async def run(job: Job, ctx: Any) -> None:
         changes.append(change)
         items.append("- `.github/FUNDING.yml`, from `funding:` (GitHub's Sponsor button reads it)")
         modes.append(config.funding_file)
+    readme_problems: list[str] = []
+    warnings: list[str] = []
+    if config.readme.update != "off":
+        if "owner" not in repository:
+            repository = {**repository, **await gh.getitem("/repos/{owner}/{repo}", repo_ops.repo_vars(repository))}
+        change, warnings = await readme_change(gh, ctx, repository, config, readme_problems)
+        changes.append(change)
+        items.append(f"- `{config.readme.path}`, the sponsor section between fundbot's markers (from GitHub Sponsors, "
+                     "campaign backers and `readme.sponsors`)")
+        modes.append(config.readme.update)
+        await schedule_daily(ctx, repository, job.installation_id)
     if not changes:
         return
     # One write for everything; a direct commit only when every file asks for it.
@@ -110,6 +121,10 @@ async def run(job: Job, ctx: Any) -> None:
                 summary=f"The default branch changed during every attempt ({exc}). fundbot will try again.",
                 annotations=[])
         raise
+    if readme_problems and head_sha:
+        await repo_ops.create_check_run(
+            gh, repository, name=CHECK_NAME, head_sha=head_sha, conclusion="failure", title="README not updated",
+            summary="\n".join(f"- {p}" for p in readme_problems), annotations=[])
     if result.mode == "unchanged":
         return
     if head_sha:
@@ -121,8 +136,81 @@ async def run(job: Job, ctx: Any) -> None:
             summary = f"fundbot updated {', '.join(result.changed_paths)} in {pr.get('html_url')}."
             if result.fell_back:
                 summary += f"\n\nA direct commit was refused ({result.fell_back}), so the change is a pull request instead."
+        if warnings:
+            summary += "\n\nSkipped sources:\n" + "\n".join(f"- {w}" for w in warnings)
         await repo_ops.create_check_run(gh, repository, name=CHECK_NAME, head_sha=head_sha, conclusion="success",
                                         title=title, summary=summary, annotations=[])
 
 
+async def readme_change(gh: Any, ctx: Any, repository: dict, config: Any,
+                        problems: list[str]) -> tuple[writer.FileChange, list[str]]:
+    """The README sponsor section as a FileChange, and the warnings of sources that were skipped.
+    Duplicate or unbalanced markers leave the README alone and are reported in ``problems``."""
+    from bot import sponsor_sources
+    from bot.core import readme, sponsors
+
+    entries, warnings = [], []
+    open_campaigns, delivered = [], []
+    sources = config.readme.sources
+    if "github_sponsors" in sources:
+        found, skipped = await sponsor_sources.github_sponsors(gh, repository.get("owner") or {})
+        entries += found
+        warnings += skipped
+    if "backers" in sources and config.bounties.enabled:
+        backers, open_campaigns, delivered = await sponsor_sources.campaign_data(gh, ctx, repository, config)
+        entries += backers
+    if "config" in sources:
+        entries += sponsor_sources.config_sponsors(config)
+    inner = sponsors.render_section(
+        entries, tiers=config.readme.tiers, campaigns=open_campaigns, delivered=delivered,
+        goal=config.funding_goal, currency=config.bounties.currency, now=ctx.clock.time(),
+    )
+
+    def render(current: bytes | None) -> bytes | None:
+        try:
+            return readme.splice(current, inner)
+        except readme.SpliceError as exc:
+            if str(exc) not in problems:
+                problems.append(f"{config.readme.path}: {exc}; fix the fundbot markers by hand")
+            return None
+
+    return writer.FileChange(config.readme.path, render), warnings
+
+
+DAILY_KIND = "sponsors.daily"
+
+
+async def schedule_daily(ctx: Any, repository: dict, installation_id: int | None) -> None:
+    """A daily refresh of the README section per repository, at a time of day spread by repository id, so
+    installations do not all refresh at midnight. Durable: it is a scheduled job in the store."""
+    now = ctx.clock.time()
+    offset = (int(repository["id"]) * 2654435761) % 86400
+    day_start = now - (now % 86400)
+    run_at = day_start + offset
+    if run_at <= now + 3600:  # a refresh just ran: the next one is tomorrow
+        run_at += 86400
+    payload = {"repository": {k: repository.get(k) for k in ("id", "full_name", "default_branch", "name")}}
+    await ctx.store.schedule(DAILY_KIND, f"daily:{repository['id']}", run_at=run_at, payload=json.dumps(payload).encode(),
+                             installation_id=installation_id, ordering_key=f"sync:{repository['id']}", now=now)
+
+
+async def run_daily(job: Job, ctx: Any) -> None:
+    repository = json.loads(job.payload)["repository"]
+    gh = await ctx.github.installation(job.installation_id)
+    loaded = await config_loader.load(gh, ctx, repository)
+    if loaded.config.readme.update != "off":
+        await schedule(ctx, repository, job.installation_id, debounce=0, reason="daily")
+
+
+async def request(ctx: Any, gh: Any, repository: dict, config: Any, *, reason: str, head_sha: str | None = None,
+                  debounce: float | None = None) -> None:
+    """Schedule a sync if this repository has generated files at all."""
+    manages_funding = bool(config.funding) and config.funding_file != "off"
+    if not manages_funding and config.readme.update == "off":
+        return
+    await schedule(ctx, repository, getattr(gh, "installation_id", None),
+                   debounce=config.readme.debounce_seconds if debounce is None else debounce, reason=reason, head_sha=head_sha)
+
+
 TASKS[TASK_KIND] = run
+TASKS[DAILY_KIND] = run_daily

@@ -30,7 +30,7 @@ EXPECTED = rules.render({"github": ["octocat", "hubot"], "custom": ["https://exa
 
 
 async def test_pull_request_mode_proposes_the_rendered_file(sandbox, sandbox_repo, sandbox_installation_id, bot):
-    await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": FUNDING + "readme:\n  debounce_seconds: 0\n"})
+    await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": FUNDING + "readme:\n  update: off\n  debounce_seconds: 0\n"})
     await settle(sandbox, bot, 0.2)
     assert sandbox.file(REPO, ".github/FUNDING.yml") == b"github: [octocat]\n"  # default branch untouched
     assert sandbox.file(REPO, ".github/FUNDING.yml", ref="fundbot/update") == EXPECTED
@@ -40,7 +40,7 @@ async def test_pull_request_mode_proposes_the_rendered_file(sandbox, sandbox_rep
 
 
 async def test_commit_mode_commits_once_and_then_stays_quiet(sandbox, sandbox_repo, sandbox_installation_id, bot):
-    config = FUNDING + "funding_file: commit\nreadme:\n  debounce_seconds: 0\n"
+    config = FUNDING + "funding_file: commit\nreadme:\n  update: off\n  debounce_seconds: 0\n"
     await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": config})
     await settle(sandbox, bot, 0.2)
     assert sandbox.file(REPO, ".github/FUNDING.yml") == EXPECTED
@@ -59,7 +59,7 @@ async def test_commit_mode_commits_once_and_then_stays_quiet(sandbox, sandbox_re
 
 
 async def test_without_funding_in_config_a_human_file_is_left_alone(sandbox, sandbox_repo, sandbox_installation_id, bot):
-    await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": "readme:\n  debounce_seconds: 0\n",
+    await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": "readme:\n  update: off\n  debounce_seconds: 0\n",
                                                ".github/FUNDING.yml": "patreon: widgets\n"})
     await settle(sandbox, bot, 0.2)
     assert sandbox.file(REPO, ".github/FUNDING.yml") == b"patreon: widgets\n"
@@ -71,7 +71,7 @@ async def test_branch_protection_falls_back_to_the_pull_request(sandbox, sandbox
     sandbox.faults.add(method="PATCH", path=r"/git/refs/heads/main$", status=422, times=None,
                        body={"message": "Changes must be made through a pull request.",
                              "documentation_url": "https://docs.github.com/rest/git/refs#update-a-reference"})
-    await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": FUNDING + "funding_file: commit\nreadme:\n  debounce_seconds: 0\n"})
+    await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": FUNDING + "funding_file: commit\nreadme:\n  update: off\n  debounce_seconds: 0\n"})
     await settle(sandbox, bot, 0.2)
     assert sandbox.file(REPO, ".github/FUNDING.yml", ref="fundbot/update") == EXPECTED
     [run] = sync_runs(sandbox)
@@ -79,7 +79,7 @@ async def test_branch_protection_falls_back_to_the_pull_request(sandbox, sandbox
 
 
 async def test_triggers_within_the_debounce_window_write_once(sandbox, sandbox_repo, sandbox_installation_id, bot):
-    base = FUNDING + "funding_file: commit\nreadme:\n  debounce_seconds: 3\n"
+    base = FUNDING + "funding_file: commit\nreadme:\n  update: off\n  debounce_seconds: 3\n"
     loop = asyncio.get_running_loop()
     started = loop.time()
     for i in range(3):
@@ -93,7 +93,7 @@ async def test_triggers_within_the_debounce_window_write_once(sandbox, sandbox_r
 
 
 async def test_invalid_config_writes_nothing(sandbox, sandbox_repo, sandbox_installation_id, bot):
-    await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": FUNDING + "funding_file: commit\nreadme:\n  debounce_seconds: 0\nbounties:\n  min_pledge: -1\n"})
+    await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": FUNDING + "funding_file: commit\nreadme:\n  update: off\n  debounce_seconds: 0\nbounties:\n  min_pledge: -1\n"})
     await settle(sandbox, bot, 0.2)
     assert sandbox.file(REPO, ".github/FUNDING.yml") == b"github: [octocat]\n"
 
@@ -104,7 +104,7 @@ async def test_a_branch_that_keeps_moving_is_reported_then_retried(sandbox, sand
     rule = sandbox.faults.add(method="PATCH", path=r"/git/refs/heads/main$", status=422, times=3,
                               body={"message": "Update is not a fast forward",
                                     "documentation_url": "https://docs.github.com/rest/git/refs#update-a-reference"})
-    await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": FUNDING + "funding_file: commit\nreadme:\n  debounce_seconds: 0\n"})
+    await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": FUNDING + "funding_file: commit\nreadme:\n  update: off\n  debounce_seconds: 0\n"})
     await settle(sandbox, bot, 0.2)
     assert rule.hits == 3
     first, second = sorted(sync_runs(sandbox), key=lambda r: r.id)
@@ -119,7 +119,7 @@ async def test_a_branch_that_keeps_moving_is_reported_then_retried(sandbox, sand
 async def test_installing_on_a_configured_repository_syncs_funding(sandbox, bot):
     sandbox.add_user("octo-org", type="Organization")
     sandbox.add_repo("octo-org/tools", owner_type="Organization", files={
-        ".github/fundbot.yml": "funding:\n  liberapay: tools\nfunding_file: commit\nreadme:\n  debounce_seconds: 0\n",
+        ".github/fundbot.yml": "funding:\n  liberapay: tools\nfunding_file: commit\nreadme:\n  update: off\n  debounce_seconds: 0\n",
         ".github/FUNDING.yml": "patreon: old\n"})
     await sandbox.install("octo-org", ["octo-org/tools"])
     await settle(sandbox, bot, 0.2)

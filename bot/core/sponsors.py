@@ -36,8 +36,9 @@ Decisions
 * **Avatars** are accepted only from ``https://avatars.githubusercontent.com/...`` or
   ``https://github.com/LOGIN.png`` (optionally ``?size=N``), matched strictly; anything else is dropped
   (images from other hosts could track README readers). An entry with a login and no usable avatar gets
-  ``https://github.com/LOGIN.png?size=2×avatar_size``; one with neither is shown as its name, even in an
-  avatar tier. Note: this also drops a ``readme.sponsors`` logo hosted elsewhere (SPEC section 5 calls
+  ``https://github.com/LOGIN.png?size=2×avatar_size``; one with neither, or with no link (a line that
+  is a lone ``<img>`` tag would open an HTML block and hide the Markdown after it), is shown as its
+  name, even in an avatar tier. Note: this also drops a ``readme.sponsors`` logo hosted elsewhere (SPEC section 5 calls
   that field "Logo or avatar image (https://)") - the lead may want to relax it for config entries.
 * **Escaping**: names and titles go through ``markdown.text`` (HTML entities, Markdown escapes, no
   pinging @mentions) plus: lone surrogates dropped, bare-URL autolinks defused (``://``, ``www.``,
@@ -327,12 +328,11 @@ def _name_item(e: Entry) -> str:
 
 
 def _avatar_item(e: Entry, size: int) -> str:
-    src = _avatar_of(e, size)
-    if src is None:
+    src, href = _avatar_of(e, size), _link_of(e)
+    if src is None or href is None:  # (a bare <img> line would open an HTML block, hiding the Markdown after it)
         return _name_item(e)
     img = f'<img src="{src}" width="{size}" height="{size}" alt="{_attr(_display_name(e))}">'
-    href = _link_of(e)
-    return f'<a href="{href}">{img}</a>' if href else img
+    return f'<a href="{href}">{img}</a>'
 
 
 def _backer_item(who: str, amount: Decimal, currency: str) -> str:

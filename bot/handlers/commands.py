@@ -91,8 +91,19 @@ async def on_comment(event, gh, ctx, *args, **kwargs) -> None:
             if record is not None and record.status_comment:
                 url = f"{issue.get('html_url') or ''}#issuecomment-{record.status_comment}"
             await repo_ops.create_comment(gh, repository, number, status.campaign_link_reply(url, comment_id=comment["id"]))
+        elif command.name == "sponsors refresh":
+            s_ = await campaigns.setup(gh, ctx, repository, loaded.config)
+            if not await campaigns.is_maintainer(gh, ctx, repository, (comment.get("user") or {}).get("login", ""), s_.config):
+                invalid.append((command.raw, "only maintainers can refresh the README sponsor section."))
+                continue
+            if loaded.config.readme.update == "off":
+                invalid.append((command.raw, "the README sponsor section is off here (readme.update: off)."))
+                continue
+            from bot import sync
+
+            await sync.request(ctx, gh, repository, loaded.config, reason="/sponsors refresh", debounce=0)
         else:
-            continue  # ledger commands were handled above; the others belong to other features
+            continue  # ledger commands were handled above; /claim belongs to pull requests
         others_accepted = True
         await remember(command.name)
 

@@ -90,6 +90,10 @@ async def release_footer(event, gh, ctx, *args, **kwargs) -> None:
         return  # our own edit comes back as release.edited: nothing to do
     loaded = await config_loader.load(gh, ctx, repository)
     cfg = loaded.config.releases
+    if event.data.get("action") == "published":
+        from bot import sync
+
+        await sync.request(ctx, gh, repository, loaded.config, reason="release")
     if not cfg.footer or (rel.get("draft") and not cfg.drafts) or (rel.get("prerelease") and not cfg.prereleases):
         return
     if event.data.get("action") == "edited" and release.START not in (rel.get("body") or ""):

@@ -82,7 +82,6 @@ async def sync_on_push(event, gh, ctx, *args, **kwargs) -> None:
     if paths is None or core.CONFIG_PATH in paths:
         config_loader.invalidate(ctx, repository)
     loaded = await config_loader.load(gh, ctx, repository)
-    if not loaded.config.funding or loaded.config.funding_file == "off":
-        return  # fundbot does not manage FUNDING.yml here: a human-edited file is only linted
-    await sync.schedule(ctx, repository, getattr(gh, "installation_id", None),
-                        debounce=loaded.config.readme.debounce_seconds, reason="push", head_sha=push.get("after"))
+    if paths is not None and core.CONFIG_PATH not in paths and (not loaded.config.funding or loaded.config.funding_file == "off"):
+        return  # a human-edited FUNDING.yml that fundbot does not manage is only linted
+    await sync.request(ctx, gh, repository, loaded.config, reason="push", head_sha=push.get("after"))
