@@ -300,6 +300,54 @@ async def _check_funding(args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
+async def _preview(args: argparse.Namespace) -> int:
+    """Offline: what fundbot would write from a local checkout (static sources only)."""
+    import time
+
+    from bot.core import config as core
+    from bot.core import funding, readme, sponsors
+    from bot.sponsor_sources import config_sponsors
+
+    root = Path(args.repo_dir)
+    config_path = root / core.CONFIG_PATH
+    result = core.validate(config_path.read_bytes(), path=str(config_path)) if config_path.exists() else None
+    if result is not None and result.errors:
+        print(core.format_issues(result.errors + result.warnings), file=sys.stderr)
+        print(f"{config_path}: fix these errors first", file=sys.stderr)
+        return 1
+    config = result.config if result is not None else core.Config.defaults()
+    outputs: list[tuple[Path, bytes]] = []
+    if config.funding and config.funding_file != "off":
+        outputs.append((root / ".github" / "FUNDING.yml", funding.render(config.funding).encode()))
+    if config.readme.update != "off":
+        inner = sponsors.render_section(config_sponsors(config), tiers=config.readme.tiers, campaigns=[], delivered=[],
+                                        goal=config.funding_goal, currency=config.bounties.currency, now=time.time())
+        path = root / config.readme.path
+        current = path.read_bytes() if path.exists() else None
+        try:
+            outputs.append((path, readme.splice(current, inner)))
+        except readme.SpliceError as exc:
+            print(f"{path}: {exc}; fix the fundbot markers by hand", file=sys.stderr)
+            return 1
+    if not outputs:
+        print("nothing to write: `funding:` is empty and readme.update is off")
+        return 0
+    for path, content in outputs:
+        unchanged = path.exists() and path.read_bytes() == content
+        if args.write:
+            if not unchanged:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(content)
+            print(f"{path}: {'unchanged' if unchanged else 'written'}")
+        else:
+            print(f"==> {path} ({'unchanged' if unchanged else 'would change'})")
+            if path.name.lower().startswith("readme"):
+                print(readme.extract(content) or "")
+            else:
+                print(content.decode("utf-8"), end="")
+    return 0
+
+
 # --- sandbox / demo -------------------------------------------------------------------------------
 
 async def _sandbox(args: argparse.Namespace) -> int:
@@ -367,6 +415,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("rebuild", help="refold every campaign of OWNER/REPO from GitHub alone")
     p.add_argument("repo", metavar="OWNER/REPO")
     p.set_defaults(func=_rebuild)
+
+    p = sub.add_parser("preview", help="offline: render the FUNDING.yml and README section fundbot would write")
+    p.add_argument("--repo-dir", default=".", help="a local checkout (default: the current directory)")
+    p.add_argument("--write", action="store_true", help="write the files instead of printing them")
+    p.set_defaults(func=_preview)
 
     p = sub.add_parser("check-config", help="validate a .github/fundbot.yml (exit 1 on errors)")
     p.add_argument("path")
