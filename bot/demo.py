@@ -185,9 +185,17 @@ async def run_demo(*, verbose: bool = False) -> int:
             print("issue labels: " + ", ".join(sorted(sandbox.labels(REPO, n))))
 
             _section("9. A release is published: funding footer and thanks to the backers")
+            sandbox.add_sponsorship("octo-org", "megacorp", monthly_usd=500, sponsor_type="Organization")
+            sandbox.add_sponsorship("octo-org", "dana", monthly_usd=5)
             rel = await sandbox.publish_release(REPO, "lena-dev", "v1.0.0", "## What's new\n\n* Empty config files work\n")
             await settle()
             print(_quote(sandbox.repo(REPO).releases[rel["id"]].body or ""))
+            _section("10. The README sponsor section, in the rolling pull request from fundbot/update")
+            from bot.core import readme
+
+            proposed = sandbox.file(REPO, "README.md", ref="fundbot/update") or b""
+            print(_quote(readme.extract(proposed) or "(no section yet)"))
+
             _section("What fundbot did")
             calls = collections.Counter(f"{c.method} {c.status}" for c in sandbox.calls)
             print(f"GitHub API calls: {len(sandbox.calls)} (" + ", ".join(f"{k}: {v}" for k, v in sorted(calls.items())) + ")")

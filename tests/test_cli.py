@@ -77,6 +77,8 @@ def test_demo_shows_the_funding_comment(tmp_path):
     assert "<!-- fundbot:release:start -->" in result.stdout
     assert "fundbot campaign · 🎉 funded" in result.stdout and "fundbot campaign · ✅ delivered" in result.stdout
     assert "Thank you, backers" in result.stdout and "reactions ['confused']" in result.stdout
+    readme_section = result.stdout.split("== 10.")[1]
+    assert "megacorp" in readme_section and "Backers of delivered campaigns" in readme_section
     assert "'failed': 0" in result.stdout
 
 
