@@ -121,9 +121,14 @@ async def run(job: Job, ctx: Any) -> None:
                 summary=f"The default branch changed during every attempt ({exc}). fundbot will try again.",
                 annotations=[])
         raise
-    if readme_problems and head_sha:
+    if readme_problems:
+        report_sha = head_sha
+        if not report_sha:  # a sync caused by a pledge or the daily refresh: report on the default branch head
+            branch = await gh.getitem("/repos/{owner}/{repo}/branches/{branch}",
+                                      {**repo_ops.repo_vars(repository), "branch": repository.get("default_branch") or "main"})
+            report_sha = branch["commit"]["sha"]
         await repo_ops.create_check_run(
-            gh, repository, name=CHECK_NAME, head_sha=head_sha, conclusion="failure", title="README not updated",
+            gh, repository, name=CHECK_NAME, head_sha=report_sha, conclusion="failure", title="README not updated",
             summary="\n".join(f"- {p}" for p in readme_problems), annotations=[])
     if result.mode == "unchanged":
         return

@@ -109,5 +109,6 @@ async def test_every_payload_example_is_processed_without_failure(sandbox, bot):
         response = await bot.send(event, path.read_bytes())
         assert response.status in (200, 202), (event, path.name, response.status)
     await settle(sandbox, bot)
-    failed = await bot.store.list_jobs(["failed", "pending"])
-    assert failed == [], [(j.event, j.last_error) for j in failed]
+    unfinished = [j for j in await bot.store.list_jobs(["failed", "pending"])
+                  if j.status == "failed" or j.kind == "webhook"]  # (debounced syncs and deadlines wait by design)
+    assert unfinished == [], [(j.event, j.last_error) for j in unfinished]

@@ -144,3 +144,26 @@ def test_preview_prints_and_writes_offline(tmp_path):
     assert result.startswith(original) and b"\r\n## Sponsors\r\n" in result  # BOM and CRLF kept
     again = subprocess.run([sys.executable, "-m", "bot", "preview", "--repo-dir", str(tmp_path), "--write"], capture_output=True, text=True, cwd=root)
     assert "unchanged" in again.stdout and (tmp_path / "README.md").read_bytes() == result
+
+
+async def test_sponsors_refresh_for_maintainers_and_broken_markers_reported(sandbox, sandbox_repo, sandbox_installation_id, bot):
+    sandbox.add_user("hubot")
+    broken = b"# widgets\n\n<!-- fundbot:sponsors:start -->\nold\n<!-- fundbot:sponsors:start -->\n"
+    await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": "readme:\n  update: commit\n  debounce_seconds: 3600\n",
+                                               "README.md": broken})
+    await settle(sandbox, bot)
+    issue = await sandbox.open_issue(REPO, "octocat", "sponsors")
+    refused = await sandbox.comment(REPO, issue["number"], "hubot", "/sponsors refresh")
+    await settle(sandbox, bot)
+    assert [r.content for r in sandbox.repo(REPO).comments[refused["id"]].reactions] == ["confused"]
+    assert [r for r in sandbox.repo(REPO).check_runs.values() if r.name == "fundbot/sync"] == []  # nothing ran
+    accepted = await sandbox.comment(REPO, issue["number"], "octocat", "/sponsors refresh")
+    await settle(sandbox, bot, 0.2)
+    assert [r.content for r in sandbox.repo(REPO).comments[accepted["id"]].reactions] == ["+1"]
+    # the README has unbalanced markers: nothing is written, and a check run says why
+    assert sandbox.file(REPO, "README.md") == broken
+    [run] = [r for r in sandbox.repo(REPO).check_runs.values() if r.name == "fundbot/sync"]
+    assert run.conclusion == "failure" and "markers" in run.output["summary"]
+    assert run.head_sha == sandbox.repo(REPO).head
+    # a daily refresh is scheduled, durable in the store
+    assert [j.kind for j in await bot.store.list_jobs(["pending"]) if j.kind == "sponsors.daily"] == ["sponsors.daily"]

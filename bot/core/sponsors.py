@@ -23,8 +23,8 @@ Decisions
 * **Tiers** are ordered by ``min``, highest first, whatever order the config lists them in (the config
   check only warns about order). :func:`tier_of` returns the tier named by an explicit ``tier``
   (matched case-insensitively, as the config check does), else the highest tier whose ``min`` the amount
-  reaches, else ``None``: an entry below every tier is not listed (so a ``min: 25`` lowest tier keeps
-  $5 sponsors out, as a maintainer setting it would expect).
+  reaches, else ``None`` (hence ``str | None``): an entry below every tier is not listed (so a
+  ``min: 25`` lowest tier keeps $5 sponsors out, as a maintainer setting it would expect).
 * **Ordering** inside a tier: amount descending, then ``since`` ascending (longest-standing first),
   then login, name and the remaining fields, so the order is total: shuffled input gives the same bytes.
 * **Dedupe**: entries with the same login (case-insensitive) are one sponsor, as are login-less entries
@@ -38,8 +38,9 @@ Decisions
   (images from other hosts could track README readers). An entry with a login and no usable avatar gets
   ``https://github.com/LOGIN.png?size=2×avatar_size``; one with neither, or with no link (a line that
   is a lone ``<img>`` tag would open an HTML block and hide the Markdown after it), is shown as its
-  name, even in an avatar tier. Note: this also drops a ``readme.sponsors`` logo hosted elsewhere (SPEC section 5 calls
-  that field "Logo or avatar image (https://)") - the lead may want to relax it for config entries.
+  name, even in an avatar tier. Note: this also drops a ``readme.sponsors`` logo hosted elsewhere
+  (SPEC section 5 calls that field "Logo or avatar image (https://)"); relax it for config entries if
+  the product wants logos from other hosts.
 * **Escaping**: names and titles go through ``markdown.text`` (HTML entities, Markdown escapes, no
   pinging @mentions) plus: lone surrogates dropped, bare-URL autolinks defused (``://``, ``www.``,
   ``mailto:`` get a zero-width space), and ``fundbot:`` written ``fundbot&#58;`` so no user string can
@@ -57,12 +58,16 @@ Decisions
   two or more open campaigns share one currency.
 * **Funding goal**: shown when ``goal.amount > 0``; fundbot has no "raised" figure for it, so the line
   shows the target, plus progress only when the caller passes ``goal_raised``.
-* **Delivered campaigns** list each campaign's backers (same login summed), amount descending.
+* **Delivered campaigns**, newest issue first, list each campaign's backers with their amounts (one
+  login case-insensitively, or one name: summed, spelled as in the largest pledge), amount descending.
+  Logins link to their GitHub profile; other names are plain text.
 * **Empty state**: "No sponsors yet." plus, if ``sponsor_url`` is given, a link to become the first
   sponsor, else a pointer to the repository's Sponsor button.
 * ``warnings`` are rendered as italic notes at the end (escaped), e.g. "GitHub Sponsors could not be
   read; the list may be out of date".
-* ``max_per_tier`` (default: no limit) cuts each tier after N entries with "and N more".
+* ``max_per_tier`` (default: no limit) cuts each tier after N entries with "… and N more". 5,000
+  sponsors with the default tiers make a section of about 320 KB (bench/readme_bench.py); the shell may
+  want a limit for very large sponsor lists.
 * GitHub Sponsors: private or inactive sponsorships and ones without a visible ``sponsorEntity`` are
   skipped; the amount is ``tier.monthlyPriceInDollars`` (for a one-time payment, the one-time amount).
 """
