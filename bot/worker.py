@@ -147,7 +147,28 @@ class Worker:
         """Something was enqueued in this process: look now instead of at the next poll."""
         self._wake.set()
 
+    PRUNE_EVERY = 3600.0
+    KEEP_DONE = 7 * 86400.0  # done jobs (their keys) are kept a week: redeliveries within it are recognised
+
+    async def _maintenance(self) -> None:
+        """Hourly: delete done jobs older than a week (and expired cache rows)."""
+        while not self._stopping.is_set():
+            try:
+                pruned = await self.store.prune(older_than=self.clock.time() - self.KEEP_DONE)
+                if pruned:
+                    log.info("pruned %d done jobs", pruned)
+            except Exception:
+                log.warning("pruning failed", exc_info=True)
+            await self._sleep_or_wake_stop(self.PRUNE_EVERY)
+
+    async def _sleep_or_wake_stop(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+
     def start(self) -> None:
+        maintenance = asyncio.create_task(self._maintenance(), name="worker-maintenance")
+        self._tasks.add(maintenance)
+        maintenance.add_done_callback(self._tasks.discard)
         for i in range(self.concurrency):
             task = asyncio.create_task(self._loop(i), name=f"worker-{i}")
             self._tasks.add(task)

@@ -903,6 +903,8 @@ class _Model:
             j.update(status=PENDING if fresh else DONE)
             if fresh:
                 j.update(attempts=0, last_error=None, progress=())
+            else:
+                j.update(payload=b"")  # a done job keeps its key, not its payload
         else:
             j.update(status=PENDING if op == "retry" or fresh else FAILED, last_error=f"{op} error")
             if fresh:
@@ -1098,3 +1100,13 @@ async def test_a_webhook_in_retry_backoff_still_holds_back_its_lane(store: Store
     assert await store.retry_later(first.id, "a", run_at=T + 500, error="503", now=T)
     assert await store.claim("a", lease=LEASE, now=T + 1) == []  # "second" waits for "first"
     assert [j.key for j in await store.claim("a", lease=LEASE, now=T + 500)] == ["first"]
+
+
+
+async def test_a_done_job_keeps_its_key_but_not_its_payload(store: Store) -> None:
+    assert await store.enqueue("webhook", "big", payload=b"x" * 10_000, now=T)
+    [job] = await store.claim("w", lease=LEASE, now=T)
+    assert await store.complete(job.id, "w", now=T)
+    done = await store.get_job(job.id)
+    assert done is not None and done.status == DONE and done.payload == b""
+    assert not await store.enqueue("webhook", "big", payload=b"x", now=T)  # still recognised as a duplicate

@@ -148,7 +148,9 @@ class Store(abc.ABC):
     async def extend_lease(self, job_id: int, owner: str, *, lease: float, now: float | None = None) -> bool: ...
 
     @abc.abstractmethod
-    async def complete(self, job_id: int, owner: str, *, now: float | None = None) -> bool: ...
+    async def complete(self, job_id: int, owner: str, *, now: float | None = None) -> bool:
+        """Done (or pending again if rescheduled while running). A done job keeps its key (so a redelivery
+        is still recognised) but not its payload: the inbox does not grow with processed deliveries."""
 
     @abc.abstractmethod
     async def retry_later(

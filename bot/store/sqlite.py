@@ -163,6 +163,7 @@ _HOLDS_LEASE = "id = :id AND lease_owner = :owner AND status = 'running'"
 _COMPLETE_SQL = f"""
 UPDATE jobs SET
     status        = CASE WHEN rescheduled THEN 'pending' ELSE 'done' END,
+    payload       = CASE WHEN rescheduled THEN payload ELSE x'' END,  -- done: only the key is kept (dedup)
     attempts      = CASE WHEN rescheduled THEN 0 ELSE attempts END,
     last_error    = CASE WHEN rescheduled THEN NULL ELSE last_error END,
     progress      = CASE WHEN rescheduled THEN '[]' ELSE progress END,
