@@ -15,6 +15,7 @@ from aiohttp import web
 
 from bot.context import Context
 from bot.github import Clock, GitHubApp, RealClock, RetryPolicy
+from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.store import Store, open_store
 from bot.web import make_app
@@ -44,6 +45,7 @@ class Service:
         self.worker: Worker | None = None
         self.runner: web.AppRunner | None = None
         self.port: int | None = None
+        self.metrics = Metrics()
 
     async def open(self, *, migrate: bool = True) -> None:
         await self.store.connect()
@@ -75,6 +77,7 @@ class Service:
             max_attempts=self.settings.max_attempts,
             poll_interval=self.poll_interval,
             clock=self.clock,
+            metrics=self.metrics,
         )
 
     def start_workers(self) -> bool:
@@ -91,7 +94,8 @@ class Service:
             self.worker.notify()
 
     async def start_web(self, *, host: str | None = None, port: int | None = None) -> int:
-        app = make_app(self.settings, self.store, notify=self.notify, clock=self.clock.time)
+        app = make_app(self.settings, self.store, notify=self.notify, clock=self.clock.time, metrics_=self.metrics,
+                       github_stats=self._github_stats)
         self.runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self.runner.setup()
         site = web.TCPSite(self.runner, host or self.settings.host, self.settings.port if port is None else port, backlog=1024)
@@ -100,6 +104,11 @@ class Service:
         sockets = getattr(server, "sockets", None) or []
         self.port = sockets[0].getsockname()[1] if sockets else (port or self.settings.port)
         return self.port
+
+    def _github_stats(self) -> tuple[dict, dict]:
+        if self.github is None:
+            return {}, {}
+        return dict(self.github.stats.by_status), dict(self.github.stats.rate_limit_remaining)
 
     async def close(self, *, grace: float | None = None) -> None:
         if self.runner is not None:

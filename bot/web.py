@@ -6,6 +6,7 @@ POST ``WEBHOOK_PATH``
     413 over 25 MB, 200 for ``ping``, otherwise 202 once the delivery is committed to the inbox.
     The same delivery GUID twice is stored once (the second answer says ``duplicate``).
 GET ``/healthz``   200 when the database answers, 503 otherwise.
+GET ``/metrics``   Prometheus text format (``bot.metrics``).
 GET ``/``          what this is; in setup mode (no App credentials), how to register the App.
 """
 
@@ -24,6 +25,7 @@ from gidgethub import ValidationFailure
 from gidgethub.sansio import validate_event
 
 from bot.events import installation_id_of, ordering_key
+from bot.metrics import Metrics
 from bot.settings import MAX_WEBHOOK_BYTES, Settings
 from bot.store import Store
 
@@ -33,6 +35,8 @@ STORE_KEY = web.AppKey("store", Store)
 SETTINGS_KEY = web.AppKey("settings", Settings)
 NOTIFY_KEY = web.AppKey("notify", Callable)
 CLOCK_KEY = web.AppKey("clock", Callable)
+METRICS_KEY = web.AppKey("metrics", Metrics)
+GITHUB_STATS_KEY = web.AppKey("github_stats", Callable)
 
 _GUID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _EVENT_RE = re.compile(r"^[a-z_]{1,64}$")
@@ -52,6 +56,14 @@ def _json_error(status: int, message: str) -> web.Response:
 
 
 async def receive_webhook(request: web.Request) -> web.Response:
+    response = await _receive(request)
+    metrics = request.app[METRICS_KEY]
+    if response.status >= 400:
+        metrics.delivery_rejected(response.status)
+    return response
+
+
+async def _receive(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS_KEY]
     store = request.app[STORE_KEY]
     if request.content_length is not None and request.content_length > MAX_WEBHOOK_BYTES:
@@ -89,6 +101,7 @@ async def receive_webhook(request: web.Request) -> web.Response:
         ordering_key=ordering_key(event, payload),
         now=request.app[CLOCK_KEY](),
     )
+    request.app[METRICS_KEY].delivery_received(event, duplicate=not stored)
     if stored:
         request.app[NOTIFY_KEY]()
     else:
@@ -113,6 +126,22 @@ async def healthz(request: web.Request) -> web.Response:
             "mode": "running" if settings.has_app_credentials else "setup",
         }
     )
+
+
+async def metrics(request: web.Request) -> web.Response:
+    store = request.app[STORE_KEY]
+    clock = request.app[CLOCK_KEY]
+    try:
+        counts = await store.counts()
+        next_due = await store.next_run_at()
+    except Exception:
+        return web.Response(status=503, text="# database unreachable\n", content_type="text/plain")
+    now = clock()
+    calls, remaining = request.app[GITHUB_STATS_KEY]()
+    text = request.app[METRICS_KEY].render(
+        counts=counts, oldest_due_age=(now - next_due) if next_due is not None and next_due <= now else 0.0,
+        github_calls=calls, rate_limits=remaining)
+    return web.Response(text=text, content_type="text/plain", charset="utf-8", headers={"X-Content-Type-Options": "nosniff"})
 
 
 SETUP_PAGE = """<!doctype html>
@@ -153,7 +182,8 @@ async def index(request: web.Request) -> web.Response:
 
 
 def make_app(
-    settings: Settings, store: Store, *, notify: Callable[[], None] = lambda: None, clock: Callable[[], float] = time.time
+    settings: Settings, store: Store, *, notify: Callable[[], None] = lambda: None, clock: Callable[[], float] = time.time,
+    metrics_: Metrics | None = None, github_stats: Callable[[], tuple[dict, dict]] = lambda: ({}, {}),
 ) -> web.Application:
     if not settings.webhook_secret:
         raise ValueError("WEBHOOK_SECRET is required: fundbot refuses to accept unsigned webhooks")
@@ -163,7 +193,10 @@ def make_app(
     app[SETTINGS_KEY] = settings
     app[NOTIFY_KEY] = notify
     app[CLOCK_KEY] = clock
+    app[METRICS_KEY] = metrics_ or Metrics()
+    app[GITHUB_STATS_KEY] = github_stats
     app.router.add_post(settings.webhook_path, receive_webhook)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
     app.router.add_get("/", index)
     return app

@@ -16,6 +16,7 @@ import logging
 import os
 import random
 import socket
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 
@@ -27,6 +28,7 @@ from bot import logs, routing
 from bot.context import Context
 from bot.events import installation_id_of
 from bot.github import Clock, GitHubApp, RealClock, RetryLater, is_permanent
+from bot.metrics import Metrics
 from bot.store import Job, Store
 from bot.tasks import TASKS
 
@@ -125,8 +127,10 @@ class Worker:
         backoff_cap: float = 900.0,
         clock: Clock | None = None,
         rng: random.Random | None = None,
+        metrics: Metrics | None = None,
     ):
         self.store = store
+        self.metrics = metrics
         self.processor = processor
         self.owner = owner or default_owner()
         self.concurrency = max(1, concurrency)
@@ -233,6 +237,7 @@ class Worker:
                 payload_repo = (json.loads(job.payload).get("repository") or {}).get("full_name")
         with logs.job_context(delivery=job.key, installation=job.installation_id, repo=payload_repo):
             heartbeat = asyncio.create_task(self._heartbeat(job))
+            started = time.perf_counter()
             try:
                 outcome = await self.processor(job)
             except asyncio.CancelledError:
@@ -250,20 +255,23 @@ class Worker:
                 outcome = routing.Outcome(done=list(job.progress), retry=[("processor", exc)])
             finally:
                 heartbeat.cancel()
-            await self._settle(job, outcome)
+            result = await self._settle(job, outcome)
             self.processed += 1
+            if self.metrics is not None:
+                self.metrics.job_finished(job.kind, job.event, result, time.perf_counter() - started)
 
-    async def _settle(self, job: Job, outcome: routing.Outcome) -> None:
+    async def _settle(self, job: Job, outcome: routing.Outcome) -> str:
+        """Record the job's outcome in the store; returns "done", "retry" or "failed"."""
         now = self.clock.time()
         if outcome.ok:
             if not await self.store.complete(job.id, self.owner, now=now):
                 log.warning("job %s: lease lost before completion (another worker has it)", job.id)
-            return
+            return "done"
         errors = "; ".join(f"{name}: {exc!r}" for name, exc in outcome.permanent + outcome.retry)[:2000]
         if outcome.permanent or job.attempts >= self.max_attempts:
             log.error("job %s parked as failed after %d attempt(s): %s", job.id, job.attempts, errors)
             await self.store.park(job.id, self.owner, error=errors, progress=outcome.done, now=now)
-            return
+            return "failed"
         if outcome.retry_at is not None and all(isinstance(e, Exception) and hasattr(e, "at") for _, e in outcome.retry):
             run_at = outcome.retry_at
         else:
@@ -271,6 +279,7 @@ class Worker:
             run_at = now + self.rng.uniform(ceiling / 2, ceiling)
         log.info("job %s retry %d at +%.1fs: %s", job.id, job.attempts, run_at - now, errors)
         await self.store.retry_later(job.id, self.owner, run_at=run_at, error=errors, progress=outcome.done, now=now)
+        return "retry"
 
     async def _heartbeat(self, job: Job) -> None:
         interval = max(0.05, self.lease / 3)
