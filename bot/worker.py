@@ -63,6 +63,8 @@ class Processor:
         installation = installation_id_of(payload)
         if installation is None:
             installation = await self._installation_of_repository(github, payload)
+            if installation is None and isinstance(payload.get("repository"), dict):
+                return routing.Outcome(done=[])  # not installed there: nothing to do (logged above)
         if job.event == "installation" and payload.get("action") in ("deleted", "suspend"):
             installation = None  # no token can be minted for it any more: handlers get the app client
         gh = await github.installation(installation) if installation is not None else github.app_client()
