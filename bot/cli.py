@@ -53,6 +53,8 @@ async def _serve(args: argparse.Namespace) -> int:
     await service.open()
     port = await service.start_web(port=args.port)
     workers = not args.no_workers and service.start_workers()
+    if workers:
+        await service.schedule_recovery()
     log.info(
         "fundbot listening on %s:%s%s (%s)", settings.host, port, settings.webhook_path,
         "workers running" if workers else ("setup mode: no App credentials" if service.github is None else "no workers"),
@@ -81,6 +83,7 @@ async def _worker(args: argparse.Namespace) -> int:
         print("fundbot worker: APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) are required", file=sys.stderr)
         await service.close()
         return 2
+    await service.schedule_recovery()
     log.info("fundbot worker %s started (concurrency %d)", service.worker.owner, settings.worker_concurrency)
     stop = asyncio.Event()
     _install_stop_signals(stop)

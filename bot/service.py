@@ -89,6 +89,15 @@ class Service:
         self.worker.start()
         return True
 
+    async def schedule_recovery(self, delay: float = 60.0) -> None:
+        """The periodic missed-delivery recovery (one job for the whole App, in the shared store)."""
+        from bot import recovery
+
+        if self.github is not None and self.ctx is not None:
+            existing = await self.store.get_job_by_key(recovery.KEY)
+            if existing is None or existing.status in ("done", "failed"):
+                await recovery.schedule(self.ctx, delay=delay)
+
     def notify(self) -> None:
         if self.worker is not None:
             self.worker.notify()

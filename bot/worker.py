@@ -25,6 +25,7 @@ import gidgethub
 from gidgethub.sansio import Event
 
 from bot import logs, routing
+from bot import recovery as _recovery  # noqa: F401  (registers its scheduled task)
 from bot.context import Context
 from bot.events import installation_id_of
 from bot.github import Clock, GitHubApp, RealClock, RetryLater, is_permanent

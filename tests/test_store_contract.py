@@ -1110,3 +1110,10 @@ async def test_a_done_job_keeps_its_key_but_not_its_payload(store: Store) -> Non
     done = await store.get_job(job.id)
     assert done is not None and done.status == DONE and done.payload == b""
     assert not await store.enqueue("webhook", "big", payload=b"x", now=T)  # still recognised as a duplicate
+
+
+async def test_get_job_by_key(store: Store) -> None:
+    assert await store.get_job_by_key("guid-1") is None
+    assert await store.enqueue("webhook", "guid-1", payload=b"{}", event="issues", now=T)
+    job = await store.get_job_by_key("guid-1")
+    assert job is not None and job.key == "guid-1" and job.event == "issues"

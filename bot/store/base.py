@@ -177,6 +177,10 @@ class Store(abc.ABC):
     async def get_job(self, job_id: int) -> Job | None: ...
 
     @abc.abstractmethod
+    async def get_job_by_key(self, key: str) -> Job | None:
+        """The job stored under ``key`` (a delivery GUID or a task key), or None."""
+
+    @abc.abstractmethod
     async def list_jobs(self, statuses: Sequence[str] | None = None, *, limit: int = 100) -> list[Job]:
         """Jobs with these statuses (all when None), newest first."""
 

@@ -590,6 +590,10 @@ class PostgresStore(Store):
         row = await self.pool.fetchrow(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1", job_id)
         return _job(row) if row else None
 
+    async def get_job_by_key(self, key: str) -> Job | None:
+        row = await self.pool.fetchrow(f"SELECT {JOB_COLUMNS} FROM jobs WHERE key = $1", key)
+        return _job(row) if row else None
+
     async def list_jobs(self, statuses: Sequence[str] | None = None, *, limit: int = 100) -> list[Job]:
         if statuses is None:
             rows = await self.pool.fetch(f"SELECT {JOB_COLUMNS} FROM jobs ORDER BY id DESC LIMIT $1", limit)

@@ -562,6 +562,10 @@ class SQLiteStore(Store):
         rows = await self._fetchall(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,))
         return _job(rows[0]) if rows else None
 
+    async def get_job_by_key(self, key: str) -> Job | None:
+        rows = await self._fetchall(f"SELECT {JOB_COLUMNS} FROM jobs WHERE key = ?", (key,))
+        return _job(rows[0]) if rows else None
+
     async def list_jobs(self, statuses: Sequence[str] | None = None, *, limit: int = 100) -> list[Job]:
         if statuses is None:
             rows = await self._fetchall(f"SELECT {JOB_COLUMNS} FROM jobs ORDER BY id DESC LIMIT ?", (limit,))
