@@ -131,8 +131,9 @@ async def test_sigterm_finishes_in_flight_work_and_leaves_the_rest_in_the_inbox(
 
     store = open_store(f"sqlite:///{db}")
     await store.connect()
-    counts = await store.counts()
+    jobs = [j for j in await store.list_jobs(None, limit=1000) if j.kind == "webhook"]  # (not the recovery job)
     await store.close()
+    counts = {status: sum(j.status == status for j in jobs) for status in ("pending", "running", "done", "failed")}
     assert counts["running"] == 0 and counts["failed"] == 0
     assert counts["done"] + counts["pending"] == 12 and counts["pending"] > 0
     posted = sum(1 for n in numbers if sandbox.comments(sandbox_repo, n))
