@@ -24,7 +24,8 @@ async def calls_per_pledge(comments: int) -> dict:
         settings = dataclasses.replace(
             Settings(), app_id=str(sandbox.app_id), private_key=sandbox.private_key_pem.decode(),
             webhook_secret=sandbox.webhook_secret, github_api_url=sandbox.base_url,
-            database_url=f"sqlite:///{Path(tmp) / 'b.db'}", host="127.0.0.1", port=0, log_level="ERROR")
+            database_url=f"sqlite:///{Path(tmp) / 'b.db'}", host="127.0.0.1", port=0, log_level="ERROR",
+            mutation_interval=0.0)
         service = Service(settings, poll_interval=0.02)
         await service.open()
         try:

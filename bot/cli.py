@@ -159,6 +159,7 @@ def _sandbox_settings(settings: Settings, sandbox) -> Settings:
         private_key=sandbox.private_key_pem.decode(),
         webhook_secret=sandbox.webhook_secret,
         github_api_url=sandbox.base_url,
+        mutation_interval=0.0,
     )
 
 

@@ -92,6 +92,7 @@ async def run_demo(*, verbose: bool = False) -> int:
             database_url=f"sqlite:///{Path(tmp) / 'fundbot.db'}",
             host="127.0.0.1",
             port=0,
+            mutation_interval=0.0,  # the sandbox needs no pacing
         )
         service = Service(settings, poll_interval=0.05)
         await service.open()

@@ -80,6 +80,36 @@ class RetryPolicy:
         return rng.uniform(ceiling / 2, ceiling)
 
 
+class Pacer:
+    """Spaces mutating requests (POST, PATCH, PUT, DELETE) per installation, as GitHub asks of integrations
+    making many of them: at least ``interval`` seconds apart. Reads are never delayed."""
+
+    def __init__(self, interval: float, clock: Clock):
+        self.interval = interval
+        self.clock = clock
+        self._next: cachetools.LRUCache[int | None, float] = cachetools.LRUCache(maxsize=10_000)
+        self._locks: cachetools.LRUCache[int | None, asyncio.Lock] = cachetools.LRUCache(maxsize=10_000)
+
+    async def wait(self, installation_id: int | None) -> float:
+        """Wait for this installation's turn; returns how long it waited."""
+        if self.interval <= 0:
+            return 0.0
+        lock = self._locks.get(installation_id)
+        if lock is None:
+            lock = self._locks[installation_id] = asyncio.Lock()
+        async with lock:
+            now = self.clock.time()
+            due = self._next.get(installation_id, now)
+            waited = max(0.0, due - now)
+            if waited:
+                await self.clock.sleep(waited)
+            self._next[installation_id] = max(now, due) + self.interval
+            return waited
+
+
+MUTATING = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+
+
 class JsonLRU(cachetools.LRUCache):
     """gidgethub's ETag cache that keeps bodies as JSON text: every hit decodes a fresh object."""
 
@@ -128,9 +158,11 @@ class GitHubAPI(gidgethub.aiohttp.GitHubAPI):
         installation_id: int | None = None,
         graphql_url: str | None = None,
         rng: random.Random | None = None,
+        pacer: Pacer | None = None,
         **kwargs: Any,
     ):
         super().__init__(session, USER_AGENT, base_url=base_url, **kwargs)
+        self.pacer = pacer
         self.clock = clock
         self.policy = policy
         self.stats = stats
@@ -140,6 +172,10 @@ class GitHubAPI(gidgethub.aiohttp.GitHubAPI):
 
     async def sleep(self, seconds: float) -> None:
         await self.clock.sleep(seconds)
+
+    async def manage_rate_limit(self, *, method: str, url: str) -> None:
+        if self.pacer is not None and method in MUTATING and self.installation_id is not None:
+            await self.pacer.wait(self.installation_id)
 
     async def _request(self, method: str, url: str, headers: Mapping[str, str], body: bytes = b"") -> tuple[int, Mapping[str, str], bytes]:
         attempt = 0
@@ -230,6 +266,7 @@ class GitHubApp:
         etag_entries_per_installation: int = 512,
         installations_cached: int = 1024,
         bot_login: str | None = None,
+        mutation_interval: float = 1.0,
     ):
         self.session = session
         self.app_id = str(app_id)
@@ -241,6 +278,7 @@ class GitHubApp:
         self.stats = CallStats()
         self.bot_login = bot_login
         self._rng = random.Random()
+        self.pacer = Pacer(mutation_interval, self.clock)
         # Tokens last an hour; the TTL bounds how long one is kept, expires_at decides when it is renewed.
         self._tokens: cachetools.TTLCache[int, _Token] = cachetools.TTLCache(
             maxsize=installations_cached, ttl=3600, timer=self.clock.time
@@ -258,6 +296,7 @@ class GitHubApp:
             stats=self.stats,
             graphql_url=self.graphql_url,
             rng=self._rng,
+            pacer=self.pacer,
             **kwargs,
         )
 

@@ -65,6 +65,7 @@ class Service:
                 clock=self.clock,
                 policy=self.policy,
                 bot_login=self.settings.bot_login,
+                mutation_interval=self.settings.mutation_interval,
             )
         self.ctx = Context(
             store=self.store, clock=self.clock, settings=self.settings, github=self.github, bot_login=self.settings.bot_login
@@ -78,6 +79,7 @@ class Service:
             poll_interval=self.poll_interval,
             clock=self.clock,
             metrics=self.metrics,
+            installation_concurrency=self.settings.installation_concurrency,
         )
 
     def start_workers(self) -> bool:

@@ -71,6 +71,8 @@ class Settings:
     max_attempts: int = 8
     shutdown_grace: float = 20.0
     bot_login: str | None = None  # "<slug>[bot]"; learned from GET /app when unset
+    mutation_interval: float = 1.0  # seconds between mutating GitHub requests per installation
+    installation_concurrency: int = 4  # jobs of one installation running at once in this process
 
     @property
     def has_app_credentials(self) -> bool:
@@ -146,4 +148,6 @@ class Settings:
             max_attempts=integer("JOB_MAX_ATTEMPTS", 8),
             shutdown_grace=number("SHUTDOWN_GRACE_SECONDS", 20.0),
             bot_login=get("BOT_LOGIN"),
+            mutation_interval=number("MUTATION_INTERVAL_SECONDS", 1.0),
+            installation_concurrency=integer("INSTALLATION_CONCURRENCY", 4),
         )

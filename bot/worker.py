@@ -131,9 +131,12 @@ class Worker:
         clock: Clock | None = None,
         rng: random.Random | None = None,
         metrics: Metrics | None = None,
+        installation_concurrency: int = 4,
     ):
         self.store = store
         self.metrics = metrics
+        self.installation_concurrency = max(1, installation_concurrency)
+        self._installation_slots: cachetools.LRUCache[int, asyncio.Semaphore] = cachetools.LRUCache(maxsize=10_000)
         self.processor = processor
         self.owner = owner or default_owner()
         self.concurrency = max(1, concurrency)
@@ -242,7 +245,8 @@ class Worker:
             heartbeat = asyncio.create_task(self._heartbeat(job))
             started = time.perf_counter()
             try:
-                outcome = await self.processor(job)
+                async with self._slot(job.installation_id):
+                    outcome = await self.processor(job)
             except asyncio.CancelledError:
                 # Shutting down mid-job: hand the job back now (no backoff) and re-raise.
                 with contextlib.suppress(Exception):
@@ -262,6 +266,15 @@ class Worker:
             self.processed += 1
             if self.metrics is not None:
                 self.metrics.job_finished(job.kind, job.event, result, time.perf_counter() - started)
+
+    def _slot(self, installation_id: int | None) -> contextlib.AbstractAsyncContextManager:
+        """At most ``installation_concurrency`` jobs of one installation at once (the lease keeps beating)."""
+        if installation_id is None:
+            return contextlib.nullcontext()
+        slot = self._installation_slots.get(installation_id)
+        if slot is None:
+            slot = self._installation_slots[installation_id] = asyncio.Semaphore(self.installation_concurrency)
+        return slot
 
     async def _settle(self, job: Job, outcome: routing.Outcome) -> str:
         """Record the job's outcome in the store; returns "done", "retry" or "failed"."""

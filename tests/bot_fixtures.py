@@ -53,6 +53,7 @@ def bot_settings(sandbox, tmp_path, **overrides) -> Settings:
         worker_concurrency=4,
         lease_seconds=5.0,
         shutdown_grace=2.0,
+        mutation_interval=0.0,  # the sandbox needs no pacing; tests/test_pacing.py covers it
     )
     return dataclasses.replace(base, **overrides)
 

@@ -214,7 +214,8 @@ async def test_rebuild_command_recovers_campaigns_after_the_database_is_lost(san
     fresh_db = tmp_path / "fresh.db"  # the old database is gone
     env = {k: v for k, v in os.environ.items() if k not in ("APP_ID", "PRIVATE_KEY")}
     env.update(APP_ID=str(sandbox.app_id), PRIVATE_KEY_PATH=str(key), GITHUB_API_URL=sandbox.base_url,
-               DATABASE_URL=f"sqlite:///{fresh_db}", WEBHOOK_SECRET="x", LOG_LEVEL="WARNING")
+               DATABASE_URL=f"sqlite:///{fresh_db}", WEBHOOK_SECRET="x", LOG_LEVEL="WARNING",
+               MUTATION_INTERVAL_SECONDS="0")
     root = Path(__file__).resolve().parent.parent
     result = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "bot", "rebuild", REPO], env=env,
                                      cwd=root, capture_output=True, text=True, timeout=60)

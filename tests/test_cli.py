@@ -113,7 +113,8 @@ async def test_sigterm_finishes_in_flight_work_and_leaves_the_rest_in_the_inbox(
     db = tmp_path / "term.db"
     env = clean_env(APP_ID=str(sandbox.app_id), PRIVATE_KEY_PATH=str(key), WEBHOOK_SECRET=sandbox.webhook_secret,
                     GITHUB_API_URL=sandbox.base_url, DATABASE_URL=f"sqlite:///{db}", PORT=str(port), HOST="127.0.0.1",
-                    WORKER_CONCURRENCY="1", SHUTDOWN_GRACE_SECONDS="10", LOG_LEVEL="INFO", LOG_FORMAT="json")
+                    WORKER_CONCURRENCY="1", SHUTDOWN_GRACE_SECONDS="10", LOG_LEVEL="INFO", LOG_FORMAT="json",
+                    MUTATION_INTERVAL_SECONDS="0")
     proc = subprocess.Popen([sys.executable, "-m", "bot", "serve"], cwd=tmp_path, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     async with aiohttp.ClientSession() as session:

@@ -63,7 +63,8 @@ async def test_sigkill_loses_no_acknowledged_delivery_and_repeats_none(sandbox, 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("APP_", "PRIVATE_KEY", "DATABASE_URL"))}
     env.update(APP_ID=str(sandbox.app_id), PRIVATE_KEY_PATH=str(key), WEBHOOK_SECRET=sandbox.webhook_secret,
                GITHUB_API_URL=sandbox.base_url, DATABASE_URL=f"sqlite:///{tmp_path / 'crash.db'}",
-               PORT=str(port), HOST="127.0.0.1", WORKER_CONCURRENCY="2", JOB_LEASE_SECONDS="2", LOG_LEVEL="WARNING")
+               PORT=str(port), HOST="127.0.0.1", WORKER_CONCURRENCY="2", JOB_LEASE_SECONDS="2", LOG_LEVEL="WARNING",
+               MUTATION_INTERVAL_SECONDS="0")
     url = f"http://127.0.0.1:{port}/api/github/webhooks"
 
     async with aiohttp.ClientSession() as session:
