@@ -66,6 +66,7 @@ class Record:
     campaign: ledger.Campaign
     status_comment: int | None = None
     rendered: str | None = None  # sha256 of the status comment fundbot last wrote
+    rebuilt: bool = False  # folded from GitHub just now (no cache): it already holds the event being handled
 
     def dump(self) -> dict:
         return {"snapshot": self.campaign.to_snapshot(), "status_comment": self.status_comment, "rendered": self.rendered}
@@ -206,7 +207,7 @@ async def current(gh: Any, ctx: Any, repository: dict, number: int, s: Setup) ->
     if record is not None:
         return record
     events, status_comment = await events_from_github(gh, ctx, repository, number, s)
-    return Record(ledger.fold(events, now=ctx.clock.time(), **s.kwargs()), status_comment)
+    return Record(ledger.fold(events, now=ctx.clock.time(), **s.kwargs()), status_comment, rebuilt=True)
 
 
 # --- effects ----------------------------------------------------------------------------------------
@@ -298,7 +299,7 @@ async def _schedule_tick(ctx: Any, gh: Any, repository: dict, number: int, c: le
 
 
 async def acknowledge(gh: Any, repository: dict, number: int, comment_id: int, outcomes: list,
-                      invalid: list[tuple[str, str]], *, answered: set[str]) -> list[str]:
+                      invalid: list[tuple[str, str]], *, answered: set[str], bot_login: str | None = None) -> list[str]:
     """👍 when every command was accepted; 😕 and one reply listing what was refused. Returns what was done."""
     done = []
     refused = [o for o in outcomes if not o.accepted]
@@ -308,7 +309,8 @@ async def acknowledge(gh: Any, repository: dict, number: int, comment_id: int, o
             reasons = [(f"/{o.command}", o.reason or "refused") for o in refused] + list(invalid)
             from bot.core import comments
 
-            await repo_ops.create_comment(gh, repository, number, comments.refused_reply(reasons=reasons, comment_id=comment_id))
+            await repo_ops.reply_once(gh, repository, number, comments.refused_reply(reasons=reasons, comment_id=comment_id),
+                                      to=comment_id, what="refused", bot_login=bot_login)
             done.append("refused")
     elif outcomes and "accepted" not in answered:
         await react(gh, repository, comment_id, "+1")
@@ -339,7 +341,8 @@ async def on_event(gh: Any, ctx: Any, repository: dict, issue: dict, event: Any,
             event = dataclasses.replace(event, edited_at=held[0] + 0.001)
     record.campaign = ledger.apply(before, event, now=ctx.clock.time(), **s.kwargs())
     await verify_transition(gh, ctx, repository, issue["number"], record, s, before=before)
-    await publish(gh, ctx, repository, issue, record, s, before=before)
+    # a campaign folded from GitHub just now already includes this event: for what changed, it is new
+    await publish(gh, ctx, repository, issue, record, s, before=None if record.rebuilt else before)
     return record
 
 

@@ -226,8 +226,26 @@ class GitHubAPI(gidgethub.aiohttp.GitHubAPI):
         return False
 
     async def graphql(self, query: str, *, endpoint: str | None = None, **variables: Any) -> Any:
-        # gidgethub's graphql() ignores base_url: always pass our endpoint.
-        return await super().graphql(query, endpoint=endpoint or self.graphql_url, **variables)
+        """gidgethub's graphql() ignores base_url (we always pass our endpoint) and bypasses
+        ``handle_rate_limit_error``: rate limits and 5xx are handled here the same way."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await super().graphql(query, endpoint=endpoint or self.graphql_url, **variables)
+            except gidgethub.BadGraphQLRequest as exc:
+                limited = int(exc.status_code) in (403, 429) and "rate limit" in json.dumps(exc.response).lower()
+                if not limited:
+                    raise
+                wait = self.policy.secondary_default_wait * (2 ** (attempt - 1))
+                if attempt > self.policy.max_rate_limit_retries or wait > self.policy.max_inline_wait:
+                    raise RetryLater(self.clock.time() + max(wait, 1.0), "GraphQL rate limited") from exc
+                log.warning("GraphQL rate limited; waiting %.1fs", wait)
+                await self.sleep(wait)
+            except gidgethub.GitHubBroken:
+                if attempt > self.policy.max_5xx_retries:
+                    raise
+                await self.sleep(self.policy.backoff(attempt, self._rng))
 
 
 def _float(value: str | None) -> float | None:

@@ -63,6 +63,20 @@ async def find_own_comment(gh: Any, repository: dict, number: int, marker_name: 
     return None
 
 
+async def reply_once(gh: Any, repository: dict, number: int, body: str, *, to: int, what: str,
+                     bot_login: str | None) -> dict | None:
+    """Post a reply to comment ``to`` unless fundbot already did (a POST GitHub applied but answered 5xx
+    is retried by the job): the reply's hidden marker says what it answers."""
+    url = "/repos/{owner}/{repo}/issues/{issue_number}/comments{?per_page}"
+    async for comment in gh.getiter(url, {**repo_vars(repository), "issue_number": number, "per_page": 100}):
+        if not is_own(comment, bot_login):
+            continue
+        for name, _version, data in markdown.find_markers(comment.get("body")):
+            if name == "reply" and isinstance(data, dict) and data.get("to") == to and data.get("for") == what:
+                return None
+    return await create_comment(gh, repository, number, body)
+
+
 async def create_comment(gh: Any, repository: dict, number: int, body: str) -> dict:
     url = "/repos/{owner}/{repo}/issues/{issue_number}/comments"
     return await gh.post(url, {**repo_vars(repository), "issue_number": number}, data={"body": body})

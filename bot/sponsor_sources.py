@@ -74,7 +74,10 @@ async def github_sponsors(gh: Any, owner: dict) -> tuple[list[Entry], list[str]]
             if not page.get("hasNextPage"):
                 break
             after = page.get("endCursor")
-    except (gidgethub.GraphQLException, gidgethub.BadRequest) as exc:
+    except (gidgethub.QueryError, gidgethub.GraphQLAuthorizationFailure, gidgethub.BadGraphQLRequest) as exc:
+        # Not permitted (FORBIDDEN, NOT_FOUND, 401/403): skip this source, the others still render.
+        # Transient failures (5xx, rate limits) are raised instead: the sync is retried later rather than
+        # committing a README that lost its sponsors for a moment.
         message = f"GitHub Sponsors of {login} could not be read ({type(exc).__name__}: {str(exc)[:200]}); skipped"
         log.warning(message)
         return [], [message]
@@ -101,7 +104,9 @@ async def campaign_data(gh: Any, ctx: Any, repository: dict, config: Any) -> tup
             c = (await campaigns.current(gh, ctx, repository, issue["number"], s)).campaign
             url = issue.get("html_url") or ""
             if c.active and c.goal is not None:
-                open_.append(OpenCampaign(issue["number"], issue.get("title") or "", url, c.goal, c.raised(), c.currency, c.deadline))
+                # the ledger's deadline is the midnight that ENDS the last day; the README shows the last day
+                last_moment = c.deadline - 1 if c.deadline is not None else None
+                open_.append(OpenCampaign(issue["number"], issue.get("title") or "", url, c.goal, c.raised(), c.currency, last_moment))
             if c.state in ("funded", "delivered", "closed"):
                 for p in c.pledges:
                     key = p.backer.lower()

@@ -131,6 +131,12 @@ async def run(job: Job, ctx: Any) -> None:
             gh, repository, name=CHECK_NAME, head_sha=report_sha, conclusion="failure", title="README not updated",
             summary="\n".join(f"- {p}" for p in readme_problems), annotations=[])
     if result.mode == "unchanged":
+        if head_sha and job.attempts > 1:
+            # an earlier attempt may have written the files and died before reporting: say they are current
+            await repo_ops.create_check_run(gh, repository, name=CHECK_NAME, head_sha=head_sha, conclusion="success",
+                                            title="Generated files are up to date",
+                                            summary=f"{', '.join(c.path for c in changes)}: already as fundbot renders them.",
+                                            annotations=[])
         return
     if head_sha:
         if result.mode == "commit":

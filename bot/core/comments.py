@@ -88,12 +88,15 @@ def refused_reply(*, reasons: Sequence[tuple[str, str]], comment_id: int) -> str
     return "\n".join(lines) + "\n\n" + reply_marker(comment_id, "refused") + "\n"
 
 
-def help_reply(*, summary: str, problems: str, fallback: str | None, comment_id: int) -> str:
+def help_reply(*, summary: str, problems: str, fallback: str | None, comment_id: int, has_errors: bool = True) -> str:
     parts = ["**fundbot** gets this project's maintainers paid. Commands:", "", COMMANDS_REFERENCE, "", summary.rstrip()]
-    if problems:
+    if problems and has_errors:
         keep = "the last valid configuration" if fallback == "last valid" else "the default settings"
         parts += ["", f"**The configuration has errors**; fundbot uses {keep} until they are fixed:", "",
-                  "```", problems.replace("```", "'''"), "```"]
+                  "```", problems.replace("```", "\'\'\'"), "```"]
+    elif problems:
+        parts += ["", "The configuration is valid and in use; fundbot has these remarks about it:", "",
+                  "```", problems.replace("```", "\'\'\'"), "```"]
     return "\n".join(parts) + "\n\n" + reply_marker(comment_id, "help") + "\n"
 
 

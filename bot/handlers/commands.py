@@ -79,18 +79,20 @@ async def on_comment(event, gh, ctx, *args, **kwargs) -> None:
             continue
         if command.name == "fund":
             links = await links_for(gh, repository, loaded.config)
-            await repo_ops.create_comment(gh, repository, number, comments.fund_reply(links=links, comment_id=comment["id"]))
+            await repo_ops.reply_once(gh, repository, number, comments.fund_reply(links=links, comment_id=comment["id"]),
+                                      to=comment["id"], what="fund", bot_login=ctx.bot_login)
         elif command.name == "fundbot help":
             problems = core.format_issues(loaded.errors + loaded.warnings)
             body = comments.help_reply(summary=core.summary(loaded.config), problems=problems,
-                                       fallback=loaded.fallback, comment_id=comment["id"])
-            await repo_ops.create_comment(gh, repository, number, body)
+                                       fallback=loaded.fallback, comment_id=comment["id"], has_errors=bool(loaded.errors))
+            await repo_ops.reply_once(gh, repository, number, body, to=comment["id"], what="help", bot_login=ctx.bot_login)
         elif command.name == "campaign":
             record = await campaigns.load(gh, ctx, repository, number, await campaigns.setup(gh, ctx, repository, loaded.config))
             url = None
             if record is not None and record.status_comment:
                 url = f"{issue.get('html_url') or ''}#issuecomment-{record.status_comment}"
-            await repo_ops.create_comment(gh, repository, number, status.campaign_link_reply(url, comment_id=comment["id"]))
+            await repo_ops.reply_once(gh, repository, number, status.campaign_link_reply(url, comment_id=comment["id"]),
+                                      to=comment["id"], what="campaign", bot_login=ctx.bot_login)
         elif command.name == "sponsors refresh":
             s_ = await campaigns.setup(gh, ctx, repository, loaded.config)
             if not await campaigns.is_maintainer(gh, ctx, repository, (comment.get("user") or {}).get("login", ""), s_.config):
@@ -107,7 +109,8 @@ async def on_comment(event, gh, ctx, *args, **kwargs) -> None:
         others_accepted = True
         await remember(command.name)
 
-    acked = await campaigns.acknowledge(gh, repository, number, comment["id"], outcomes, invalid, answered=answered)
+    acked = await campaigns.acknowledge(gh, repository, number, comment["id"], outcomes, invalid, answered=answered,
+                                        bot_login=ctx.bot_login)
     for name in acked:
         await remember(name)
     if not acked and others_accepted and not outcomes and not invalid and "accepted" not in answered:
