@@ -43,12 +43,16 @@ _EVENT_RE = re.compile(r"^[a-z_]{1,64}$")
 
 
 def parse_json(body: bytes):
-    """orjson first (it is on the acknowledgement path); the standard library for what orjson refuses but
-    JSON allows (integers beyond 64 bits)."""
+    """orjson first (it is on the acknowledgement path); the standard library for valid JSON that orjson
+    refuses. ``NaN`` and ``Infinity`` are not JSON: refused by both."""
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError:
-        return json.loads(body)
+        return json.loads(body, parse_constant=_not_json)
+
+
+def _not_json(name: str):
+    raise ValueError(f"{name} is not JSON")
 
 
 def _json_error(status: int, message: str) -> web.Response:

@@ -27,7 +27,7 @@ from gidgethub.sansio import Event
 from bot import logs, routing
 from bot import recovery as _recovery  # noqa: F401  (registers its scheduled task)
 from bot.context import Context
-from bot.events import installation_id_of
+from bot.events import installation_id_of, valid_full_name
 from bot.github import Clock, GitHubApp, RealClock, RetryLater, is_permanent
 from bot.metrics import Metrics
 from bot.store import Job, Store
@@ -53,6 +53,9 @@ class Processor:
         if job.kind != "webhook":
             return await self._run_task(job)
         payload = json.loads(job.payload)
+        repository = payload.get("repository") if isinstance(payload, dict) else None
+        if repository is not None and not (isinstance(repository, dict) and valid_full_name(repository.get("full_name"))):
+            return routing.Outcome(done=[], permanent=[("payload", ValueError("malformed repository in the payload"))])
         event = Event(payload, event=job.event or "", delivery_id=job.key)
         if not self.router.fetch(event):
             return routing.Outcome(done=[])

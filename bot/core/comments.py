@@ -93,12 +93,12 @@ def help_reply(*, summary: str, problems: str, fallback: str | None, comment_id:
     if problems and has_errors:
         keep = "the last valid configuration" if fallback == "last valid" else "the default settings"
         parts += ["", f"**The configuration has errors**; fundbot uses {keep} until they are fixed:", "",
-                  "```", problems.replace("```", "\'\'\'"), "```"]
+                  "```", markdown.defuse(problems.replace("```", "\'\'\'")), "```"]
     elif problems:
         parts += ["", "The configuration is valid and in use; fundbot has these remarks about it:", "",
-                  "```", problems.replace("```", "\'\'\'"), "```"]
+                  "```", markdown.defuse(problems.replace("```", "\'\'\'")), "```"]
     return "\n".join(parts) + "\n\n" + reply_marker(comment_id, "help") + "\n"
 
 
 def _code_span(raw: str) -> str:
-    return raw.replace("`", "'")[:200]
+    return markdown.defuse(raw.replace("`", "'").replace("\n", " ")[:200])

@@ -57,6 +57,12 @@ def url(value: object) -> str | None:
     return quote(s, safe="/:?#[]@!$&'*+,;=%~.-_").replace("(", "%28").replace(")", "%29").replace("'", "%27")
 
 
+def defuse(value: str) -> str:
+    """Text for a code span or code block: HTML comment openers and closers are broken with a zero-width
+    space, so echoed user text can never hold (or close) a fundbot marker. Everything else is kept."""
+    return value.replace("<!--", "<!\u200b--").replace("-->", "--\u200b>")
+
+
 def mention(login: str) -> str:
     """An @mention of a GitHub login (validated), or the escaped text if it is not a valid login."""
     if re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}(\[bot\])?", login or ""):

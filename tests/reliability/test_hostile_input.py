@@ -8,8 +8,9 @@ Two harnesses, both the real thing:
   handlers do with hostile content: schema-invalid payloads, bot authors, missing permissions, Markdown/HTML
   injection and impostor status comments.
 
-Bugs found here are pinned by ``xfail(strict=True)`` tests whose reason starts with ``BUG:``; the fuzz test
-tolerates exactly those known failures (see ``known_edge_failure``) and nothing else.
+The five bugs this suite found (500s on ids beyond 64 bits and on lone surrogates, NaN accepted as JSON, a
+malformed ``full_name`` reaching request paths, a refused command echoing a marker into fundbot's reply) are
+fixed; their tests below pass, and the fuzz test tolerates no 500 at all.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ from bot import campaigns as shell
 from bot.core import config as core_config
 from bot.core import markdown
 from bot.core.campaign import Campaign
-from bot.events import installation_id_of, ordering_key
 from bot.service import Service
 from bot.settings import MAX_WEBHOOK_BYTES, Settings
 from bot.web import parse_json
@@ -71,30 +71,6 @@ async def post(session, url, event, body, *, secret=SECRET, delivery=None, heade
     h.update(headers or {})
     async with session.post(url + HOOK_PATH, data=body, headers={k: v for k, v in h.items() if v is not None}) as r:
         return r.status, await r.read()
-
-
-def _fits_sqlite_integer(value: int) -> bool:
-    return -(2**63) <= value < 2**63
-
-
-def _utf8_encodable(text: str | None) -> bool:
-    try:
-        (text or "").encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def known_edge_failure(event: str, payload: object) -> str | None:
-    """Why the edge is known to answer 500 to this signed JSON object (the bugs pinned below), or None."""
-    if not isinstance(payload, dict):
-        return None
-    iid = installation_id_of(payload)  # as the edge sees it (orjson turns integers beyond 64 bits into floats)
-    if isinstance(iid, int) and not _fits_sqlite_integer(iid):
-        return "installation.id beyond SQLite's signed 64-bit INTEGER"
-    if not _utf8_encodable(ordering_key(event, payload)):
-        return "ordering key with a lone surrogate"
-    return None
 
 
 class _Constant(Exception):
@@ -303,7 +279,6 @@ async def test_fuzzed_webhooks_never_get_a_5xx_and_only_signed_json_objects_are_
     service, session, url = edge
     loop = asyncio.get_running_loop()
     seen: dict[int, int] = {}
-    tolerated: list[str] = []
 
     async def one(body: bytes, headers: CIMultiDict) -> tuple[int, bytes, int, int]:
         before = await total_jobs(service)
@@ -336,12 +311,7 @@ async def test_fuzzed_webhooks_never_get_a_5xx_and_only_signed_json_objects_are_
         plain = (len(signatures) == 1 and first_signed and len(events) == 1 and events[0] == event
                  and len(deliveries) == 1 and re.fullmatch(r"[0-9a-f-]{36}", deliveries[0]) is not None)
 
-        if status == 500:
-            why = known_edge_failure(events[0] if events else "", edge_view(body))
-            assert first_signed and why is not None, (status, answer[:300], body[:300], dict(headers))
-            tolerated.append(why)
-        else:
-            assert status in (200, 202, 400, 401, 413), (status, answer[:300])
+        assert status in (200, 202, 400, 401, 413), (status, answer[:300], body[:300], dict(headers))
         if not signed:
             assert status == 401, (status, answer[:300])  # signature first: nothing else is looked at
         if status in (200, 202):
@@ -390,27 +360,18 @@ def known_constant(body: bytes) -> bool:
 # ----- the bugs the fuzzing finds, pinned
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: bot/web.py _receive -> store.enqueue + bot/store/sqlite.py _insert_rows - a signed payload whose "
-                   "installation.id is in [2**63, 2**64) (orjson parses it as int, SQLite INTEGER is signed 64-bit) "
-                   "raises OverflowError in enqueue: 500 instead of 400/202")
 async def test_installation_id_beyond_64_bits_is_not_a_500(edge):
     service, session, url = edge
     status, answer = await post(session, url, "issues", b'{"action": "opened", "installation": {"id": 9223372036854775808}}')
     assert status in (202, 400), answer
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: bot/web.py _receive -> store.enqueue + bot/events.py ordering_key - a signed payload whose repository.id "
-                   "or issue.number is a string with a lone surrogate (\\ud800, valid JSON escape) gives an ordering "
-                   "key SQLite cannot encode: UnicodeEncodeError, 500 instead of 400/202")
 async def test_lone_surrogate_in_the_ordering_key_is_not_a_500(edge):
     service, session, url = edge
     status, answer = await post(session, url, "issues", b'{"repository": {"id": 1}, "issue": {"number": "\\ud800"}}')
     assert status in (202, 400), answer
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: bot/web.py parse_json - the json fallback (meant for what orjson "
-                   "refuses) also accepts NaN/Infinity/-Infinity, which are not JSON: a signed {\"a\": NaN} is stored "
-                   "(202) although the edge documents 400 for a body that is not JSON")
 async def test_nan_is_not_json(edge):
     service, session, url = edge
     status, _ = await post(session, url, "issues", b'{"action": "opened", "x": NaN}')
@@ -851,11 +812,6 @@ async def test_mutated_example_payloads_against_a_seeded_sandbox(sandbox, quick_
     assert "store error" not in caplog.text and "Traceback" not in caplog.text
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: bot/repo_ops.py repo_vars (used by every handler) trusts "
-                   "repository.full_name: a signed payload whose full_name has no '/' (here 'widgets', with the real "
-                   "repository id) makes fundbot PATCH /repos/widgets//issues/comments/ID and POST "
-                   "/repos/widgets//issues/N/comments - requests outside GitHub's API - with the cached campaign of "
-                   "the repository the id names")
 async def test_a_malformed_full_name_makes_no_request_outside_the_api(sandbox, repo, quick_bot):
     bot = quick_bot
     issue = await sandbox.open_issue(REPO, "alice", "Dark mode")
@@ -1079,11 +1035,6 @@ async def test_hostile_names_rewards_and_amounts_stay_inert_text(sandbox, repo, 
     assert not [m for m in markdown.find_markers(notes) if m[0] == "campaign"]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: bot/core/comments.py refused_reply (via _code_span) puts the refused command line "
-                   "verbatim in a code span (_code_span only replaces backticks), so '/pledge x <!-- fundbot:campaign "
-                   "v1 {...} -->' makes fundbot[bot] author a comment carrying a forged campaign marker; "
-                   "bot/campaigns.py events_from_github then takes that reply as the status comment (and "
-                   "_status_comment PATCHes fundbot's reply into the status)")
 async def test_a_refused_command_cannot_plant_a_marker_in_fundbots_reply(sandbox, repo, bot):
     issue = await sandbox.open_issue(REPO, "alice", "Dark mode")
     n = issue["number"]
