@@ -217,6 +217,10 @@ async def main_async(args: argparse.Namespace) -> dict:
         import campaign_bench
 
         figures["campaigns"] = await campaign_bench.run_async(args.quick)
+    if args.only in (None, "scale"):
+        import scale_bench
+
+        figures["scale"] = await scale_bench.run_async(args.quick)
     if args.only in (None, "readme"):
         try:
             import readme_bench
@@ -230,7 +234,7 @@ async def main_async(args: argparse.Namespace) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a short run")
-    parser.add_argument("--only", choices=["ack", "campaigns", "readme"], help="run one benchmark")
+    parser.add_argument("--only", choices=["ack", "campaigns", "scale", "readme"], help="run one benchmark")
     args = parser.parse_args()
     print(json.dumps(asyncio.run(main_async(args)), indent=2))
 
