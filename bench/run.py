@@ -168,32 +168,51 @@ async def bench_ack(quick: bool) -> dict:
     requests, rounds = (3000, 3) if quick else (10000, 5)
     concurrency = 200
     rate, seconds = 500.0, (4.0 if quick else 10.0)
-    bare_port, bot_port = free_port(), free_port()
+    bare_port, bot_port, pg_port = free_port(), free_port(), free_port()
+    import scale_bench
+
+    pg_ok = await scale_bench._pg_reachable()
+    pg_schema = f"fundbot_ack_{uuid.uuid4().hex[:8]}"
     with tempfile.TemporaryDirectory(prefix="fundbot-bench-") as tmp:
         env = {k: v for k, v in os.environ.items() if k not in ("APP_ID", "PRIVATE_KEY", "PRIVATE_KEY_PATH", "DATABASE_URL")}
         env.update(WEBHOOK_SECRET=SECRET, PORT=str(bot_port), HOST="127.0.0.1",
                    DATABASE_URL=f"sqlite:///{Path(tmp) / 'bench.db'}", LOG_LEVEL="WARNING")
-        bare_server = Server([sys.executable, str(ROOT / "bench" / "bare_server.py"), str(bare_port)], dict(os.environ), bare_port)
-        bot_server = Server([sys.executable, "-m", "bot", "serve"], env, bot_port)
-        async with bare_server as bare, bot_server as bot:
-            for server in (bare, bot):  # warm-up
+        servers = {
+            "bare_aiohttp": Server([sys.executable, str(ROOT / "bench" / "bare_server.py"), str(bare_port)], dict(os.environ), bare_port),
+            "fundbot_sqlite": Server([sys.executable, "-m", "bot", "serve"], env, bot_port),
+        }
+        if pg_ok:
+            pg_env = {**env, "PORT": str(pg_port), "DATABASE_URL": f"{scale_bench.PG}?schema={pg_schema}"}
+            servers["fundbot_postgres"] = Server([sys.executable, "-m", "bot", "serve"], pg_env, pg_port)
+        runs: dict[str, list[dict]] = {name: [] for name in servers}
+        steady: dict[str, dict] = {}
+        try:
+            for server in servers.values():
+                await server.__aenter__()
+            for server in servers.values():  # warm-up
                 await load(server.url, requests=500, concurrency=concurrency, body=body)
-            runs: dict[str, list[dict]] = {"bare_aiohttp": [], "fundbot_sqlite": []}
             for _ in range(rounds):
-                runs["bare_aiohttp"].append(await load(bare.url, requests=requests, concurrency=concurrency, body=body))
-                runs["fundbot_sqlite"].append(await load(bot.url, requests=requests, concurrency=concurrency, body=body))
-            steady = {
-                "bare_aiohttp": await load_open(bare.url, rate=rate, seconds=seconds, concurrency=concurrency, body=body),
-                "fundbot_sqlite": await load_open(bot.url, rate=rate, seconds=seconds, concurrency=concurrency, body=body),
-            }
+                for name, server in servers.items():
+                    runs[name].append(await load(server.url, requests=requests, concurrency=concurrency, body=body))
+            for name, server in servers.items():
+                steady[name] = await load_open(server.url, rate=rate, seconds=seconds, concurrency=concurrency, body=body)
+        finally:
+            for server in servers.values():
+                if server.proc is not None:
+                    await server.__aexit__()
+            if pg_ok:
+                await scale_bench._drop(pg_schema)
     result: dict = {"concurrency": concurrency, "payload_bytes": len(body), "rounds": rounds}
-    for name in ("fundbot_sqlite", "bare_aiohttp"):
+    for name in runs:
         result[name] = {
             "saturation": median_run(runs[name], "rps"),
             "saturation_rps_all_rounds": [r["rps"] for r in runs[name]],
             "steady": steady[name],
         }
-    result["throughput_ratio"] = round(result["fundbot_sqlite"]["saturation"]["rps"] / result["bare_aiohttp"]["saturation"]["rps"], 3)
+    bare_rps = result["bare_aiohttp"]["saturation"]["rps"]
+    result["throughput_ratio"] = round(result["fundbot_sqlite"]["saturation"]["rps"] / bare_rps, 3)
+    if "fundbot_postgres" in result:
+        result["throughput_ratio_postgres"] = round(result["fundbot_postgres"]["saturation"]["rps"] / bare_rps, 3)
     result["notes"] = ("saturation: 200 senders in a closed loop, median of interleaved rounds (latency there is "
                        "queueing: senders/throughput); steady: 200 senders offering a fixed total rate, latency from "
                        "the scheduled send time")
