@@ -4,7 +4,6 @@ is cached) and the time to fold 10,000 pledge comments."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import tempfile
 import time
 from pathlib import Path
@@ -21,11 +20,7 @@ async def calls_per_pledge(comments: int) -> dict:
     sandbox = Sandbox(validate=False)
     await sandbox.start()
     with tempfile.TemporaryDirectory(prefix="fundbot-bench-") as tmp:
-        settings = dataclasses.replace(
-            Settings(), app_id=str(sandbox.app_id), private_key=sandbox.private_key_pem.decode(),
-            webhook_secret=sandbox.webhook_secret, github_api_url=sandbox.base_url,
-            database_url=f"sqlite:///{Path(tmp) / 'b.db'}", host="127.0.0.1", port=0, log_level="ERROR",
-            mutation_interval=0.0)
+        settings = Settings().for_sandbox(sandbox, database_url=f"sqlite:///{Path(tmp) / 'b.db'}", log_level="ERROR")
         service = Service(settings, poll_interval=0.02)
         await service.open()
         try:

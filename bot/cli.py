@@ -120,7 +120,7 @@ async def _receive(args: argparse.Namespace) -> int:
         sandbox = Sandbox(validate=True)
         await sandbox.start()
         sandbox.seed_from_payload(args.event, payload)
-        settings = _sandbox_settings(settings, sandbox)
+        settings = settings.for_sandbox(sandbox)
         store = open_store("sqlite://:memory:")
     else:
         if not settings.has_app_credentials:
@@ -148,19 +148,6 @@ async def _receive(args: argparse.Namespace) -> int:
         await service.close(grace=1)
         if sandbox is not None:
             await sandbox.stop()
-
-
-def _sandbox_settings(settings: Settings, sandbox) -> Settings:
-    import dataclasses
-
-    return dataclasses.replace(
-        settings,
-        app_id=str(sandbox.app_id),
-        private_key=sandbox.private_key_pem.decode(),
-        webhook_secret=sandbox.webhook_secret,
-        github_api_url=sandbox.base_url,
-        mutation_interval=0.0,
-    )
 
 
 # --- jobs / migrate -------------------------------------------------------------------------------

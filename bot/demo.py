@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import dataclasses
 import tempfile
 import textwrap
 from pathlib import Path
@@ -83,17 +82,7 @@ async def run_demo(*, verbose: bool = False) -> int:
     sandbox = Sandbox(validate=True)
     await sandbox.start()
     with tempfile.TemporaryDirectory(prefix="fundbot-demo-") as tmp:
-        settings = dataclasses.replace(
-            Settings(),
-            app_id=str(sandbox.app_id),
-            private_key=sandbox.private_key_pem.decode(),
-            webhook_secret=sandbox.webhook_secret,
-            github_api_url=sandbox.base_url,
-            database_url=f"sqlite:///{Path(tmp) / 'fundbot.db'}",
-            host="127.0.0.1",
-            port=0,
-            mutation_interval=0.0,  # the sandbox needs no pacing
-        )
+        settings = Settings().for_sandbox(sandbox, database_url=f"sqlite:///{Path(tmp) / 'fundbot.db'}")
         service = Service(settings, poll_interval=0.05)
         await service.open()
         try:

@@ -85,6 +85,21 @@ class Settings:
             return base[: -len("/v3")] + "/graphql"
         return base + "/graphql"
 
+    def for_sandbox(self, sandbox, **overrides) -> Settings:
+        """These settings pointed at a GitHub sandbox (its app id, key, secret and API), listening on a free
+        local port, without mutation pacing (the sandbox needs none); ``overrides`` win."""
+        values = dict(
+            app_id=str(sandbox.app_id),
+            private_key=sandbox.private_key_pem.decode(),
+            webhook_secret=sandbox.webhook_secret,
+            github_api_url=sandbox.base_url,
+            host="127.0.0.1",
+            port=0,
+            mutation_interval=0.0,
+        )
+        values.update(overrides)
+        return dataclasses.replace(self, **values)
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, dotenv: Path | None = Path(".env")) -> Settings:
         merged: dict[str, str] = {}

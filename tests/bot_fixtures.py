@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import aiohttp
@@ -42,20 +41,13 @@ class BotUnderTest:
 
 
 def bot_settings(sandbox, tmp_path, **overrides) -> Settings:
-    base = Settings(
-        app_id=str(sandbox.app_id),
-        private_key=sandbox.private_key_pem.decode(),
-        webhook_secret=sandbox.webhook_secret,
-        github_api_url=sandbox.base_url,
-        database_url=f"sqlite:///{tmp_path / 'fundbot.db'}",
-        host="127.0.0.1",
-        port=0,
-        worker_concurrency=4,
-        lease_seconds=5.0,
-        shutdown_grace=2.0,
-        mutation_interval=0.0,  # the sandbox needs no pacing; tests/test_pacing.py covers it
-    )
-    return dataclasses.replace(base, **overrides)
+    return Settings().for_sandbox(sandbox, **{
+        "database_url": f"sqlite:///{tmp_path / 'fundbot.db'}",
+        "worker_concurrency": 4,
+        "lease_seconds": 5.0,
+        "shutdown_grace": 2.0,
+        **overrides,
+    })
 
 
 @pytest.fixture

@@ -308,14 +308,7 @@ class _E:
     merged: bool = False  # brought in by a ``<<`` merge key (explicit keys win silently)
 
 
-_TAGS = {
-    "tag:yaml.org,2002:str": "str",
-    "tag:yaml.org,2002:null": "null",
-    "tag:yaml.org,2002:bool": "bool",
-    "tag:yaml.org,2002:int": "int",
-    "tag:yaml.org,2002:float": "float",
-    "tag:yaml.org,2002:timestamp": "timestamp",
-}
+_TAGS = _text.YAML_TAG_KINDS
 
 
 class _TooBig(Exception):

@@ -347,14 +347,7 @@ _PSYCH_BOOL_RE = re.compile(r"(?:yes|true|on|no|false|off)", re.IGNORECASE)
 _PSYCH_NULL_RE = re.compile(r"(?:~|null)", re.IGNORECASE)
 _PSYCH_INT_RE = re.compile(r"[-+]?(?:0|[1-9](?:[0-9]|,[0-9]|_[0-9])*)")
 
-_TAG_KINDS = {
-    "tag:yaml.org,2002:str": "str",
-    "tag:yaml.org,2002:null": "null",
-    "tag:yaml.org,2002:bool": "bool",
-    "tag:yaml.org,2002:int": "int",
-    "tag:yaml.org,2002:float": "float",
-    "tag:yaml.org,2002:timestamp": "timestamp",
-}
+_TAG_KINDS = _text.YAML_TAG_KINDS
 
 
 # --------------------------------------------------------------------------------------------------

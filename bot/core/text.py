@@ -48,3 +48,13 @@ def explicit_tag(source: str, index: int) -> bool:
         while i < len(source) and source[i] in " \t":
             i += 1
     return i < len(source) and source[i] == "!"
+
+
+YAML_TAG_KINDS = {
+    "tag:yaml.org,2002:str": "str",
+    "tag:yaml.org,2002:null": "null",
+    "tag:yaml.org,2002:bool": "bool",
+    "tag:yaml.org,2002:int": "int",
+    "tag:yaml.org,2002:float": "float",
+    "tag:yaml.org,2002:timestamp": "timestamp",
+}
