@@ -10,6 +10,16 @@ REPO = "octo-org/widgets"
 FUNDING = "funding:\n  github: [octocat, hubot]\n  custom: [\"https://example.org/donate\"]\n"
 
 
+async def wait_for(condition, *, timeout: float, interval: float = 0.02) -> None:
+    """Wait until the async ``condition()`` is true, at most ``timeout`` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await condition():
+        if loop.time() > deadline:
+            raise TimeoutError(f"condition not met within {timeout}s")
+        await asyncio.sleep(interval)
+
+
 async def settle(sandbox, bot, wait: float = 0.0):
     if wait:
         await asyncio.sleep(wait)
@@ -105,7 +115,14 @@ async def test_a_branch_that_keeps_moving_is_reported_then_retried(sandbox, sand
                               body={"message": "Update is not a fast forward",
                                     "documentation_url": "https://docs.github.com/rest/git/refs#update-a-reference"})
     await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": FUNDING + "funding_file: commit\nreadme:\n  update: off\n  debounce_seconds: 0\n"})
-    await settle(sandbox, bot, 0.2)
+    await settle(sandbox, bot)
+
+    async def sync_done() -> bool:  # the retry comes back after a short backoff, not necessarily within settle()
+        jobs = [j for j in await bot.store.list_jobs(None) if j.kind == "files.sync"]
+        return bool(jobs) and all(j.status == "done" for j in jobs)
+
+    await wait_for(sync_done, timeout=20.0)
+    await settle(sandbox, bot)
     assert rule.hits == 3
     first, second = sorted(sync_runs(sandbox), key=lambda r: r.id)
     assert first.conclusion == "neutral" and "changed during every attempt" in first.output["summary"]
