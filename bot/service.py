@@ -14,6 +14,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.context import Context
+from bot.edge_guard import ConnectionGuard, GuardedAppRunner, raise_fd_limit
 from bot.github import Clock, GitHubApp, RealClock, RetryPolicy
 from bot.metrics import Metrics
 from bot.settings import Settings
@@ -107,7 +108,10 @@ class Service:
     async def start_web(self, *, host: str | None = None, port: int | None = None) -> int:
         app = make_app(self.settings, self.store, notify=self.notify, clock=self.clock.time, metrics_=self.metrics,
                        github_stats=self._github_stats)
-        self.runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        raise_fd_limit()  # every open connection is a file descriptor
+        self.guard = ConnectionGuard(header_timeout=self.settings.header_timeout,
+                                     keepalive_timeout=self.settings.keepalive_timeout)
+        self.runner = GuardedAppRunner(app, self.guard, access_log=None, handle_signals=False)
         await self.runner.setup()
         site = web.TCPSite(self.runner, host or self.settings.host, self.settings.port if port is None else port, backlog=1024)
         await site.start()

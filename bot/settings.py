@@ -73,6 +73,11 @@ class Settings:
     bot_login: str | None = None  # "<slug>[bot]"; learned from GET /app when unset
     mutation_interval: float = 1.0  # seconds between mutating GitHub requests per installation
     installation_concurrency: int = 4  # jobs of one installation running at once in this process
+    max_inflight_body_bytes: int = 64 * 1024 * 1024  # request bodies being read at once, all connections together
+    max_chunked_body_bytes: int = 1024 * 1024  # a body without Content-Length (GitHub always sends one)
+    header_timeout: float = 10.0  # seconds from connect until the request line and headers are complete
+    body_timeout: float = 30.0  # seconds to receive a whole body (GitHub Enterprise Server waits 30 s at most)
+    keepalive_timeout: float = 15.0  # seconds an idle connection stays open after a response
 
     @property
     def has_app_credentials(self) -> bool:
@@ -165,4 +170,9 @@ class Settings:
             bot_login=get("BOT_LOGIN"),
             mutation_interval=number("MUTATION_INTERVAL_SECONDS", 1.0),
             installation_concurrency=integer("INSTALLATION_CONCURRENCY", 4),
+            max_inflight_body_bytes=integer("MAX_INFLIGHT_BODY_BYTES", 64 * 1024 * 1024),
+            max_chunked_body_bytes=integer("MAX_CHUNKED_BODY_BYTES", 1024 * 1024),
+            header_timeout=number("HEADER_TIMEOUT_SECONDS", 10.0),
+            body_timeout=number("BODY_TIMEOUT_SECONDS", 30.0),
+            keepalive_timeout=number("KEEPALIVE_TIMEOUT_SECONDS", 15.0),
         )

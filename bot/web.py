@@ -1,9 +1,14 @@
 """The webhook edge: verify, store durably, acknowledge. No GitHub calls and no handler work happen here.
 
-POST ``WEBHOOK_PATH``
-    401 missing or wrong ``X-Hub-Signature-256`` (HMAC-SHA256 of the raw body with ``WEBHOOK_SECRET``),
+POST ``WEBHOOK_PATH``, in this order, each refusal before the body is read unless it says otherwise:
+    401 ``X-Hub-Signature-256`` missing or not ``sha256=`` and 64 lowercase hex digits,
+    415 a ``Content-Encoding`` or ``Transfer-Encoding`` other than identity/chunked (never inflated),
+    413 over 25 MB announced (or a body without Content-Length over ``MAX_CHUNKED_BODY_BYTES``, while read),
+    503 with ``Retry-After`` when the bodies being read already hold ``MAX_INFLIGHT_BODY_BYTES``,
+    408 the body did not arrive within ``BODY_TIMEOUT_SECONDS``, 400 it could not be read;
+    then 401 the HMAC-SHA256 of the raw body with ``WEBHOOK_SECRET`` does not match (checked before any parse),
     400 missing ``X-GitHub-Event``/``X-GitHub-Delivery`` or a body that is not a JSON object,
-    413 over 25 MB, 200 for ``ping``, otherwise 202 once the delivery is committed to the inbox.
+    200 for ``ping``, otherwise 202 once the delivery is committed to the inbox.
     The same delivery GUID twice is stored once (the second answer says ``duplicate``).
 GET ``/healthz``   200 when the database answers, 503 otherwise.
 GET ``/metrics``   Prometheus text format (``bot.metrics``).
@@ -12,6 +17,9 @@ GET ``/``          what this is; in setup mode (no App credentials), how to regi
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import hmac
 import html
 import json
 import logging
@@ -21,9 +29,9 @@ from collections.abc import Callable
 
 import orjson
 from aiohttp import web
-from gidgethub import ValidationFailure
-from gidgethub.sansio import validate_event
+from aiohttp.http_exceptions import HttpProcessingError
 
+from bot.edge_guard import BodyBudget
 from bot.events import installation_id_of, ordering_key
 from bot.metrics import Metrics
 from bot.settings import MAX_WEBHOOK_BYTES, Settings
@@ -37,9 +45,12 @@ NOTIFY_KEY = web.AppKey("notify", Callable)
 CLOCK_KEY = web.AppKey("clock", Callable)
 METRICS_KEY = web.AppKey("metrics", Metrics)
 GITHUB_STATS_KEY = web.AppKey("github_stats", Callable)
+BUDGET_KEY = web.AppKey("body_budget", BodyBudget)
 
 _GUID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _EVENT_RE = re.compile(r"^[a-z_]{1,64}$")
+_SIGNATURE_RE = re.compile(r"sha256=([0-9a-f]{64})")
+RETRY_AFTER_SECONDS = 2
 
 
 def parse_json(body: bytes):
@@ -59,29 +70,99 @@ def _json_error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
 
+class _BodyRefused(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def _signature_of(request: web.Request) -> str | None:
+    """The hex digest of the one ``X-Hub-Signature-256`` header if it is well-formed, else None."""
+    values = request.headers.getall("X-Hub-Signature-256", [])
+    if len(values) != 1:
+        return None
+    match = _SIGNATURE_RE.fullmatch(values[0])
+    return match.group(1) if match else None
+
+
+def _identity_encoded(request: web.Request) -> bool:
+    """GitHub never compresses a webhook: any content coding but ``identity`` and any transfer coding but
+    ``chunked`` is refused (aiohttp's parser runs with decompression off, so nothing is inflated)."""
+    for value in request.headers.getall("Content-Encoding", []):
+        if any(token.strip().lower() not in ("", "identity") for token in value.split(",")):
+            return False
+    for value in request.headers.getall("Transfer-Encoding", []):
+        if any(token.strip().lower() not in ("", "chunked") for token in value.split(",")):
+            return False
+    return True
+
+
+async def _read_body(request: web.Request, *, limit: int, timeout: float) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                chunk = await request.content.readany()
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > limit:  # only a body without Content-Length can grow past its reservation
+                    raise _BodyRefused(413, "a body without Content-Length may not exceed "
+                                            f"{limit} bytes (GitHub always sends Content-Length)")
+                chunks.append(chunk)
+    except TimeoutError:
+        raise _BodyRefused(408, f"the body did not arrive within {timeout:g} s") from None
+    except (HttpProcessingError, ConnectionError, asyncio.IncompleteReadError) as exc:
+        raise _BodyRefused(400, f"the body could not be read: {type(exc).__name__}") from None
+    return b"".join(chunks)
+
+
 async def receive_webhook(request: web.Request) -> web.Response:
     response = await _receive(request)
     metrics = request.app[METRICS_KEY]
     if response.status >= 400:
         metrics.delivery_rejected(response.status)
+        if not request.content.is_eof():
+            # refused before the body was read whole: the connection is not kept (aiohttp drains at most a
+            # couple of seconds of what the sender still sends, then closes)
+            response.force_close()
     return response
 
 
 async def _receive(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS_KEY]
+    signature = _signature_of(request)
+    if signature is None:
+        return _json_error(401, "missing or malformed X-Hub-Signature-256 (expected sha256= and 64 hex digits)")
+    if not _identity_encoded(request):
+        return _json_error(415, "the body must not be compressed or otherwise encoded")
+    length = request.content_length
+    if length is not None and length > MAX_WEBHOOK_BYTES:
+        return _json_error(413, "payload larger than 25 MB")
+    budget = request.app[BUDGET_KEY]
+    reserve = length if length is not None else (settings.max_chunked_body_bytes if request.body_exists else 0)
+    if not budget.fits_ever(reserve):
+        return _json_error(413, "payload larger than this server accepts (MAX_INFLIGHT_BODY_BYTES)")
+    if not budget.try_reserve(reserve):
+        response = _json_error(503, "too many request bodies being received; retry later")
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    try:  # the reservation is held until the body is stored or refused
+        try:
+            body = await _read_body(request, limit=reserve, timeout=settings.body_timeout)
+        except _BodyRefused as refusal:
+            return _json_error(refusal.status, refusal.message)
+        return await _accept(request, body, signature)
+    finally:
+        budget.release(reserve)
+
+
+async def _accept(request: web.Request, body: bytes, signature: str) -> web.Response:
+    settings = request.app[SETTINGS_KEY]
     store = request.app[STORE_KEY]
-    if request.content_length is not None and request.content_length > MAX_WEBHOOK_BYTES:
-        return _json_error(413, "payload larger than 25 MB")
-    try:
-        body = await request.read()
-    except web.HTTPRequestEntityTooLarge:
-        return _json_error(413, "payload larger than 25 MB")
-    signature = request.headers.get("X-Hub-Signature-256")
-    if not signature:
-        return _json_error(401, "missing X-Hub-Signature-256")
-    try:
-        validate_event(body, signature=signature, secret=settings.webhook_secret or "")
-    except ValidationFailure:
+    expected = hmac.new((settings.webhook_secret or "").encode(), body, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, signature):
         return _json_error(401, "signature does not match")
     event = request.headers.get("X-GitHub-Event", "")
     delivery = request.headers.get("X-GitHub-Delivery", "")
@@ -199,6 +280,7 @@ def make_app(
     app[CLOCK_KEY] = clock
     app[METRICS_KEY] = metrics_ or Metrics()
     app[GITHUB_STATS_KEY] = github_stats
+    app[BUDGET_KEY] = BodyBudget(settings.max_inflight_body_bytes)
     app.router.add_post(settings.webhook_path, receive_webhook)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)

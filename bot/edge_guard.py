@@ -1,0 +1,155 @@
+"""Bounds on what unsigned senders can make the web process hold: bytes of bodies and time of connections.
+
+* ``BodyBudget``: the bytes of request bodies being read at once, across all connections. A body reserves
+  its Content-Length before a byte of it is read and gives it back when the handler is done; a body that does
+  not fit is answered 503 at once. Bodies over ``small`` (1/64 of the budget) may hold at most three quarters
+  of it together, so large unsigned bodies never crowd out the small deliveries GitHub sends most.
+* ``ConnectionGuard``: a deadline per connection while no request is being handled. From the connection's
+  start the request line and headers must be complete within ``header_timeout``; after each response the next
+  request's headers must be complete within ``keepalive_timeout``. A connection past its deadline is closed.
+  (aiohttp has a keep-alive timer but, before 3.14, none for a connection that never completes its first
+  request; this guard does not depend on the version.) The body's own deadline is the handler's
+  (``BODY_TIMEOUT_SECONDS``, in ``bot.web``).
+* ``GuardedAppRunner``: an ``AppRunner`` whose server reports connections and requests to the guard, with
+  the parser's decompression off (a ``Content-Encoding: gzip`` body is never inflated; ``bot.web`` refuses it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import resource
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from aiohttp.web_protocol import RequestHandler
+
+log = logging.getLogger(__name__)
+
+
+class BodyBudget:
+    def __init__(self, capacity: int):
+        self.capacity = max(0, int(capacity))
+        self.small = max(1, self.capacity // 64)
+        self.large_capacity = self.capacity - self.capacity // 4
+        self.used = 0
+        self.large_used = 0
+        self.refused = 0
+
+    def fits_ever(self, size: int) -> bool:
+        """Whether a body of ``size`` bytes could be reserved at all (on an idle server)."""
+        return size <= (self.capacity if size <= self.small else self.large_capacity)
+
+    def try_reserve(self, size: int) -> bool:
+        large = size > self.small
+        if self.used + size > self.capacity or (large and self.large_used + size > self.large_capacity):
+            self.refused += 1
+            return False
+        self.used += size
+        if large:
+            self.large_used += size
+        return True
+
+    def release(self, size: int) -> None:
+        self.used -= size
+        if size > self.small:
+            self.large_used -= size
+
+
+class ConnectionGuard:
+    def __init__(self, *, header_timeout: float, keepalive_timeout: float):
+        self.header_timeout = header_timeout
+        self.keepalive_timeout = keepalive_timeout
+        self._deadlines: dict[RequestHandler, asyncio.TimerHandle] = {}
+        self.dropped = 0
+
+    @property
+    def open_connections(self) -> int:
+        return len(self._deadlines)
+
+    def opened(self, protocol: RequestHandler) -> None:
+        self._arm(protocol, self.header_timeout)
+
+    def request_started(self, protocol: RequestHandler) -> None:
+        handle = self._deadlines.get(protocol)
+        if handle is not None:
+            handle.cancel()
+
+    def request_finished(self, protocol: RequestHandler) -> None:
+        if protocol in self._deadlines:  # still open
+            self._arm(protocol, self.keepalive_timeout)
+
+    def closed(self, protocol: RequestHandler) -> None:
+        handle = self._deadlines.pop(protocol, None)
+        if handle is not None:
+            handle.cancel()
+
+    def _arm(self, protocol: RequestHandler, timeout: float) -> None:
+        old = self._deadlines.get(protocol)
+        if old is not None:
+            old.cancel()
+        self._deadlines[protocol] = asyncio.get_running_loop().call_later(timeout, self._expire, protocol)
+
+    def _expire(self, protocol: RequestHandler) -> None:
+        if self._deadlines.pop(protocol, None) is None:
+            return
+        self.dropped += 1
+        log.debug("closing a connection without a complete request after its deadline")
+        protocol.force_close()
+
+
+class _GuardedServer(web.Server):
+    """``web.Server`` reporting to a ``ConnectionGuard``: connections opened and closed (the server's own
+    hooks, called by every ``RequestHandler``) and the start and end of each request."""
+
+    guard: ConnectionGuard
+
+    def connection_made(self, handler: RequestHandler, transport: asyncio.Transport) -> None:
+        super().connection_made(handler, transport)
+        self.guard.opened(handler)
+
+    def connection_lost(self, handler: RequestHandler, exc: BaseException | None = None) -> None:
+        self.guard.closed(handler)
+        super().connection_lost(handler, exc)
+
+
+def _reporting(handler: Callable[[web.BaseRequest], Awaitable[web.StreamResponse]], guard: ConnectionGuard):
+    async def handle(request: web.BaseRequest) -> web.StreamResponse:
+        protocol = request.protocol
+        guard.request_started(protocol)
+        try:
+            return await handler(request)
+        finally:
+            guard.request_finished(protocol)
+
+    return handle
+
+
+class GuardedAppRunner(web.AppRunner):
+    def __init__(self, app: web.Application, guard: ConnectionGuard, **kwargs):
+        kwargs.setdefault("keepalive_timeout", guard.keepalive_timeout)
+        kwargs.setdefault("lingering_time", 2.0)  # the unread rest of a refused body is drained this long at most
+        super().__init__(app, auto_decompress=False, **kwargs)
+        self.guard = guard
+
+    async def _make_server(self) -> web.Server:
+        server = await super()._make_server()
+        # aiohttp builds a plain Server; the subclass only adds the two connection hooks above
+        server.__class__ = _GuardedServer
+        server.guard = self.guard
+        server.request_handler = _reporting(server.request_handler, self.guard)
+        return server
+
+
+def raise_fd_limit(wanted: int = 65536) -> int:
+    """Raise this process's soft limit on open files towards the hard limit (every connection is one),
+    so that many idle or slow connections cannot make ``accept`` fail for a real delivery. Returns the limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            return target
+        except (ValueError, OSError):
+            return soft
+    return soft
