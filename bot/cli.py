@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import datetime
 import json
 import logging
@@ -38,9 +39,15 @@ def _install_stop_signals(stop: asyncio.Event) -> None:
 
 async def _serve(args: argparse.Namespace) -> int:
     from bot.service import Service
+    from bot.supervisor import Supervisor, worker_processes
 
     settings = _settings()
+    if args.worker_processes is not None:
+        settings = dataclasses.replace(settings, worker_processes=args.worker_processes)
     logs.setup(settings.log_level, settings.log_format)
+    processes = worker_processes(settings, no_workers=args.no_workers)
+    if processes:
+        logs.setup(settings.log_level, settings.log_format, role="web")
     if not settings.webhook_secret:
         print(
             "fundbot: WEBHOOK_SECRET is required; refusing to start without it.\n"
@@ -51,42 +58,54 @@ async def _serve(args: argparse.Namespace) -> int:
         return 2
     service = Service(settings)
     await service.open()
-    port = await service.start_web(port=args.port)
-    workers = not args.no_workers and service.start_workers()
-    if workers:
-        await service.schedule_recovery()
-    log.info(
-        "fundbot listening on %s:%s%s (%s)", settings.host, port, settings.webhook_path,
-        "workers running" if workers else ("setup mode: no App credentials" if service.github is None else "no workers"),
-    )
-    if service.github is None:
-        print(
-            f"fundbot is in setup mode: open http://localhost:{port}/ for how to register the App from app.yml.",
-            file=sys.stderr,
-        )
-    stop = asyncio.Event()
-    _install_stop_signals(stop)
-    await stop.wait()
-    log.info("shutting down: no new jobs, %ss grace for jobs in flight", settings.shutdown_grace)
-    await service.close()
+    children = Supervisor(processes, grace=settings.shutdown_grace) if processes else None
+    try:
+        if children is not None:
+            service.wakers.append(children.wake)
+            await children.start()
+            workers = f"{processes} worker process(es)"
+        elif not args.no_workers and service.start_workers():
+            await service.schedule_recovery()
+            workers = "workers running in this process"
+        else:
+            workers = "setup mode: no App credentials" if service.github is None else "no workers"
+        port = await service.start_web(port=args.port)
+        log.info("fundbot listening on %s:%s%s (%s)", settings.host, port, settings.webhook_path, workers)
+        if service.github is None:
+            print(
+                f"fundbot is in setup mode: open http://localhost:{port}/ for how to register the App from app.yml.",
+                file=sys.stderr,
+            )
+        stop = asyncio.Event()
+        _install_stop_signals(stop)
+        await stop.wait()
+        log.info("shutting down: no new jobs, %ss grace for jobs in flight", settings.shutdown_grace)
+        await service.stop_web()  # the edge first, then the workers wherever they run
+    finally:
+        if children is not None:
+            await children.stop()
+        await service.close()
     return 0
 
 
 async def _worker(args: argparse.Namespace) -> int:
     from bot.service import Service
+    from bot.supervisor import watch_wake_pipe
 
     settings = _settings()
-    logs.setup(settings.log_level, settings.log_format)
+    logs.setup(settings.log_level, settings.log_format, role=args.role)
     service = Service(settings)
     await service.open()
     if not service.start_workers():
         print("fundbot worker: APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) are required", file=sys.stderr)
         await service.close()
         return 2
-    await service.schedule_recovery()
-    log.info("fundbot worker %s started (concurrency %d)", service.worker.owner, settings.worker_concurrency)
     stop = asyncio.Event()
     _install_stop_signals(stop)
+    if args.wake_fd is not None:  # started by serve: woken when it stores a delivery, stopped if it dies
+        watch_wake_pipe(args.wake_fd, service.notify, stop.set)
+    await service.schedule_recovery()
+    log.info("fundbot worker %s started (concurrency %d)", service.worker.owner, settings.worker_concurrency)
     await stop.wait()
     await service.close()
     return 0
@@ -364,6 +383,12 @@ async def _demo(args: argparse.Namespace) -> int:
 
 # --- entry point ----------------------------------------------------------------------------------
 
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected 0 or a positive whole number, got {text!r}")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bot",
@@ -374,9 +399,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="web server + workers (setup mode without App credentials)")
     p.add_argument("--port", type=int, default=None, help="port (default: $PORT or 3000)")
     p.add_argument("--no-workers", action="store_true", help="only receive webhooks (run `worker` elsewhere)")
+    p.add_argument("--worker-processes", type=_count, default=None, metavar="N",
+                   help="run the workers in N child processes (default: $WORKER_PROCESSES or 1; 0: in this process)")
     p.set_defaults(func=_serve)
 
     p = sub.add_parser("worker", help="workers only, for scale-out (Procfile worker:)")
+    p.add_argument("--wake-fd", type=int, default=None, help=argparse.SUPPRESS)  # set by serve's supervisor
+    p.add_argument("--role", default=None, help=argparse.SUPPRESS)
     p.set_defaults(func=_worker)
 
     p = sub.add_parser("receive", help="replay a saved webhook payload through the handlers")

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 delivery_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("delivery", default=None)
 installation_var: contextvars.ContextVar[int | None] = contextvars.ContextVar("installation", default=None)
 repo_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("repo", default=None)
+_role: str | None = None  # this process's part when serve runs several ("web", "worker-1"); see setup()
 
 _SECRET_PATTERNS = [
     re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S),
@@ -50,6 +51,7 @@ class ContextFilter(logging.Filter):
         record.delivery = delivery_var.get()
         record.installation = installation_var.get()
         record.repo = repo_var.get()
+        record.role = _role
         # Render once, redact, and freeze so no handler formats the raw arguments again.
         try:
             message = record.getMessage()
@@ -68,7 +70,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
         }
-        for field in ("delivery", "installation", "repo"):
+        for field in ("role", "delivery", "installation", "repo"):
             value = getattr(record, field, None)
             if value is not None:
                 line[field] = value
@@ -85,13 +87,15 @@ class TextFormatter(logging.Formatter):
         super().__init__("%(asctime)s %(levelname)-7s %(name)s%(ctx)s %(message)s")
 
     def format(self, record: logging.LogRecord) -> str:
-        parts = [f"{k}={getattr(record, k)}" for k in ("delivery", "installation", "repo") if getattr(record, k, None)]
+        parts = [f"{k}={getattr(record, k)}" for k in ("role", "delivery", "installation", "repo") if getattr(record, k, None)]
         record.ctx = (" [" + " ".join(parts) + "]") if parts else ""
         text = super().format(record)
         return redact(text) if record.exc_info else text
 
 
-def setup(level: str = "INFO", fmt: str = "text", stream=None) -> None:
+def setup(level: str = "INFO", fmt: str = "text", stream=None, *, role: str | None = None) -> None:
+    global _role
+    _role = role
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.addFilter(ContextFilter())
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 
 import aiohttp
 from aiohttp import web
@@ -47,6 +48,7 @@ class Service:
         self.runner: web.AppRunner | None = None
         self.port: int | None = None
         self.metrics = Metrics()
+        self.wakers: list[Callable[[], None]] = []  # called when the edge stores a delivery (worker processes)
 
     async def open(self, *, migrate: bool = True) -> None:
         await self.store.connect()
@@ -104,6 +106,8 @@ class Service:
     def notify(self) -> None:
         if self.worker is not None:
             self.worker.notify()
+        for wake in self.wakers:
+            wake()
 
     async def start_web(self, *, host: str | None = None, port: int | None = None) -> int:
         app = make_app(self.settings, self.store, notify=self.notify, clock=self.clock.time, metrics_=self.metrics,
@@ -125,10 +129,14 @@ class Service:
             return {}, {}
         return dict(self.github.stats.by_status), dict(self.github.stats.rate_limit_remaining)
 
-    async def close(self, *, grace: float | None = None) -> None:
+    async def stop_web(self) -> None:
+        """Stop accepting webhooks (before the workers stop, wherever they run)."""
         if self.runner is not None:
-            await self.runner.cleanup()  # stop accepting webhooks first
+            await self.runner.cleanup()
             self.runner = None
+
+    async def close(self, *, grace: float | None = None) -> None:
+        await self.stop_web()  # stop accepting webhooks first
         if self.worker is not None:
             await self.worker.stop(self.settings.shutdown_grace if grace is None else grace)
         if self.session is not None:

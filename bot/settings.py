@@ -70,6 +70,7 @@ class Settings:
     lease_seconds: float = 60.0
     max_attempts: int = 8
     shutdown_grace: float = 20.0
+    worker_processes: int = 1  # `serve` runs its workers in this many child processes; 0: in the web process
     bot_login: str | None = None  # "<slug>[bot]"; learned from GET /app when unset
     mutation_interval: float = 1.0  # seconds between mutating GitHub requests per installation
     installation_concurrency: int = 4  # jobs of one installation running at once in this process
@@ -152,6 +153,9 @@ class Settings:
         webhook_path = get("WEBHOOK_PATH") or DEFAULT_WEBHOOK_PATH
         if not webhook_path.startswith("/"):
             webhook_path = "/" + webhook_path
+        worker_processes = integer("WORKER_PROCESSES", 1)
+        if worker_processes < 0:
+            raise SettingsError(f"WORKER_PROCESSES must be 0 or more, got {worker_processes}")
         return cls(
             app_id=get("APP_ID"),
             private_key=private_key,
@@ -167,6 +171,7 @@ class Settings:
             lease_seconds=number("JOB_LEASE_SECONDS", 60.0),
             max_attempts=integer("JOB_MAX_ATTEMPTS", 8),
             shutdown_grace=number("SHUTDOWN_GRACE_SECONDS", 20.0),
+            worker_processes=worker_processes,
             bot_login=get("BOT_LOGIN"),
             mutation_interval=number("MUTATION_INTERVAL_SECONDS", 1.0),
             installation_concurrency=integer("INSTALLATION_CONCURRENCY", 4),
