@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import json
 import logging
 from typing import Any
 
@@ -82,23 +84,83 @@ async def create_comment(gh: Any, repository: dict, number: int, body: str) -> d
     return await gh.post(url, {**repo_vars(repository), "issue_number": number}, data={"body": body})
 
 
-MAX_ANNOTATIONS_PER_REQUEST = 50  # GitHub's limit per check-run create/update call
+MAX_ANNOTATIONS_PER_REQUEST = 50  # GitHub's limit per check-run create/update request
+MAX_OUTPUT = 65535  # output.summary/text: at most 65,535 characters and 65,535 bytes (UTF-8)
+MAX_ANNOTATION_BYTES = 64 * 1024  # an annotation's message: "The maximum size is 64 KB"
+
+
+def fit(text: str, limit: int = MAX_OUTPUT, *, tail: str = "") -> str:
+    """``text`` + ``tail`` within ``limit`` UTF-8 bytes (and so characters); a cut says so."""
+    whole = text + tail
+    if len(whole.encode("utf-8", "surrogatepass")) <= limit:
+        return whole
+    note = "\n\n[... cut: longer than GitHub shows]"
+    room = max(0, limit - len((note + tail).encode("utf-8", "surrogatepass")))
+    head = text.encode("utf-8", "surrogatepass")[:room].decode("utf-8", "ignore")
+    return head + note + tail
+
+
+def _report_id(name: str, head_sha: str, conclusion: str, output: dict) -> str:
+    """The run's external_id: a digest of what it reports, the same on every attempt of one job."""
+    blob = json.dumps([name, head_sha, conclusion, output], sort_keys=True, ensure_ascii=True)
+    return "fundbot:" + hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+def app_id_of(ctx: Any) -> str | None:
+    """fundbot's App id (``settings.app_id``), to find its own check runs; None when unknown."""
+    return getattr(getattr(ctx, "settings", None), "app_id", None)
+
+
+async def find_check_run(gh: Any, repository: dict, *, name: str, head_sha: str,
+                         app_id: str | int | None = None) -> dict | None:
+    """fundbot's most recent check run ``name`` on ``head_sha`` (GitHub's ``filter=latest``: the newest run
+    of each name per check suite), or None. One request: ``per_page=100`` holds every run of one name."""
+    url = "/repos/{owner}/{repo}/commits/{ref}/check-runs{?check_name,filter,per_page,app_id}"
+    variables: dict[str, Any] = {**repo_vars(repository), "ref": head_sha, "check_name": name, "filter": "latest",
+                                 "per_page": 100}
+    if app_id:
+        variables["app_id"] = int(app_id)
+    data = await gh.getitem(url, variables)
+    runs = [run for run in (data.get("check_runs") or [] if isinstance(data, dict) else [])
+            if isinstance(run, dict) and run.get("name") == name and run.get("head_sha") == head_sha
+            and (not app_id or str((run.get("app") or {}).get("id")) == str(app_id))]
+    return max(runs, key=lambda run: run.get("id") or 0, default=None)
 
 
 async def create_check_run(gh: Any, repository: dict, *, name: str, head_sha: str, conclusion: str, title: str,
-                           summary: str, annotations: list[dict]) -> dict:
-    """A completed check run; more than 50 annotations are sent in further updates, as GitHub requires."""
+                           summary: str, annotations: list[dict], app_id: str | int | None = None,
+                           full_report: str | None = None, keep_existing: bool = False) -> dict:
+    """A completed check run, in two requests at most: a lookup and one create.
+
+    Cost: at most 50 annotations, GitHub's limit per request, errors first; the others are counted in the
+    summary (with ``full_report``, the command that lists them all), never sent in further updates, so a
+    config with hundreds of problems costs what a clean one does. Summary within GitHub's 65,535 bytes.
+
+    Exactly once: the run's ``external_id`` is a digest of what it says. If fundbot's latest run of this name
+    on this commit already says it (a create GitHub applied but answered 5xx, retried by the job), that run
+    is returned and nothing is created. A different report is a new run, as a re-run is on GitHub: the
+    latest one is what GitHub shows, and the earlier ones stay as history (updating one in place could not
+    drop its annotations: GitHub appends them). ``keep_existing``: a latest run of this name on this commit
+    with the same conclusion will do (a retry that can only say less than an earlier attempt did)."""
     variables = repo_vars(repository)
-    first, rest = annotations[:MAX_ANNOTATIONS_PER_REQUEST], annotations[MAX_ANNOTATIONS_PER_REQUEST:]
-    output = {"title": title[:255], "summary": summary[:65000], "annotations": first}
-    run = await gh.post("/repos/{owner}/{repo}/check-runs", variables, data={
-        "name": name, "head_sha": head_sha, "status": "completed", "conclusion": conclusion, "output": output,
+    ordered = sorted(annotations, key=lambda a: a.get("annotation_level") != "failure")  # stable: errors first
+    sent = ordered[:MAX_ANNOTATIONS_PER_REQUEST]
+    tail = ""
+    if len(ordered) > len(sent):
+        more = len(ordered) - len(sent)
+        tail = (f"\n\n{more} more problem{'s' * (more != 1)} not annotated (fundbot annotates the first {len(sent)})"
+                + (f"; run `{full_report}` for the full list." if full_report else "."))
+    output = {"title": title[:255], "summary": fit(summary, tail=tail), "annotations": sent}
+    external_id = _report_id(name, head_sha, conclusion, output)
+    existing = await find_check_run(gh, repository, name=name, head_sha=head_sha, app_id=app_id)
+    if existing is not None and (existing.get("external_id") == external_id
+                                 or keep_existing and existing.get("conclusion") == conclusion):
+        log.info("check run %s on %s already reported (%s)", name, head_sha[:7], existing.get("id"))
+        return existing
+    return await gh.post("/repos/{owner}/{repo}/check-runs", variables, data={
+        "name": name, "head_sha": head_sha, "external_id": external_id, "status": "completed",
+        "conclusion": conclusion, "output": output,
     })
-    for i in range(0, len(rest), MAX_ANNOTATIONS_PER_REQUEST):
-        batch = {**output, "annotations": rest[i : i + MAX_ANNOTATIONS_PER_REQUEST]}
-        await gh.patch("/repos/{owner}/{repo}/check-runs/{check_run_id}", {**variables, "check_run_id": run["id"]},
-                       data={"output": batch})
-    return run
 
 
 def annotation(path: str, *, line: int, column: int, severity: str, message: str, title: str) -> dict:
@@ -107,7 +169,7 @@ def annotation(path: str, *, line: int, column: int, severity: str, message: str
         "start_line": max(1, line),
         "end_line": max(1, line),
         "annotation_level": "failure" if severity == "error" else "warning",
-        "message": message[:64000],
+        "message": fit(message, MAX_ANNOTATION_BYTES),
         "title": title[:255],
     }
     if column > 0:

@@ -119,7 +119,7 @@ async def run(job: Job, ctx: Any) -> None:
                 gh, repository, name=CHECK_NAME, head_sha=head_sha, conclusion="neutral",
                 title="Generated files not written yet",
                 summary=f"The default branch changed during every attempt ({exc}). fundbot will try again.",
-                annotations=[])
+                annotations=[], app_id=repo_ops.app_id_of(ctx))
         raise
     if readme_problems:
         report_sha = head_sha
@@ -129,14 +129,15 @@ async def run(job: Job, ctx: Any) -> None:
             report_sha = branch["commit"]["sha"]
         await repo_ops.create_check_run(
             gh, repository, name=CHECK_NAME, head_sha=report_sha, conclusion="failure", title="README not updated",
-            summary="\n".join(f"- {p}" for p in readme_problems), annotations=[])
+            summary="\n".join(f"- {p}" for p in readme_problems), annotations=[],
+            app_id=repo_ops.app_id_of(ctx))
     if result.mode == "unchanged":
         if head_sha and job.attempts > 1:
             # an earlier attempt may have written the files and died before reporting: say they are current
             await repo_ops.create_check_run(gh, repository, name=CHECK_NAME, head_sha=head_sha, conclusion="success",
                                             title="Generated files are up to date",
                                             summary=f"{', '.join(c.path for c in changes)}: already as fundbot renders them.",
-                                            annotations=[])
+                                            annotations=[], app_id=repo_ops.app_id_of(ctx), keep_existing=True)
         return
     if head_sha:
         if result.mode == "commit":
@@ -150,7 +151,7 @@ async def run(job: Job, ctx: Any) -> None:
         if warnings:
             summary += "\n\nSkipped sources:\n" + "\n".join(f"- {w}" for w in warnings)
         await repo_ops.create_check_run(gh, repository, name=CHECK_NAME, head_sha=head_sha, conclusion="success",
-                                        title=title, summary=summary, annotations=[])
+                                        title=title, summary=summary, annotations=[], app_id=repo_ops.app_id_of(ctx))
 
 
 async def readme_change(gh: Any, ctx: Any, repository: dict, config: Any,

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 router = Router()
 
 CHECK_NAME = "fundbot/config"
+FULL_REPORT = f"python -m bot check-config {core.CONFIG_PATH}"  # every problem, when annotations are capped
 MAX_INHERITING_REPOS = 100  # repositories reported per push of the org's shared file
 PUSH_COMMITS_LISTED = 20  # a push payload lists at most this many commits
 
@@ -77,7 +78,8 @@ def check_run_fields(loaded: config_loader.LoadedConfig, *, repository: dict) ->
 async def report(gh: Any, ctx: Any, repository: dict, head_sha: str) -> dict:
     loaded = await config_loader.load(gh, ctx, repository)
     fields = check_run_fields(loaded, repository=repository)
-    run = await repo_ops.create_check_run(gh, repository, name=CHECK_NAME, head_sha=head_sha, **fields)
+    run = await repo_ops.create_check_run(gh, repository, name=CHECK_NAME, head_sha=head_sha, **fields,
+                                          app_id=repo_ops.app_id_of(ctx), full_report=FULL_REPORT)
     log.info("%s: %s on %s", CHECK_NAME, fields["conclusion"], head_sha[:7])
     return run
 

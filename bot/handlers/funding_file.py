@@ -63,7 +63,8 @@ async def lint_funding_on_push(event, gh, ctx, *args, **kwargs) -> None:
     if found is None:
         return  # removed (or never there): nothing to lint
     fields = check_run_fields(found[0])
-    await repo_ops.create_check_run(gh, repository, name=CHECK_NAME, head_sha=push["after"], **fields)
+    await repo_ops.create_check_run(gh, repository, name=CHECK_NAME, head_sha=push["after"], **fields,
+                                    app_id=repo_ops.app_id_of(ctx), full_report=f"python -m bot check-funding {FUNDING_PATH}")
     log.info("%s: %s on %s", CHECK_NAME, fields["conclusion"], push["after"][:7])
 
 

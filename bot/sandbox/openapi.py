@@ -84,6 +84,17 @@ def schema_errors(name: str, instance: Any) -> list[str]:
     return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in v.iter_errors(instance)]
 
 
+def _github_wording(err: Any) -> str | None:
+    """GitHub's own text for a size limit of its JSON schema (after "Invalid request.\\n\\n"), e.g. 51 check-run
+    annotations: "No more than 50 items are allowed; 51 were supplied."; a 70,000-character check-run summary:
+    "Only 65535 characters are allowed; 70000 were supplied." (not the whole value, as jsonschema says it)."""
+    if err.validator == "maxItems" and isinstance(err.instance, list):
+        return f"No more than {err.validator_value} items are allowed; {len(err.instance)} were supplied."
+    if err.validator == "maxLength" and isinstance(err.instance, str):
+        return f"Only {err.validator_value} characters are allowed; {len(err.instance)} were supplied."
+    return None
+
+
 @dataclasses.dataclass(frozen=True)
 class Param:
     name: str
@@ -115,6 +126,9 @@ class Operation:
         err = best_match(v.iter_errors(body))
         if err is None:
             return []
+        github = _github_wording(err)
+        if github is not None:
+            return [github]
         where = "/".join(map(str, err.absolute_path)) or "(root)"
         return [f"{where}: {err.message}"]
 
