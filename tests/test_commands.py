@@ -171,7 +171,7 @@ CASES: list[tuple[str, list]] = [
     ("/bounty extend 5000 days", [I("bounty extend", 1, "3650")]),
     ("/bounty", [I("bounty", 1, "needs an amount")]),
     ("/bounty please", [I("bounty", 1, "/bounty cancel", "/bounty 500")]),
-    ("/bounty cancle", [I("bounty cancel", 1, "did you mean /bounty cancel")]),
+    ("/bounty cancle", [I("bounty cancel", 1, "did you mean “/bounty cancel”")]),
     ("/bounty extned 5 days", [I("bounty extend", 1, "/bounty extend")]),
     # --- mentions -------------------------------------------------------------------------------------
     ("/bounty accept @a", [C("bounty accept", user="a")]),
@@ -531,3 +531,65 @@ def test_pathological_quotes_and_lists():
     assert parse_commands(">" * 65536 + " /pledge 5") == []
     body = "\n".join(" " * (2 * i) + "- item" for i in range(200)) + "\n/pledge 5"
     assert [c.line for c in parse_commands(body)] == [201]
+
+
+# ------------------------------------------------------------------------------------- suggestions
+
+# What a reason offers to type: “...” right after one of these words (the parser's own convention).
+_OFFERED = __import__("re").compile(r"(?:e\.g\.|write|did you mean|such as|or) “([^“”]*)”")
+
+
+def _assert_suggestions_work(line: str, today=TODAY) -> None:
+    for item in parse_commands(line, today=today):
+        if not isinstance(item, Invalid):
+            continue
+        if item.suggestion is not None:
+            got = parse_commands(item.suggestion, today=today)
+            assert len(got) == 1 and isinstance(got[0], Command), (line, item, got)
+        for offered in _OFFERED.findall(item.reason):
+            if offered.startswith("/"):
+                got = parse_commands(offered, today=today)
+                assert len(got) == 1 and isinstance(got[0], Command), (line, item.reason, offered, got)
+            else:
+                assert isinstance(parse_amount(offered), Amount), (line, item.reason, offered)
+
+
+@pytest.mark.parametrize("line", [
+    "/pledge -0", "/pledge +0", "/pledge -", "/pledge +", "/pledge 0.", "/pledge -0.", "/fund -0", "/pldge -0",
+    "/pledge5x", "/claim 0", "/claim 99999999999", "/bounty extnd 5", "/pledge 1234.567", "/pledge .5.5",
+    "/pledge 999999999999.999", "/pledge 0.0005", "/pledge 1 000 000 000 000 0", "/pledge 2,5k", "/pledge .000",
+    "/pledge 1.000,000,5", "/bounty 5 in 0 days", "/bounty accept bob", "/bounty cancle 5", "/fund 0",
+    "/pledges -0", "/pledge --5", "/pledge -0.00", "/pledge 0,00", "/pledge 0 000", "/bounty 5 by 2024-01-01",
+])
+def test_every_suggestion_is_a_valid_command(line):
+    _assert_suggestions_work(line)
+    _assert_suggestions_work(line, today=None)
+
+
+def test_a_negative_zero_is_never_mended_into_zero():
+    (bad,) = parse_commands("/pledge -0", today=TODAY)
+    assert "“0”" not in bad.reason and bad.suggestion == "/pledge 25"
+    (bad,) = parse_commands("/pledge -12", today=TODAY)
+    assert "“12”" in bad.reason and bad.suggestion == "/pledge 12"  # a real correction is still offered
+
+
+_WORDS = ["pledge", "pledges", "pldge", "plegde", "bounty", "bounties", "bonty", "offer", "ofer", "fund", "fudn",
+          "unpledge", "claim", "campaign", "sponsors", "fundbot", "fundbto", "sponsor"]
+_PIECES = st.sampled_from(["-", "+", "0", "00", "5", "12", "999999999999", ".", ",", "k", "$", "€", "£", "¥", "USD",
+                           "usd", "EUR", "BTC", "all", "in", "by", "days", "weeks", "2024-02-30", "2025-03-01",
+                           "2040-01-01", "cancel", "extend", "accept", "cancle", "@bob", "bob", "@", "#", "#0", "to",
+                           "e", "1e3", "NaN", "'", "_", " "])
+
+
+@st.composite
+def command_like(draw):
+    word = draw(st.sampled_from(_WORDS))
+    glued = draw(st.booleans())
+    tokens = draw(st.lists(st.lists(_PIECES, min_size=1, max_size=4).map("".join), max_size=4))
+    return "/" + word + ("" if glued else " ") + " ".join(tokens)
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(command_like(), st.sampled_from([TODAY, None]))
+def test_property_every_suggestion_parses_as_a_valid_command(line, today):
+    _assert_suggestions_work(line, today)

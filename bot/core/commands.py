@@ -74,6 +74,7 @@ Decisions where the brief was open
 
 from __future__ import annotations
 
+import contextvars
 import datetime
 import re
 from bisect import bisect_right
@@ -177,7 +178,8 @@ class Invalid:
     name: str | None  # the command it looks like, if any
     line: int
     raw: str
-    reason: str  # what was wrong AND what would have worked
+    reason: str  # what was wrong AND what would have worked (user text and examples quoted “like this”)
+    suggestion: str | None = None  # a corrected command line; always itself a valid command
 
 
 # ---------------------------------------------------------------------------------------- currency
@@ -240,12 +242,31 @@ _GROUPED_RE = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+")
 _EXPONENT_RE = re.compile(r"[0-9.][eE][+-]?[0-9]")
 _TRAIL_WORD_RE = re.compile(r"[A-Za-z]+$")
 _LEAD_WORD_RE = re.compile(r"[A-Za-z]+")
-_EXAMPLES = "such as 25, $25, 25 USD, 1,250.50 or 2.5k"
+_EXAMPLES = "such as “25”, “$25”, “25 USD”, “1,250.50” or “2.5k”"
+# Set while a suggestion is being checked (by parsing it): the reasons of that parse are thrown away, so
+# they need no checked examples of their own (and checking cannot recurse).
+_CHECKING: contextvars.ContextVar[bool] = contextvars.ContextVar("fundbot_checking_suggestion", default=False)
 
 
 def _show(s: str, limit: int = 30) -> str:
-    s = " ".join(s.split())
+    """User text (or an example) quoted for a reason: one line, at most ``limit`` characters, between “ and ”
+    (which the text itself then cannot hold, so a reply can show every quoted part as inert code)."""
+    s = " ".join(s.replace("“", '"').replace("”", '"').split())
     return "“" + (s if len(s) <= limit else s[: limit - 1] + "…") + "”"
+
+
+def _amount_example(candidate: str, fallback: str = "25") -> str:
+    """``candidate`` quoted if it is itself a valid amount, else ``fallback`` (a suggestion must work)."""
+    if not _CHECKING.get() and len(candidate) <= _MAX_AMOUNT_TEXT:
+        token = _CHECKING.set(True)
+        try:
+            if isinstance(_parse_amount(candidate), Amount):
+                return _show(candidate, _MAX_AMOUNT_TEXT)
+        except Exception:  # pragma: no cover - defensive
+            pass
+        finally:
+            _CHECKING.reset(token)
+    return _show(fallback)
 
 
 def _money(value: Decimal) -> str:
@@ -277,9 +298,9 @@ def _parse_amount(text: str) -> Amount | AmountError:
     if "nan" in low or "inf" in low:
         return _err(orig, f"{shown} is not a number: write an amount {_EXAMPLES}.")
     if s[0] in "-−–":
-        return _err(orig, f"{shown} is negative: amounts must be positive, e.g. {_show(s[1:].strip() or '25')}.")
+        return _err(orig, f"{shown} is negative: amounts must be positive, e.g. {_amount_example(s[1:].strip())}.")
     if s[0] == "+":
-        return _err(orig, f"{shown} is not an amount: leave out the plus sign, e.g. {_show(s[1:].strip())}.")
+        return _err(orig, f"{shown} is not an amount: leave out the plus sign, e.g. {_amount_example(s[1:].strip())}.")
 
     pre = post = None
     # Currency before the number: a symbol or a code ("$500", "USD 500", "usd500").
@@ -288,10 +309,10 @@ def _parse_amount(text: str) -> Amount | AmountError:
         s = s[1:].lstrip()
     elif s[0] in _OTHER_SYMBOLS:
         return _err(orig, f"{shown}: fundbot understands $, € and £; for other currencies write the "
-                       "three-letter code, e.g. 500 JPY.")
+                       "three-letter code, e.g. “500 JPY”.")
     elif s.isascii() and s.isalpha():
         if _currency_of_token(s) or s.lower() in _CRYPTO:
-            return _err(orig, f"{shown} has no number: write e.g. 25 {_currency_of_token(s) or 'USD'}.")
+            return _err(orig, f"{shown} has no number: write e.g. {_show('25 ' + (_currency_of_token(s) or 'USD'))}.")
         return _err(orig, f"{shown} is not an amount: write a number {_EXAMPLES}.")
     else:
         m = _LEAD_WORD_RE.match(s)
@@ -304,19 +325,19 @@ def _parse_amount(text: str) -> Amount | AmountError:
             if code is None:
                 if len(word) == 3:
                     return _err(orig, f"{_show(word)} is not a currency code fundbot knows: use a three-letter "
-                                   "ISO 4217 code such as USD, EUR or GBP, e.g. 500 USD.")
+                                   "ISO 4217 code such as USD, EUR or GBP, e.g. “500 USD”.")
                 return _err(orig, f"{shown} is not an amount: write a number {_EXAMPLES}.")
             pre = code
             s = s[3:].lstrip()
     if s and s[0] in "-−–":
-        return _err(orig, f"{shown} is negative: amounts must be positive, e.g. 25.")
+        return _err(orig, f"{shown} is negative: amounts must be positive, e.g. “25”.")
     # Currency after the number: a symbol, a code or a word ("500 USD", "500usd", "2kEUR", "50€").
     if s and s[-1] in _SYMBOLS:
         post = _SYMBOLS[s[-1]]
         s = s[:-1].rstrip()
     elif s and s[-1] in _OTHER_SYMBOLS:
         return _err(orig, f"{shown}: fundbot understands $, € and £; for other currencies write the "
-                       "three-letter code, e.g. 500 JPY.")
+                       "three-letter code, e.g. “500 JPY”.")
     else:
         m = _TRAIL_WORD_RE.search(s)
         if m and m.start() > 0:
@@ -339,15 +360,15 @@ def _parse_amount(text: str) -> Amount | AmountError:
                 if code is None:
                     return _err(orig, f"{_show(word)} is not a currency code fundbot knows: use a "
                                               "three-letter ISO 4217 code such as USD, EUR or GBP, e.g. "
-                                              "500 USD.")
+                                              "“500 USD”.")
                 post = code
                 s = head.rstrip()
     if pre and post and pre != post:
-        return _err(orig, f"{shown} names two currencies ({pre} and {post}): write one, e.g. 500 {pre}.")
+        return _err(orig, f"{shown} names two currencies ({pre} and {post}): write one, e.g. {_show('500 ' + pre)}.")
     currency = pre or post
 
     if not s:
-        return _err(orig, f"{shown} has no number: write e.g. 25 {currency or 'USD'}.")
+        return _err(orig, f"{shown} has no number: write e.g. {_show('25 ' + (currency or 'USD'))}.")
     m = _NUM_RE.fullmatch(s)
     if m is None:
         return _err(orig, _number_problem(s, shown))
@@ -355,8 +376,10 @@ def _parse_amount(text: str) -> Amount | AmountError:
     if "," in int_part and not _GROUPED_RE.fullmatch(int_part):
         return _err(orig, _comma_problem(int_part, frac, k, shown))
     if frac == "":
-        whole = int_part
-        return _err(orig, f"{shown} ends with a decimal point: write {whole} or {whole}.00.")
+        whole = int_part + (k or "")
+        if _amount_example(whole, "") == _show(""):
+            return _err(orig, f"{shown} ends with a decimal point: write a number {_EXAMPLES}.")
+        return _err(orig, f"{shown} ends with a decimal point: write {_show(whole)} or {_show(int_part + '.00' + (k or ''))}.")
     digits = int_part.replace(",", "")
     if len(digits.lstrip("0")) > MAX_DIGITS:
         return _err(orig, f"{shown} is too large: an amount has at most {MAX_DIGITS} digits before the "
@@ -368,33 +391,40 @@ def _parse_amount(text: str) -> Amount | AmountError:
     except (InvalidOperation, ValueError):  # pragma: no cover - the regex admits only digits
         return _err(orig, f"{shown} is not an amount: write a number {_EXAMPLES}.")
     if value <= 0:
-        return _err(orig, f"{shown} is zero: amounts must be positive, e.g. 25.")
+        return _err(orig, f"{shown} is zero: amounts must be positive, e.g. “25”.")
     if value >= _LIMIT:
         return _err(orig, f"{shown} is too large: an amount is below {_money(_LIMIT)}.")
     if value != value.quantize(_CENT) or (not k and frac is not None and len(frac) > 2):
         near = value.quantize(_CENT, rounding=ROUND_HALF_UP)
         if near <= 0:
             return _err(orig, f"{shown} has more than two decimals: the smallest amount is 0.01.")
+        fix = _amount_example(f"{near:,f}", "")
+        if fix == _show(""):
+            return _err(orig, f"{shown} has more than two decimals: round it to cents, e.g. “25.50”.")
         if not k and frac is not None and len(frac) == 3 and "," not in int_part:
-            return _err(orig, f"{shown} has more than two decimals: write {near:f}, or {int_part},{frac} if "
-                              "the point separates thousands.")
-        return _err(orig, f"{shown} has more than two decimals: write {near:f}.")
+            grouped = _amount_example(f"{int(int_part + frac):,}", "")
+            if grouped != _show(""):
+                return _err(orig, f"{shown} has more than two decimals: write {fix}, or {grouped} if the point "
+                                  "separates thousands.")
+        return _err(orig, f"{shown} has more than two decimals: write {fix}.")
     return Amount(value.quantize(_CENT), currency)
 
 
 def _number_problem(s: str, shown: str) -> str:
     if _EXPONENT_RE.search(s):
-        return f"{shown} is not an amount: write the number in full, e.g. 1000 or 1k instead of 1e3."
+        return f"{shown} is not an amount: write the number in full, e.g. “1000” or “1k” instead of 1e3."
     if s.startswith("."):
-        return f"{shown} is not an amount: write 0{s} with a leading zero."
+        return f"{shown} is not an amount: write it with a leading zero, e.g. {_amount_example('0' + s, '0.50')}."
     if "." in s and "," in s and s.rfind(",") > s.rfind("."):
         fixed = s.replace(".", "\0").replace(",", ".").replace("\0", ",")
-        return f"{shown} is not an amount: use commas between thousands and a point for decimals, e.g. {fixed}."
+        return (f"{shown} is not an amount: use commas between thousands and a point for decimals, e.g. "
+                f"{_amount_example(fixed, '1,250.50')}.")
     if " " in s or "_" in s or "'" in s:
         joined = s.replace(" ", "").replace("_", "").replace("'", "")
-        return f"{shown} is not an amount: write {joined} without spaces (or with commas, as in 1,000)."
+        return (f"{shown} is not an amount: write it without spaces (or with commas, as in 1,000), e.g. "
+                f"{_amount_example(joined, '1,000')}.")
     if s.count(".") > 1:
-        return f"{shown} is not an amount: use one decimal point, e.g. 1250.50 or 1,250.50."
+        return f"{shown} is not an amount: use one decimal point, e.g. “1250.50” or “1,250.50”."
     if any(c.isdigit() and not c.isascii() for c in s):
         return f"{shown} is not an amount: write it with the digits 0-9."
     if re.search(r"[0-9][mMbB]$", s):
@@ -408,11 +438,12 @@ def _comma_problem(int_part: str, frac: str | None, k: str | None, shown: str) -
     suffix = k or ""
     if frac is None and len(parts) == 2 and 1 <= len(parts[1]) <= 2 and parts[0]:
         written = parts[0] + "." + parts[1]
-        as_decimal = written if k else f"{Decimal(written).quantize(_CENT)}"
-        return (f"{shown} is not an amount: write {as_decimal}{suffix} (with a decimal point) or "
-                f"{plain}{suffix} (no comma); commas only separate groups of three digits, as in 1,250.")
+        as_decimal = _amount_example((written if k else f"{Decimal(written).quantize(_CENT)}") + suffix, "2.50")
+        return (f"{shown} is not an amount: write {as_decimal} (with a decimal point) or "
+                f"{_amount_example(plain + suffix, '250')} (no comma); commas only separate groups of three "
+                "digits, as in 1,250.")
     return (f"{shown} is not an amount: commas must separate groups of three digits, as in 1,250; "
-            f"or write {plain}{'.' + frac if frac else ''}{suffix} without commas.")
+            f"or write {_amount_example(plain + ('.' + frac if frac else '') + suffix, '1250')} without commas.")
 
 
 def check_amount(amount: Amount, *, currency: str, minimum: Decimal, maximum: Decimal) -> str | None:
@@ -424,7 +455,7 @@ def check_amount(amount: Amount, *, currency: str, minimum: Decimal, maximum: De
         unit = f" {cur}" if cur else ""
         if amount.currency is not None and cur and amount.currency != cur:
             return (f"this campaign is in {cur}, not {amount.currency}: write the amount in {cur}, "
-                    f"e.g. {_money(amount.value)} {cur}.")
+                    f"e.g. {_show(_money(amount.value) + ' ' + cur, 40)}.")
         if amount.value < lo:
             return f"{_money(amount.value)}{unit} is below the minimum of {_money(lo)}{unit}."
         if amount.value > hi:
@@ -670,6 +701,14 @@ def _candidates(lines: list[str]) -> Iterator[tuple[int, str, str]]:
 
 # ---------------------------------------------------------------------------------------- commands
 
+# Where a reason offers something to type: “...” right after one of these words.
+_CUE_RE = re.compile(r"(?:e\.g\.|write|did you mean|such as|or) “([^“”]*)”")
+# A valid example of each command, for suggestions when the user's own words cannot be mended.
+_CANONICAL = {"fund": "/fund", "pledge": "/pledge 25", "offer": "/offer 250", "unpledge": "/unpledge",
+              "campaign": "/campaign", "claim": "/claim", "bounty": "/bounty 500", "bounty cancel": "/bounty cancel",
+              "bounty extend": "/bounty extend 14 days", "bounty accept": "/bounty accept @user",
+              "sponsors": "/sponsors refresh", "sponsors refresh": "/sponsors refresh", "fundbot": "/fundbot help",
+              "fundbot help": "/fundbot help"}
 _TOP = ("fund", "bounty", "pledge", "unpledge", "offer", "claim", "campaign", "sponsors", "fundbot")
 _ALIASES = {
     "bounties": "bounty",
@@ -782,8 +821,41 @@ class _Line:
     def ok(self, name: str, **fields) -> Command:
         return Command(name=name, line=self.lineno, raw=self.raw, **fields)
 
-    def bad(self, name: str | None, reason: str) -> Invalid:
-        return Invalid(name=name, line=self.lineno, raw=self.raw, reason=reason)
+    def bad(self, name: str | None, reason: str, suggestion: str | None = None) -> Invalid:
+        """An Invalid; its ``suggestion`` is ``suggestion`` or else the first example the reason offers
+        (“/cmd ...”, or an amount for an amount command), kept only if it is itself a valid command."""
+        if suggestion is None and not _CHECKING.get():
+            m = _CUE_RE.search(reason)
+            if m and m.group(1).startswith("/"):
+                suggestion = m.group(1)
+            elif m and name in ("pledge", "offer", "bounty"):
+                suggestion = f"/{name} {m.group(1)}"
+        return Invalid(name=name, line=self.lineno, raw=self.raw, reason=reason,
+                       suggestion=self.fix(suggestion) if suggestion else None)
+
+    def fix(self, *candidates: str) -> str | None:
+        """The first candidate that is itself a valid command (parsed with the same ``today``), or None."""
+        if _CHECKING.get():
+            return None
+        token = _CHECKING.set(True)
+        try:
+            for candidate in candidates:
+                got = parse_commands(candidate, today=self.today)
+                if len(got) == 1 and isinstance(got[0], Command) and split_lines(candidate)[0] == candidate:
+                    return candidate
+        finally:
+            _CHECKING.reset(token)
+        return None
+
+    def suggest(self, name: str | None, why: str, *candidates: str) -> Invalid:
+        """An Invalid whose reason ends with the first candidate that works (or the canonical example of
+        ``name``): "did you mean “X”?" for the first candidate, "write e.g. “Y”" for a fallback."""
+        fixed = self.fix(*candidates, *(_CANONICAL.get(name or "", ()),))
+        if fixed is None:
+            return self.bad(name, f"{why}.")
+        cue = "did you mean" if candidates and fixed == candidates[0] else "write e.g."
+        return Invalid(name=name, line=self.lineno, raw=self.raw, reason=f"{why}: {cue} {_show(fixed, 60)}"
+                       + ("?" if cue == "did you mean" else "."), suggestion=fixed)
 
     def example_date(self) -> str:
         if self.today is None:
@@ -819,28 +891,29 @@ def _junk_after_amount(toks: list[str], cmd: str) -> str | None:
     t = _depunct(toks[0])
     shown = _show(t)
     if t in ("k", "K"):
-        return f"write the k right after the number, without a space, e.g. /{cmd} 2k."
+        return f"write the k right after the number, without a space, e.g. “/{cmd} 2k”."
     if t.lower() in _CRYPTO:
         return (f"{shown}: fundbot records amounts in ordinary currencies (ISO 4217 codes such as USD or "
                 "EUR), not crypto-currencies.")
     if _currency_of_token(t) or t in _OTHER_SYMBOLS:
-        return f"{shown} is a second currency: write the amount once, e.g. /{cmd} 25 USD."
+        return f"{shown} is a second currency: write the amount once, e.g. “/{cmd} 25 USD”."
     if len(t) == 3 and t.isascii() and t.isalpha() and t.isupper():
         return (f"{shown} is not a currency code fundbot knows: use a three-letter ISO 4217 code such "
-                f"as USD, EUR or GBP, e.g. /{cmd} 25 USD.")
+                f"as USD, EUR or GBP, e.g. “/{cmd} 25 USD”.")
     if _amountish(t):
-        hint = " For a deadline write in 30 days." if cmd == "bounty" else ""
-        return f"unexpected {shown} after the amount: write one amount, e.g. /{cmd} 25.{hint}"
+        hint = " For a deadline write e.g. “/bounty 500 in 30 days”." if cmd == "bounty" else ""
+        return f"unexpected {shown} after the amount: write one amount, e.g. “/{cmd} 25”.{hint}"
     return None
 
 
 def _deadline_problem(ln: _Line, shown: str) -> str:
-    return f"{shown} is not a deadline: write in 30 days, in 2 weeks or by {ln.example_date()}."
+    return (f"{shown} is not a deadline: write e.g. “/bounty 500 in 30 days”, “/bounty 500 in 2 weeks” or "
+            f"{_show('/bounty 500 by ' + ln.example_date())}.")
 
 
 def _check_days(ln: _Line, n: int, shown: str) -> str | None:
     if n < 1:
-        return f"{shown}: the deadline must be at least one day away, e.g. in 30 days."
+        return f"{shown}: the deadline must be at least one day away, e.g. “/bounty 500 in 30 days”."
     if n > MAX_DAYS:
         return f"{shown} is too far away: at most {MAX_DAYS} days (about ten years)."
     return None
@@ -853,7 +926,8 @@ def _take_date(ln: _Line, tok: str, shown: str) -> tuple[datetime.date | None, s
     try:
         when = datetime.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError:
-        return None, f"{_show(tok)} is not a real date: write a date as YYYY-MM-DD, e.g. {ln.example_date()}."
+        return None, (f"{_show(tok)} is not a real date: write a date as YYYY-MM-DD, e.g. "
+                      f"{_show('/bounty 500 by ' + ln.example_date())}.")
     if ln.today is not None:
         if when <= ln.today:
             return None, f"{_show(tok)} is not in the future: pick a date after {ln.today.isoformat()}."
@@ -881,15 +955,17 @@ def _take_deadline(ln: _Line, toks: list[str]) -> tuple[Deadline | None, int, st
 
 def _amount_command(ln: _Line, name: str, toks: list[str]) -> Command | Invalid:
     if not toks:
-        return ln.bad(name, f"/{name} needs an amount: write /{name} 25 (or $25, 25 USD, 2.5k).")
+        return ln.bad(name, f"/{name} needs an amount: write e.g. “/{name} 25” (or $25, 25 USD, 2.5k).",
+                      f"/{name} 25")
     amount, used = _take_amount(toks)
     if isinstance(amount, AmountError):
         if not any(c.isdigit() for c in toks[0]) and _currency_of_token(toks[0]) is None:
             if name == "bounty":
-                return ln.bad(name, f"{_show(toks[0])} is not an amount: write /bounty 500 (optionally "
-                                    "in 30 days), /bounty cancel, /bounty extend 14 days or "
-                                    "/bounty accept @user.")
-            return ln.bad(name, f"{_show(toks[0])} is not an amount: write /{name} 25 (or $25, 25 USD, 2.5k).")
+                return ln.bad(name, f"{_show(toks[0])} is not an amount: write e.g. “/bounty 500”, "
+                                    "“/bounty 500 in 30 days”, “/bounty cancel”, “/bounty extend 14 days” or "
+                                    "“/bounty accept @user”.", "/bounty 500")
+            return ln.bad(name, f"{_show(toks[0])} is not an amount: write e.g. “/{name} 25” (or $25, 25 USD, "
+                                "2.5k).", f"/{name} 25")
         return ln.bad(name, amount.reason)
     rest = toks[used:]
     deadline = None
@@ -915,14 +991,14 @@ def _bounty(ln: _Line, toks: list[str]) -> Command | Invalid:
     if first and not _amountish(first) and _currency_code(first) is None:
         sub = _closest(first, _SUBCOMMANDS)
         if sub is not None:
-            return ln.bad(f"bounty {sub}", f"{_show(toks[0])} is not a /bounty sub-command: did you mean "
-                                           f"/bounty {sub}?")
+            return ln.suggest(f"bounty {sub}", f"{_show(toks[0])} is not a /bounty sub-command",
+                              " ".join(["/bounty", sub, *toks[1:4]]), f"/bounty {sub}")
     return _amount_command(ln, "bounty", toks)
 
 
 def _extend(ln: _Line, toks: list[str]) -> Command | Invalid:
     name = "bounty extend"
-    usage = f"write /bounty extend 14 days or /bounty extend to {ln.example_date()}."
+    usage = f"write e.g. “/bounty extend 14 days” or {_show('/bounty extend to ' + ln.example_date(), 60)}."
     if not toks:
         return ln.bad(name, f"/bounty extend needs a duration or a date: {usage}")
     shown = _show(" ".join(toks[:3]))
@@ -944,18 +1020,19 @@ def _extend(ln: _Line, toks: list[str]) -> Command | Invalid:
 def _accept(ln: _Line, toks: list[str]) -> Command | Invalid:
     name = "bounty accept"
     if not toks:
-        return ln.bad(name, "/bounty accept needs the user whose offer you accept: write /bounty accept @user.")
+        return ln.bad(name, "/bounty accept needs the user whose offer you accept: write e.g. "
+                            "“/bounty accept @user”.")
     tok = _depunct(toks[0])
     if not tok.startswith("@"):
         if is_valid_login(tok):
-            return ln.bad(name, f"mention the user: write /bounty accept @{tok}.")
-        return ln.bad(name, f"{_show(tok)} is not a user: write /bounty accept @user.")
+            return ln.suggest(name, "mention the user", f"/bounty accept @{tok}")
+        return ln.bad(name, f"{_show(tok)} is not a user: write e.g. “/bounty accept @user”.")
     login = tok[1:]
     if not is_valid_login(login):
         return ln.bad(name, f"{_show(tok)} is not a GitHub user name (1-39 letters, digits or single "
-                            "hyphens, not at the start or end): write /bounty accept @user.")
+                            "hyphens, not at the start or end): write e.g. “/bounty accept @user”.")
     if len(toks) > 1 and toks[1].startswith("@"):
-        return ln.bad(name, "accept one offer at a time: write /bounty accept @user once per user.")
+        return ln.bad(name, "accept one offer at a time: write “/bounty accept @user” once per user.")
     return ln.ok(name, user=login)
 
 
@@ -971,26 +1048,27 @@ def _claim(ln: _Line, toks: list[str]) -> Command | Invalid:
         m = _REPO_REF_RE.fullmatch(tok)
         if m is None:
             if tok[:1].isdigit() and tok.isdigit():
-                return ln.bad("claim", f"write /claim #{tok[:10]} to name the issue.")
+                return ln.suggest("claim", "an issue is named with #", f"/claim #{tok[:10]}",
+                                  "/claim #12")
             if tok.startswith(("#", "http://", "https://")):
-                return ln.bad("claim", f"{_show(tok)} is not an issue: write /claim, /claim #12 or /claim "
+                return ln.bad("claim", f"{_show(tok)} is not an issue: write “/claim”, “/claim #12” or /claim "
                                        "with the issue's URL.")
             return ln.ok("claim")  # trailing words
         number = int(m.group(3))
         repo = f"{m.group(1)}/{m.group(2)}" if m.group(1) else None
     if not 1 <= number <= _MAX_ISSUE:
-        return ln.bad("claim", f"#{number} is not an issue number: write /claim #12.")
+        return ln.bad("claim", f"{_show('#' + str(number))} is not an issue number: write e.g. “/claim #12”.")
     return ln.ok("claim", issue=number, repo=repo)
 
 
 def _no_args(ln: _Line, name: str, toks: list[str]) -> Command | Invalid:
     if toks and _starts_with_amount(toks):
         if name == "unpledge":
-            return ln.bad(name, "/unpledge withdraws your whole pledge and takes no amount: write /unpledge, "
-                                "or /pledge NEW_AMOUNT to change it.")
+            return ln.bad(name, "/unpledge withdraws your whole pledge and takes no amount: write “/unpledge”, "
+                                "or /pledge with the new amount to change it.", "/unpledge")
         other = "pledge" if name == "fund" else "bounty"
         amount = " ".join(toks[:2]) if len(toks) > 1 and _currency_of_token(_depunct(toks[1])) else toks[0]
-        return ln.bad(name, f"/{name} takes no amount: did you mean /{other} {_depunct(amount)[:30]}?")
+        return ln.suggest(name, f"/{name} takes no amount", f"/{other} {_depunct(amount)[:30]}", _CANONICAL[other])
     return ln.ok(name)
 
 
@@ -1000,8 +1078,8 @@ def _sub_only(ln: _Line, word: str, sub: str, toks: list[str]) -> Command | Inva
     if first == sub:
         return ln.ok(name)
     if toks:
-        return ln.bad(name, f"{_show(toks[0])} is not a /{word} sub-command: write /{name}.")
-    return ln.bad(name, f"write /{name}.")
+        return ln.bad(name, f"{_show(toks[0])} is not a /{word} sub-command: write “/{name}”.", f"/{name}")
+    return ln.bad(name, f"write “/{name}”.", f"/{name}")
 
 
 def _dispatch(ln: _Line, word: str, toks: list[str]) -> Command | Invalid:
@@ -1029,7 +1107,7 @@ def _parse_line(lineno: int, stripped: str, visible: str, today: datetime.date |
     known = word in _TOP
     if after and not after.isspace():
         if known and (after.isdigit() or after in _SYMBOLS):
-            return ln.bad(word, f"put a space after /{word}: write /{word} {visible[m.end():][:20]}.")
+            return ln.suggest(word, f"put a space after /{word}", f"/{word} {visible[m.end():].split()[0][:20]}")
         return None
     if len(stripped) > MAX_LINE or len(visible) > MAX_LINE:
         if known:
@@ -1042,9 +1120,9 @@ def _parse_line(lineno: int, stripped: str, visible: str, today: datetime.date |
     name = _near_miss(word, toks)
     if name is None:
         return None
-    fixed = f"/{name}" + (" " + " ".join(toks)[:40] if toks else "")
     canonical = {"sponsors": "sponsors refresh", "fundbot": "fundbot help"}.get(name, name)
-    return ln.bad(canonical, f"{_show('/' + m.group(1))} is not a fundbot command: did you mean {_show(fixed)}?")
+    return ln.suggest(canonical, f"{_show('/' + m.group(1))} is not a fundbot command",
+                      f"/{name}" + (" " + " ".join(toks[:4])[:40] if toks else ""))
 
 
 def parse_commands(body: str | None, *, today: datetime.date | None = None) -> list[Command | Invalid]:

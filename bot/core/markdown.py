@@ -1,8 +1,33 @@
-"""Safe output: escaping user strings for Markdown/HTML, checking URLs, and fundbot's hidden markers.
+r"""Safe output: escaping user strings for Markdown/HTML, checking URLs, and fundbot's hidden markers.
 
 Every user-supplied string that fundbot writes into a comment, a release note or a README goes through
-``text`` (Markdown/HTML text), ``attr`` (an HTML attribute value) or ``url`` (a link target). None of
-them can produce ``<!--`` or ``-->``, so no user string can close or forge a fundbot marker.
+``inert`` (shown as typed, in a code span), ``sentence`` (fundbot's prose quoting user text), ``text``
+(Markdown/HTML text), ``attr`` (an HTML attribute value) or ``url`` (a link target). None of them can
+produce ``<!--`` or ``-->``, so no user string can close or forge a fundbot marker.
+
+What GitHub makes live in a comment, an issue or pull request body or release notes, and so what echoed
+user text must never be able to form (sources: docs.github.com "Autolinked references and URLs", "Basic
+writing and formatting syntax", "Configuring autolinks to reference external resources"; the GFM spec,
+github.github.com/gfm, "Autolinks (extension)"; cmark-gfm's autolink extension):
+
+* GFM autolinks, made while parsing: ``www.`` + domain and ``http://``/``https://`` URLs at a line start,
+  after whitespace or after ``*`` ``_`` ``~`` ``(``; bare e-mail addresses ``a@b.c`` (and ``mailto:``,
+  ``xmpp:``); CommonMark ``<scheme:...>`` and ``<a@b.c>``.
+* Markdown and HTML: links ``[x](y)``, images ``![x](y)``, emphasis, headings, lists, quotes and tables
+  when a line break starts a new block, raw HTML (``<img>``, ``<a>``, ``<details>``), HTML entities.
+* GitHub's reference filters, run afterwards on the rendered text (so a backslash escape or an entity,
+  ``\#12`` or ``&#35;12``, does NOT stop them; they skip ``<code>``, ``<pre>`` and ``<a>``): ``#26``,
+  ``GH-26``, ``owner/repo#26``; issue, pull request, discussion, commit and label URLs (shortened or
+  rendered); commit SHAs (7 to 40 hex digits), ``user@SHA``, ``owner/repo@SHA``; ``@user`` and
+  ``@org/team`` mentions (which notify); and each repository's custom autolinks (any prefix an admin
+  chose, ``TICKET-123``, ``JIRA-7``), which no escaping can know. References are not made in repository
+  files such as the README (only the GFM autolinks are).
+
+Hence ``inert``: user text inside an inline code span (``<code>`` is skipped by every one of these),
+fenced by more backticks than any run in the text, one line, length-capped, and ``|`` escaped in table
+cells (a ``|`` splits a GFM table cell even inside a code span). ``text`` is for the few places where code
+formatting would read badly (link texts, names): it escapes Markdown and HTML and breaks every pattern
+above that it can know with a zero-width space.
 """
 
 from __future__ import annotations
@@ -22,16 +47,80 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u206
 
 def text(value: object, *, limit: int = 200) -> str:
     """Escape a user string for Markdown text (also safe inside HTML text): one line, bounded length,
-    HTML entities for ``<>&"'``, backslash escapes for Markdown punctuation, no @mentions that ping."""
+    HTML entities for ``<>&"'``, backslash escapes for Markdown punctuation, and a zero-width space in
+    every mention, reference and autolink GitHub would make (see the module docstring). Prefer ``inert``
+    wherever user text is quoted; this is for link texts and names."""
     s = _CONTROL.sub("", str(value)).replace("\r", " ").replace("\n", " ").strip()
     if len(s) > limit:
         s = s[: limit - 1] + "…"
+    return _escape(s)
+
+
+def _escape(s: str) -> str:
     s = html.escape(s, quote=True)
     s = _MD_INLINE.sub(r"\\\1", s)
     s = _MD_BLOCK_START.sub(r"\\\1", s)
     s = _MD_ORDERED.sub(r"\1\\\2", s)
-    # "@user" in generated text would notify that user on every edit: break the mention.
-    return s.replace("@", "@\u200b")
+    # "@user" in generated text would notify that user on every edit; "#12" would link another issue...
+    return _break_references(s)
+
+
+_REF_BREAKS = re.compile(
+    r"(?i)(?<=://)|(?<=\bwww)(?=\.)|(?<=\bmailto)(?=:)|(?<=\bxmpp)(?=:)"  # URLs, e-mail schemes
+    r"|(?<=#)(?=[0-9])|(?<=\bgh)(?=-[0-9])"  # #12, GH-12, owner/repo#12
+    r"|(?<=\b[0-9a-f]{4})(?=[0-9a-f]{3,}\b)"  # commit SHAs (7-40 hex digits), user@SHA, owner/repo@SHA
+)
+
+
+def _break_references(s: str) -> str:
+    """A zero-width space where GitHub would start a link, a reference or a mention."""
+    return _REF_BREAKS.sub("\u200b", s).replace("@", "@\u200b")
+
+
+def _one_line(value: object, limit: int) -> str:
+    """Control characters and bidi overrides dropped, every run of whitespace (line breaks included) one
+    space, at most ``limit`` characters (cut with "…")."""
+    s = " ".join(_CONTROL.sub("", str(value)).split())
+    if len(s) > max(1, limit):
+        s = s[: max(1, limit) - 1] + "…"
+    return s
+
+
+_BACKTICK_RUN = re.compile(r"`+")
+
+
+def inert(value: object, limit: int = 200, *, table: bool = False) -> str:
+    """User text shown exactly as typed and nothing else: an inline code span, so no link, mention,
+    reference, emphasis, HTML or entity in it is live (see the module docstring). One line, at most
+    ``limit`` characters; ``table=True`` for a GFM table cell."""
+    s = defuse(_one_line(value, limit))
+    if table:
+        s = s.replace("|", "\\|")
+    fence = "`" * (max((len(m.group()) for m in _BACKTICK_RUN.finditer(s)), default=0) + 1)
+    # One space each side: CommonMark strips exactly one from both ends, so text starting or ending with a
+    # backtick (or a space) is shown whole. An empty text is one space, still a code span.
+    return f"{fence} {s} {fence}" if s else "` `"
+
+
+_QUOTED = re.compile("\u201c([^\u201c\u201d]*)\u201d")
+
+
+def sentence(value: object, limit: int = 400) -> str:
+    """fundbot's own sentence in which user text is quoted between “ and ” (as the command parser and
+    the campaign ledger write their reasons): the quoted parts become ``inert`` code spans, the rest is
+    ``text``. An opening “ never closed quotes the rest of the sentence."""
+    s = _one_line(value, limit)
+    out, pos = [], 0
+    for m in _QUOTED.finditer(s):
+        out += [_escape(s[pos : m.start()]), inert(m.group(1), limit=len(s))]
+        pos = m.end()
+    rest = s[pos:]
+    if "\u201c" in rest:
+        i = rest.index("\u201c")
+        out += [_escape(rest[:i]), inert(rest[i + 1 :], limit=len(s))]
+    else:
+        out.append(_escape(rest))
+    return "".join(out)
 
 
 def attr(value: object, *, limit: int = 200) -> str:
