@@ -32,8 +32,8 @@ import gidgethub
 from bot import config_loader, repo_ops
 from bot.core import campaign as ledger
 from bot.core import commands as parser
+from bot.core import history, markdown, status
 from bot.core import labels as label_rules
-from bot.core import markdown, status
 from bot.core.config import Config
 from bot.github import status_of
 from bot.tasks import TASKS
@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 
 NS = "campaign"
 TICK_KIND = "campaign.tick"
-MAINTAINER_ONLY = frozenset({"bounty", "bounty cancel", "bounty extend", "bounty accept"})
+MAINTAINER_ONLY = history.MAINTAINER_COMMANDS
 PERMISSION_TTL = 300.0
 LABELS_TTL = 600.0
 
@@ -158,47 +158,111 @@ def _claimed_issues(body: str | None, repository: dict) -> set[int]:
     return referenced_issues(body, repository["full_name"])
 
 
-async def events_from_github(gh: Any, ctx: Any, repository: dict, number: int, s: Setup) -> tuple[list, int | None]:
-    """Every ledger event of an issue, read from GitHub; and fundbot's status comment id if there is one."""
+def _source_repository(source_issue: dict) -> str:
+    """The ``owner/repo`` a timeline cross-reference comes from ("" when GitHub does not say)."""
+    name = (source_issue.get("repository") or {}).get("full_name")
+    if isinstance(name, str) and name:
+        return name
+    url = source_issue.get("repository_url")
+    if isinstance(url, str) and "/repos/" in url:
+        return url.rsplit("/repos/", 1)[1].strip("/")
+    return ""
+
+
+def config_goal(s: Setup, label: str) -> Decimal | None:
+    """The goal ``bounties.labels`` gives a repository label today (case-insensitive), or None."""
+    low = label.lower()
+    return next((goal for name, goal in s.label_goals.items() if name.lower() == low), None)
+
+
+def decisions_in(body: str | None) -> history.Decisions:
+    """The decision record in a status comment's marker (empty when there is none or it is unreadable).
+    The caller makes sure the comment is fundbot's own."""
+    for name, _version, data in markdown.find_markers(body):
+        if name == status.STATUS_MARKER and isinstance(data, dict) and "decisions" in data:
+            try:
+                return history.Decisions.from_json(data["decisions"])
+            except ValueError:
+                log.warning("unreadable decision record in fundbot's status comment: ignored")
+    return history.Decisions()
+
+
+async def events_from_github(gh: Any, ctx: Any, repository: dict, number: int, s: Setup,
+                             decisions: history.Decisions | None = None) -> tuple[list, int | None]:
+    """Every ledger event of an issue, read from its timeline (one paginated listing: comments, label and
+    close/reopen events, cross-references from merged pull requests of this repository); and fundbot's
+    status comment id if there is one.
+
+    Permission verdicts and label goals come from the decision record in fundbot's status comment (only a
+    comment by fundbot's own login counts) and ``decisions`` (the cached campaign's; they win); only
+    commands not decided yet are checked now. Events of the same second keep GitHub's order
+    (:func:`bot.core.history.timeline_seqs`)."""
     variables = {**repo_ops.repo_vars(repository), "issue_number": number, "per_page": 100}
-    events: list = []
+    comments: list[dict] = []
+    issue_events: list[dict] = []
+    claims: list = []
+    items: list[tuple[float, str, int]] = []
     status_comment = None
-    async for c in gh.getiter("/repos/{owner}/{repo}/issues/{issue_number}/comments{?per_page}", variables):
-        user = c.get("user") or {}
-        if ctx.is_self(user) or repo_ops.is_own(c, ctx.bot_login):
-            if status_comment is None and markdown.has_marker(c.get("body"), status.STATUS_MARKER):
-                status_comment = c["id"]
-            continue
-        if ctx.is_bot(user):
-            continue
-        events.append(await comment_event(gh, ctx, repository, c, s))
-    async for e in gh.getiter("/repos/{owner}/{repo}/issues/{issue_number}/events{?per_page}", variables):
-        kind = e.get("event")
-        at = _ts(e.get("created_at"))
-        # seq 0, as the webhook handlers use: within one second (GitHub's resolution) label and state
-        # changes sort before comments on both paths, so a rebuild equals the incremental state
-        if kind in ("labeled", "unlabeled") and e.get("label"):
-            events.append(ledger.LabelEvent(at, 0, e["label"]["name"], kind == "labeled", (e.get("actor") or {}).get("login", "")))
-        elif kind in ("closed", "reopened"):
-            events.append(ledger.StateEvent(at, 0, kind, e.get("state_reason")))
+    recorded = history.Decisions()
+    full_name = repository["full_name"].lower()
     async for t in gh.getiter("/repos/{owner}/{repo}/issues/{issue_number}/timeline{?per_page}", variables):
-        source = (t.get("source") or {}).get("issue") or {}
-        pull = source.get("pull_request") or {}
-        if t.get("event") == "cross-referenced" and pull.get("merged_at") and number in _claimed_issues(source.get("body"), repository):
-            events.append(ledger.ClaimEvent(_ts(pull["merged_at"]), source["number"], source["number"], (source.get("user") or {}).get("login", "")))
-    return events, status_comment
+        kind = t.get("event")
+        at = _ts(t.get("created_at"))
+        ident = t.get("id")
+        if kind == "commented" and isinstance(ident, int) and not isinstance(ident, bool):
+            user = t.get("user") or t.get("actor") or {}
+            if ctx.is_self(user) or repo_ops.is_own({"user": user}, ctx.bot_login):
+                if status_comment is None and markdown.has_marker(t.get("body"), status.STATUS_MARKER):
+                    status_comment = ident
+                    if ctx.is_self(user):  # the decision record is trusted only from fundbot's own login
+                        recorded = decisions_in(t.get("body"))
+                continue
+            if ctx.is_bot(user):
+                continue
+            comments.append(t)
+            items.append((at, "c", ident))
+        elif (kind in ("labeled", "unlabeled", "closed", "reopened") and isinstance(ident, int)
+              and not isinstance(ident, bool) and (kind in ("closed", "reopened") or t.get("label"))):
+            issue_events.append(t)
+            items.append((at, "e", ident))
+        elif kind == "cross-referenced":
+            source = (t.get("source") or {}).get("issue") or {}
+            pull = source.get("pull_request") or {}
+            # only pull requests of this repository claim its issues (a fork or another repository cannot)
+            if (pull.get("merged_at") and _source_repository(source).lower() == full_name
+                    and number in _claimed_issues(source.get("body"), repository)):
+                claims.append(ledger.ClaimEvent(_ts(pull["merged_at"]), history.CLAIM_SEQ, source["number"],
+                                                (source.get("user") or {}).get("login", "")))
+    seqs = history.timeline_seqs(items)
+    known = recorded.merged(decisions) if decisions is not None else recorded
+    events: list = []
+    for c in comments:
+        events.append(await comment_event(gh, ctx, repository, c, s, decisions=known, seq=seqs[("c", c["id"])]))
+    for e in issue_events:
+        at, seq, kind = _ts(e.get("created_at")), seqs[("e", e["id"])], e["event"]
+        if kind in ("labeled", "unlabeled"):
+            name = e["label"].get("name") or ""
+            goal = (known.goal(at, name) or config_goal(s, name)) if kind == "labeled" else None
+            events.append(ledger.LabelEvent(at, seq, name, kind == "labeled", (e.get("actor") or {}).get("login", ""), goal))
+        else:
+            events.append(ledger.StateEvent(at, seq, kind, e.get("state_reason")))
+    return events + claims, status_comment
 
 
-async def comment_event(gh: Any, ctx: Any, repository: dict, comment: dict, s: Setup, *, deleted: bool = False) -> ledger.CommentEvent:
+async def comment_event(gh: Any, ctx: Any, repository: dict, comment: dict, s: Setup, *, deleted: bool = False,
+                        decisions: history.Decisions | None = None, seq: int | None = None) -> ledger.CommentEvent:
+    """A comment as a ledger event. Its author's permission is checked only for maintainer-only commands
+    whose revision has no recorded verdict in ``decisions``."""
     author = (comment.get("user") or {}).get("login", "")
     body = comment.get("body") or ""
     commands = [c for c in parser.parse_commands(body) if isinstance(c, parser.Command)]
     maintainer = False
     if not deleted and any(c.name in MAINTAINER_ONLY for c in commands):
-        maintainer = await is_maintainer(gh, ctx, repository, author, s.config)
+        verdict = decisions.verdict(comment["id"], body) if decisions is not None else None
+        maintainer = verdict if verdict is not None else await is_maintainer(gh, ctx, repository, author, s.config)
     return ledger.CommentEvent(
-        at=_ts(comment.get("created_at")), seq=comment["id"], comment_id=comment["id"], author=author, body=body,
-        maintainer=maintainer, deleted=deleted, edited_at=_ts(comment.get("updated_at")) or None,
+        at=_ts(comment.get("created_at")), seq=comment["id"] if seq is None else seq, comment_id=comment["id"],
+        author=author, body=body, maintainer=maintainer, deleted=deleted, edited_at=_ts(comment.get("updated_at")) or None,
     )
 
 
@@ -256,6 +320,14 @@ async def _status_comment(gh: Any, ctx: Any, repository: dict, number: int, reco
             if not c.active:
                 record.rendered = digest  # a closed campaign's deleted comment is not brought back
                 return
+    # A POST GitHub applied but answered 5xx is retried with the job: fundbot's marked comment, if there is
+    # one, is edited instead of posting a second one.
+    existing = await repo_ops.find_own_comment(gh, repository, number, status.STATUS_MARKER, bot_login=ctx.bot_login)
+    if existing is not None:
+        await gh.patch("/repos/{owner}/{repo}/issues/comments/{comment_id}",
+                       {**variables, "comment_id": existing["id"]}, data={"body": body})
+        record.status_comment, record.rendered = existing["id"], digest
+        return
     created = await repo_ops.create_comment(gh, repository, number, body)
     record.status_comment, record.rendered = created["id"], digest
 
@@ -334,6 +406,7 @@ async def on_event(gh: Any, ctx: Any, repository: dict, issue: dict, event: Any,
     not look newer; an edit whose previous body is the version we hold is newer by definition."""
     record = await current(gh, ctx, repository, issue["number"], s)
     before = record.campaign
+    event = in_order(before, event, s)
     if edited_from is not None and isinstance(event, ledger.CommentEvent):
         held = ledger.comment_version(before, event.comment_id)
         version = event.edited_at if event.edited_at is not None else event.at
@@ -346,13 +419,48 @@ async def on_event(gh: Any, ctx: Any, repository: dict, issue: dict, event: Any,
     return record
 
 
+def in_order(campaign: ledger.Campaign, event: Any, s: Setup) -> Any:
+    """A live event placed in delivery order (:mod:`bot.core.history`), with what was decided before.
+
+    * a comment the log already holds keeps its position, and the permission verdict recorded for the
+      same revision (a demotion or promotion since changes nothing); a new comment goes after every
+      record of its second;
+    * a redelivered label or state event becomes the held record (the ledger folds it once); a new one goes
+      after every record of its second, and a bounty label's addition applies today's configured goal;
+    * a claim sorts last in its second."""
+    if isinstance(event, ledger.CommentEvent):
+        held = next((r for r in campaign.log if r[0] == "c" and r[3] == event.comment_id), None)
+        if held is None:
+            return dataclasses.replace(event, seq=history.next_seq(campaign, event.at))
+        event = dataclasses.replace(event, at=held[1], seq=held[2])
+        if (not event.deleted and held[8] == ledger.body_digest(event.body)
+                and any(cmd[1] in MAINTAINER_ONLY for cmd in held[9])):
+            event = dataclasses.replace(event, maintainer=bool(held[5]))
+        return event
+    if isinstance(event, ledger.LabelEvent):
+        dup = history.held_duplicate(campaign, "l", event.at, label=event.label, added=event.added, actor=event.actor)
+        if dup is not None:
+            return ledger.LabelEvent(dup[1], dup[2], dup[3], dup[4], dup[5], None if dup[6] is None else Decimal(dup[6]))
+        goal = event.goal if event.goal is not None or not event.added else config_goal(s, event.label)
+        return dataclasses.replace(event, seq=history.next_seq(campaign, event.at), goal=goal)
+    if isinstance(event, ledger.StateEvent):
+        dup = history.held_duplicate(campaign, "s", event.at, state=event.kind, reason=event.reason)
+        if dup is not None:
+            return ledger.StateEvent(dup[1], dup[2], dup[3], dup[4] or None)
+        return dataclasses.replace(event, seq=history.next_seq(campaign, event.at))
+    if isinstance(event, ledger.ClaimEvent):
+        return dataclasses.replace(event, seq=history.CLAIM_SEQ)
+    return event
+
+
 async def verify_transition(gh: Any, ctx: Any, repository: dict, number: int, record: Record, s: Setup, *,
                             before: ledger.Campaign) -> None:
     """The cache is never trusted over GitHub: when a campaign changes state (funded, delivered, expired...),
     refold it from GitHub and keep that if the two disagree. Transitions are rare, so this costs little."""
     if before.state == record.campaign.state:
         return
-    events, status_comment = await events_from_github(gh, ctx, repository, number, s)
+    events, status_comment = await events_from_github(gh, ctx, repository, number, s,
+                                                      decisions=history.decisions_of(record.campaign))
     refold = ledger.fold(events, now=ctx.clock.time(), **s.kwargs())
     if (refold.state, refold.goal, refold.pledges, refold.solver) != (
             record.campaign.state, record.campaign.goal, record.campaign.pledges, record.campaign.solver):

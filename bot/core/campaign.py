@@ -186,6 +186,7 @@ class LabelEvent:
     label: str
     added: bool
     actor: str
+    goal: Decimal | None = None  # the goal this addition applies (recorded decision); None: from the config
 
 
 @dataclass(frozen=True)
@@ -255,6 +256,7 @@ class Campaign:
     outcomes: tuple[Outcome, ...] = ()
     goal_source: str | None = None  # "command" | "offer" | "label:NAME"
     bounty_labels: tuple[str, ...] = ()  # bounty (goal) labels on the issue, in the order added
+    bounty_goals: tuple[Decimal, ...] = ()  # the goal each of bounty_labels applied when it was added
     issue_state: Literal["open", "completed", "not_planned"] = "open"
     funded_at: float | None = None
     delivered_at: float | None = None
@@ -314,6 +316,7 @@ class Campaign:
             "outcomes": [[o.comment_id, o.line, o.command, o.accepted, o.reason] for o in self.outcomes],
             "goal_source": self.goal_source,
             "bounty_labels": list(self.bounty_labels),
+            "bounty_goals": [str(g) for g in self.bounty_goals],
             "issue_state": self.issue_state,
             "funded_at": self.funded_at,
             "delivered_at": self.delivered_at,
@@ -392,7 +395,7 @@ def _finite(value: Any, what: str) -> float:
 # Records are plain tuples (cheap, hashable, JSON-able):
 #   ("c", at, seq, comment_id, author, maintainer, deleted, version, digest, commands)
 #       commands: ((line, name, amount|None, currency|None, days|None, "YYYY-MM-DD"|None, user|None), ...)
-#   ("l", at, seq, label, added, actor)
+#   ("l", at, seq, label, added, actor, goal|None)   goal: the recorded goal of an addition (None: config)
 #   ("s", at, seq, kind, reason or "")
 #   ("p", at, seq, pull, solver)
 
@@ -403,6 +406,8 @@ def _sort_key(rec: tuple) -> tuple:
     kind = rec[0]
     if kind == "c":
         ident: tuple = (rec[3],)
+    elif kind == "l":
+        ident = (rec[3], rec[4], rec[5], rec[6] or "")
     else:
         ident = rec[3:]
     return (rec[1], rec[2], _RANK[kind], ident)
@@ -454,7 +459,9 @@ def _is_bot(login: str) -> bool:
 def _record(e: Event) -> tuple:
     """Non-comment events as records."""
     if isinstance(e, LabelEvent):
-        return ("l", _finite(e.at, "LabelEvent.at"), int(e.seq), str(e.label or ""), bool(e.added), str(e.actor or ""))
+        goal = None if e.goal is None or not e.added else str(Decimal(str(e.goal)))
+        return ("l", _finite(e.at, "LabelEvent.at"), int(e.seq), str(e.label or ""), bool(e.added), str(e.actor or ""),
+                goal)
     if isinstance(e, StateEvent):
         return ("s", _finite(e.at, "StateEvent.at"), int(e.seq), str(e.kind), str(e.reason or ""))
     if isinstance(e, ClaimEvent):
@@ -533,6 +540,7 @@ class _M:
         self.outcomes: list[Outcome] = []
         self.goal_source: str | None = None
         self.bounty_labels: list[str] = []
+        self.label_goals: dict[str, Decimal] = {}  # lower-case bounty label on the issue -> the goal it applied
         self.issue_state = "open"
         self.funded_at: float | None = None
         self.delivered_at: float | None = None
@@ -552,6 +560,7 @@ class _M:
         m.implementer, m.solver, m.pull = c.implementer, c.solver, c.pull
         m.outcomes = list(c.outcomes)
         m.goal_source, m.bounty_labels, m.issue_state = c.goal_source, list(c.bounty_labels), c.issue_state
+        m.label_goals = {x.lower(): g for x, g in zip(c.bounty_labels, c.bounty_goals, strict=True)}
         m.funded_at, m.delivered_at = c.funded_at, c.delivered_at
         m.ended_at, m.end_reason, m.ended_by = c.ended_at, c.end_reason, c.ended_by
         m.deadline_passed = c.deadline_passed
@@ -585,6 +594,7 @@ class _M:
             outcomes=tuple(self.outcomes),
             goal_source=self.goal_source,
             bounty_labels=tuple(self.bounty_labels),
+            bounty_goals=tuple(self.label_goals[x.lower()] for x in self.bounty_labels),
             issue_state=self.issue_state,  # type: ignore[arg-type]
             funded_at=self.funded_at,
             delivered_at=self.delivered_at,
@@ -655,33 +665,36 @@ class _M:
         if kind == "c":
             self.comment(rec)
         elif kind == "l":
-            self.label(rec[1], rec[3], rec[4], rec[5])
+            self.label(rec[1], rec[3], rec[4], rec[5], None if rec[6] is None else Decimal(rec[6]))
         elif kind == "s":
             self.issue_event(rec[1], rec[3], rec[4])
         elif kind == "p":
             self.claim(rec[1], rec[3], rec[4])
 
-    def label(self, t: float, name: str, added: bool, actor: str) -> None:
+    def label(self, t: float, name: str, added: bool, actor: str, recorded: Decimal | None = None) -> None:
         ctx = self.ctx
         if not ctx.enabled:
             return
         low = name.lower()
-        if low in ctx.goals:
+        # a bounty label: one the configuration names, or one whose addition applied a (recorded) goal
+        goal = (recorded if recorded is not None else ctx.goals.get(low)) if added else None
+        if goal is not None or low in self.label_goals or low in ctx.goals:
             self.bounty_labels = [x for x in self.bounty_labels if x.lower() != low]
-            if added:
+            self.label_goals.pop(low, None)
+            if goal is not None:
                 self.bounty_labels.append(name)
-                goal = ctx.goals[low]
+                self.label_goals[low] = goal
                 if self.state in ("none", "cancelled", "expired"):
                     deadline = self.default_deadline(t)
                     if deadline is not None:
                         self.open_fresh(t, goal, deadline, actor or None, "label:" + low)
                 elif self.state in ("open", "funded") and not self.deadline_passed:
                     self.retarget(t, goal, "label:" + low)
-            elif self.state in ("open", "funded") and self.goal_source == "label:" + low:
+            elif not added and self.state in ("open", "funded") and self.goal_source == "label:" + low:
                 if self.bounty_labels:
                     if not self.deadline_passed:
                         last = self.bounty_labels[-1].lower()
-                        self.retarget(t, ctx.goals[last], "label:" + last)
+                        self.retarget(t, self.label_goals[last], "label:" + last)
                 else:
                     self.cancel(t, "label", actor or None)
         elif low == ctx.generic and not added and not _is_bot(actor):
@@ -1071,8 +1084,10 @@ def _rec_in(item: Any) -> tuple:
                          None if days is None else _int(days), _opt_str(date), _opt_str(user)))
         return ("c", _num(item[1]), _int(item[2]), _int(item[3]), _str(item[4]), _bool(item[5]), _bool(item[6]),
                 _num(item[7]), _str(item[8]), tuple(cmds))
-    if kind == "l" and len(item) == 6:
-        return ("l", _num(item[1]), _int(item[2]), _str(item[3]), _bool(item[4]), _str(item[5]))
+    if kind == "l" and len(item) in (6, 7):
+        goal = item[6] if len(item) == 7 else None
+        return ("l", _num(item[1]), _int(item[2]), _str(item[3]), _bool(item[4]), _str(item[5]),
+                None if goal is None else str(_dec(goal)))
     if kind == "s" and len(item) == 5:
         return ("s", _num(item[1]), _int(item[2]), _str(item[3]), _str(item[4]))
     if kind == "p" and len(item) == 5:
@@ -1101,6 +1116,10 @@ def _from_snapshot(d: Mapping[str, Any]) -> Campaign:
     )
     rewards = tuple(Reward(_dec(m), _str(r)) for m, r in d["rewards"])
     goal = d["goal"]
+    bounty_labels = tuple(_str(x) for x in d["bounty_labels"])
+    bounty_goals = tuple(_dec(x) for x in d.get("bounty_goals", ()))
+    if len(bounty_goals) != len(bounty_labels):
+        raise ValueError("bounty_goals does not match bounty_labels")
     return Campaign(
         state=_choice(d["state"], STATES),
         goal=None if goal is None else _dec(goal),
@@ -1116,7 +1135,8 @@ def _from_snapshot(d: Mapping[str, Any]) -> Campaign:
         labels_wanted=frozenset(_str(x) for x in d["labels_wanted"]),
         outcomes=outcomes,
         goal_source=_opt_str(d["goal_source"]),
-        bounty_labels=tuple(_str(x) for x in d["bounty_labels"]),
+        bounty_labels=bounty_labels,
+        bounty_goals=bounty_goals,
         issue_state=_choice(d["issue_state"], _ISSUE_STATES),
         funded_at=_opt_num(d["funded_at"]),
         delivered_at=_opt_num(d["delivered_at"]),

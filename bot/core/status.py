@@ -24,7 +24,9 @@ Decisions
   reached by number (tiers are numbered in the rewards table), so long reward texts are not repeated.
 * **Marker**: the comment ends with ``<!-- fundbot:campaign v1 {snapshot} -->`` holding
   :meth:`Campaign.to_snapshot`. If the comment would exceed GitHub's 65,536 characters, the marker holds
-  :meth:`Campaign.summary` instead (``"partial": true``) and the shell refolds from GitHub.
+  :meth:`Campaign.summary` instead (``"partial": true``) and the shell refolds from GitHub. Both carry
+  ``"decisions"``: fundbot's decision record (:mod:`bot.core.history`: permission verdicts per command
+  comment revision, the goal each bounty label applied), which a refold reuses.
 * **Release thanks** (:func:`backers_thanks`): backers of delivered or closed campaigns, merged across
   campaigns (case-insensitive login; total pledged), grouped by the highest reward tier any one of their
   pledges reached (the tiers of that campaign), highest tier first, then "Backers" for pledges below
@@ -38,7 +40,7 @@ import math
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from bot.core import comments, markdown
+from bot.core import comments, history, markdown
 from bot.core.campaign import DAY, Campaign, Outcome, deadline_date
 from bot.core.commands import is_valid_login
 from bot.core.config import Reward
@@ -325,11 +327,12 @@ def _pay_section(c: Campaign, links: Sequence) -> list[str]:
 
 def _finish(lines: list[str], c: Campaign) -> str:
     body = "\n".join(lines).rstrip("\n") + "\n\n"
+    decisions = history.decisions_of(c).to_json()  # bounded; in both forms, so a rebuild keeps history
     mark = None
     if len(c.log) + len(c.outcomes) <= _FULL_SNAPSHOT_RECORDS:  # else it cannot fit anyway: skip building it
-        mark = markdown.marker(STATUS_MARKER, c.to_snapshot())
+        mark = markdown.marker(STATUS_MARKER, {**c.to_snapshot(), "decisions": decisions})
     if mark is None or len(body) + len(mark) + 1 > _BUDGET:
-        mark = markdown.marker(STATUS_MARKER, c.summary())
+        mark = markdown.marker(STATUS_MARKER, {**c.summary(), "decisions": decisions})
     return body + mark + "\n"
 
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 CLOSING_RE = re.compile(r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s+#(\d+)\b", re.IGNORECASE)
 MENTION_RE = re.compile(r"(?<![\w/&])#(\d+)\b")
+REPO_MENTION_RE = re.compile(r"(?<![\w/.-])([A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+)#(\d+)\b")
 
 
 def _ts(value: Any, default: float) -> float:
@@ -40,6 +41,12 @@ def _bytes(content: bytes | str | None) -> bytes | None:
     if content is None:
         return None
     return content.encode() if isinstance(content, str) else bytes(content)
+
+
+def _human_body(body: str) -> None:
+    """GitHub takes no longer comment from a person either (the web form and the API refuse it alike)."""
+    if len(body) > 65536:
+        raise ValueError("body is too long (maximum is 65536 characters)")
 
 
 class ActionsMixin:
@@ -155,10 +162,12 @@ class ActionsMixin:
     # ------------------------------------------------------------------------------------------
     def _issue_event(self: Sandbox, r: RepoState, issue: Issue, event: str, actor: User, *,  # type: ignore[misc]
                      label: Label | None = None, commit_id: str | None = None, state_reason: str | None = None,
-                     source_number: int | None = None, via_app: bool = False) -> IssueEvent:
+                     source_number: int | None = None, via_app: bool = False,
+                     source_repo: str | None = None) -> IssueEvent:
         ev = IssueEvent(id=self._new_id("event"), event=event, actor=actor, created_at=self.clock(), label=label,
                         label_name=label.name if label else None, commit_id=commit_id, state_reason=state_reason,
-                        source_number=source_number, via_app=via_app)
+                        source_number=source_number, via_app=via_app, order=self._new_id("timeline"),
+                        source_repo=source_repo)
         issue.events.append(ev)
         return ev
 
@@ -189,6 +198,16 @@ class ActionsMixin:
             target = r.issues.get(n)
             if target is not None and target is not source:
                 self._issue_event(r, target, "cross-referenced", actor, source_number=source.number)
+        # owner/repo#N: GitHub cross-references issues of other repositories too (the timeline of the
+        # target shows the source issue or pull request, with its repository)
+        for full_name, num in sorted({(m[0], int(m[1])) for m in REPO_MENTION_RE.findall(text or "")}):
+            other = self._repo_names.get(full_name.lower())
+            target_repo = self._repos.get(other) if other is not None else None
+            target = target_repo.issues.get(num) if target_repo is not None else None
+            if target is None or target is source:
+                continue
+            self._issue_event(target_repo, target, "cross-referenced", actor, source_number=source.number,
+                              source_repo=None if target_repo is r else r.full_name)
 
     def _new_pull(self: Sandbox, r: RepoState, user: User, title: str, body: str | None, head_ref: str,  # type: ignore[misc]
                   base_ref: str, *, draft: bool = False, maintainer_can_modify: bool = False,
@@ -239,6 +258,7 @@ class ActionsMixin:
 
     async def comment(self: Sandbox, full_name: str, number: int, user: str | User, body: str) -> dict:  # type: ignore[misc]
         r, u = self._repo(full_name), self._user(user)
+        _human_body(body)
         issue = r.issues[number]
         c = self._new_comment(r, number, u, body)
         if issue.pull is not None:
@@ -248,6 +268,7 @@ class ActionsMixin:
 
     async def edit_comment(self: Sandbox, full_name: str, comment_id: int, user: str | User, body: str) -> dict:  # type: ignore[misc]
         r, u = self._repo(full_name), self._user(user)
+        _human_body(body)
         c = r.comments[comment_id]
         old = c.body
         c.body = body

@@ -463,7 +463,7 @@ class Sandbox(HttpMixin, ActionsMixin):
         now = self.clock()
         cid = self._claim_id("comment", id) if id is not None else self._new_id("comment")
         c = Comment(id=cid, issue_number=number, user=user, body=body, created_at=now, updated_at=now,
-                    via_app=via_app)
+                    via_app=via_app, order=self._new_id("timeline"))
         r.comments[cid] = c
         issue = r.issues.get(number)
         if issue is not None:

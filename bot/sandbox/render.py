@@ -482,11 +482,12 @@ class Renderer:
 
     def timeline_item(self, r: RepoState, i: Issue, ev: IssueEvent) -> dict[str, Any]:
         if ev.event == "cross-referenced":
-            src = r.issues.get(ev.source_number or 0)
+            sr = self.sb._repo(ev.source_repo) if ev.source_repo else r
+            src = sr.issues.get(ev.source_number or 0)
             return {
                 "event": "cross-referenced", "actor": self.user(ev.actor),
                 "created_at": iso(ev.created_at), "updated_at": iso(ev.created_at),
-                "source": {"type": "issue", "issue": self.issue(r, src) | {"repository": self.repo(r)}
+                "source": {"type": "issue", "issue": self.issue(sr, src) | {"repository": self.repo(sr)}
                            if src else None},
             }
         return self.issue_event(r, i, ev)

@@ -755,9 +755,11 @@ async def list_events(req: Req) -> Resp:
 async def list_timeline(req: Req) -> Resp:
     sb, r = req.sb, _repo(req)
     issue = _issue(req, req.params["issue_number"])
-    items: list[tuple[float, int, dict]] = [(e.created_at, e.id, sb.render.timeline_item(r, issue, e))
+    # chronological; within one second in the order things happened (comment and event ids are separate
+    # sequences, so they cannot order a comment against an event)
+    items: list[tuple[float, int, dict]] = [(e.created_at, e.order, sb.render.timeline_item(r, issue, e))
                                             for e in issue.events]
-    items += [(c.created_at, c.id, sb.render.timeline_comment(r, c)) for c in r.comments_on(issue.number)]
+    items += [(c.created_at, c.order, sb.render.timeline_comment(r, c)) for c in r.comments_on(issue.number)]
     items.sort(key=lambda t: (t[0], t[1]))
     chunk, headers = req.paginate([t[2] for t in items])
     return Resp(200, chunk, headers)

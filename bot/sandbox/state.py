@@ -64,6 +64,7 @@ class Comment:
     updated_at: float
     reactions: list[Reaction] = dataclasses.field(default_factory=list)
     via_app: bool = False
+    order: int = 0  # creation order among comments and issue events (the timeline's order within a second)
 
 
 @dataclasses.dataclass(eq=False)
@@ -76,8 +77,10 @@ class IssueEvent:
     label_name: str | None = None
     commit_id: str | None = None
     state_reason: str | None = None
-    source_number: int | None = None  # cross-referenced: the referencing issue/PR (same repo)
+    source_number: int | None = None  # cross-referenced: the referencing issue/PR (in source_repo)
     via_app: bool = False
+    order: int = 0  # creation order among comments and issue events (the timeline's order within a second)
+    source_repo: str | None = None  # cross-referenced from another repository: its full name (None: this one)
 
 
 @dataclasses.dataclass(eq=False)
