@@ -4,6 +4,10 @@
   ``.github/fundbot.yml`` applies. ``_extends`` chains are followed through the same API.
 * Every read is a conditional request (the installation client's ETag cache): an unchanged file costs
   no rate limit.
+* What may be shown of a file and what may be inherited depends on the repository it is in
+  (``bot.core.disclosure``): visibility is read from ``GET /repos/{owner}/{repo}`` (``private`` /
+  ``visibility``), only when the chain leaves the configured repository. A public repository never inherits
+  from a repository that is not public (nor from a private ``OWNER/.github``): its content is not read.
 * An invalid configuration never crashes a handler: the last valid configuration of the repository
   (kept in the store's cache, keyed by repository *id*) or the defaults are used instead, and the
   result says so (``LoadedConfig.fallback``), for check runs and ``/fundbot help``.
@@ -16,9 +20,11 @@ import logging
 from typing import Any
 
 import cachetools
+import gidgethub
 
 from bot import repo_ops
 from bot.core import config as core
+from bot.core import disclosure, paths
 
 log = logging.getLogger(__name__)
 
@@ -50,39 +56,100 @@ def _owner_repo(repository: dict) -> tuple[str, str]:
 async def _read_text(gh: Any, owner: str, repo: str, path: str) -> str | None:
     """A file on the default branch of OWNER/REPO as text; None when missing or not readable by this
     installation (404). Undecodable bytes are kept as replacement characters (the validator reports them)."""
-    found = await repo_ops.read_file(gh, {"full_name": f"{owner}/{repo}"}, path)
+    try:
+        found = await repo_ops.read_file(gh, {"full_name": f"{owner}/{repo}"}, path)
+    except paths.UnsafePath as exc:  # the validator refuses such a path first; never sent
+        log.warning("not reading a file of %s/%s: %s", owner, repo, exc.problem.code)
+        return None
     if found is None:
         return None
     return found[0].decode("utf-8", errors="replace")
 
 
-async def find_config_text(gh: Any, repository: dict) -> tuple[str, str, str] | None:
-    """(text, "owner/repo:path", source) of the file that configures this repository, or None."""
+def is_public(repo: dict) -> bool:
+    """A repository object of the REST API is public when ``private`` is false and ``visibility`` (when
+    present) is ``public``; ``internal`` (enterprise members only) is not public."""
+    return repo.get("private") is False and repo.get("visibility", "public") == "public"
+
+
+class Visibility:
+    """``GET /repos/{owner}/{repo}`` per repository, once per load: True public, False not public, None when
+    this installation cannot see it (GitHub answers 404 for a private repository it does not cover)."""
+
+    def __init__(self, gh: Any) -> None:
+        self.gh = gh
+        self.known: dict[str, bool | None] = {}
+
+    async def public(self, owner: str, repo: str) -> bool | None:
+        key = f"{owner}/{repo}".lower()
+        if key not in self.known:
+            try:
+                data = await self.gh.getitem("/repos/{owner}/{repo}", {"owner": owner, "repo": repo})
+            except gidgethub.BadRequest as exc:
+                if int(exc.status_code) != 404:
+                    raise
+                self.known[key] = None
+            else:
+                self.known[key] = is_public(data) if isinstance(data, dict) else False
+        return self.known[key]
+
+
+@dataclasses.dataclass(frozen=True)
+class ConfigFile:
+    text: str
+    where: str  # "owner/repo:path"
+    source: str  # "repository" or "organization"
+    public: bool  # its repository is public (or it is the configured repository's own file)
+
+
+async def find_config_text(gh: Any, repository: dict, visibility: Visibility | None = None) -> ConfigFile | None:
+    """The file that configures this repository, or None. The organization's file applies to a public
+    repository only when ``OWNER/.github`` is public too (it is not even read otherwise)."""
     owner, name = _owner_repo(repository)
     text = await _read_text(gh, owner, name, core.CONFIG_PATH)
     if text is not None:
-        return text, f"{owner}/{name}:{core.CONFIG_PATH}", "repository"
-    if name != ORG_REPO:
-        text = await _read_text(gh, owner, ORG_REPO, core.CONFIG_PATH)
-        if text is not None:
-            return text, f"{owner}/{ORG_REPO}:{core.CONFIG_PATH}", "organization"
-    return None
+        return ConfigFile(text, f"{owner}/{name}:{core.CONFIG_PATH}", "repository", True)
+    if name == ORG_REPO:
+        return None
+    visibility = visibility or Visibility(gh)
+    org_public = await visibility.public(owner, ORG_REPO)
+    if org_public is None:
+        return None
+    if not org_public and await visibility.public(owner, name) is not False:
+        log.info("%s is public and %s/%s is not: the organization's fundbot.yml does not apply to it",
+                 repository["full_name"], owner, ORG_REPO)
+        return None
+    text = await _read_text(gh, owner, ORG_REPO, core.CONFIG_PATH)
+    if text is None:
+        return None
+    return ConfigFile(text, f"{owner}/{ORG_REPO}:{core.CONFIG_PATH}", "organization", org_public)
 
 
 async def resolve(gh: Any, repository: dict) -> tuple[core.ConfigResult | None, str]:
     """Validate what GitHub holds now, following ``_extends``: (result or None when no file, source)."""
-    found = await find_config_text(gh, repository)
+    home_owner, home_name = _owner_repo(repository)
+    visibility = Visibility(gh)
+    found = await find_config_text(gh, repository, visibility)
     if found is None:
         return None, "defaults"
-    text, where, source = found
-    file_owner, _, rest = where.partition("/")
+    file_owner, _, rest = found.where.partition("/")
     file_repo = rest.split(":", 1)[0]
 
-    async def load(target: core.ExtendsTarget) -> str | None:
-        return await _read_text(gh, target.owner, target.repo, target.path)
+    async def load(target: core.ExtendsTarget) -> core.Fetched:
+        if (target.owner.lower(), target.repo.lower()) == (home_owner.lower(), home_name.lower()):
+            return core.Fetched(await _read_text(gh, target.owner, target.repo, target.path))
+        public = await visibility.public(target.owner, target.repo)
+        if public is None:
+            return core.Fetched(None)
+        home_public = await visibility.public(home_owner, home_name)
+        if not disclosure.may_inherit(same_repository=False, target_public=public, home_public=home_public):
+            return core.Fetched(None, public=False, home_public=home_public)  # not read at all
+        text = await _read_text(gh, target.owner, target.repo, target.path)
+        return core.Fetched(text, public=public, home_public=home_public)
 
-    result = await core.resolve_chain_async(load, text, owner=file_owner, repo=file_repo, path=where)
-    return result, source
+    result = await core.resolve_chain_async(load, found.text, owner=file_owner, repo=file_repo, path=found.where,
+                                            home=(home_owner, home_name), start_public=found.public)
+    return result, found.source
 
 
 # Loads are memoised per process for a minute: a burst of comments on one repository reads the config once

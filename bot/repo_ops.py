@@ -14,7 +14,7 @@ from typing import Any
 
 import gidgethub
 
-from bot.core import markdown
+from bot.core import markdown, paths
 
 log = logging.getLogger(__name__)
 
@@ -25,9 +25,12 @@ def repo_vars(repository: dict) -> dict[str, str]:
 
 
 async def read_file(gh: Any, repository: dict, path: str, *, ref: str | None = None) -> tuple[bytes, str] | None:
-    """(content, blob sha) of a file on ``ref`` (default: the default branch), or None if it is missing."""
+    """(content, blob sha) of a file on ``ref`` (default: the default branch), or None if it is missing.
+
+    The path is checked and encoded segment by segment (``bot.core.paths``): a path the validator would
+    refuse raises :class:`paths.UnsafePath` here, before any request."""
     url = "/repos/{owner}/{repo}/contents/{+path}"
-    variables = {**repo_vars(repository), "path": path}
+    variables = {**repo_vars(repository), "path": paths.encode(path)}
     if ref:
         url += "{?ref}"
         variables["ref"] = ref

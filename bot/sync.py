@@ -16,6 +16,7 @@ from typing import Any
 
 from bot import config_loader, repo_ops, writer
 from bot.core import funding as funding_rules
+from bot.core import paths
 from bot.store import Job
 from bot.tasks import TASKS
 
@@ -91,7 +92,10 @@ async def run(job: Job, ctx: Any) -> None:
         modes.append(config.funding_file)
     readme_problems: list[str] = []
     warnings: list[str] = []
-    if config.readme.update != "off":
+    refused = paths.readme_problem(config.readme.path)
+    if config.readme.update != "off" and refused is not None:  # the validator refuses it; never sent anyway
+        log.warning("%s: readme.path refused (%s); the README section is not written", repository["full_name"], refused.code)
+    elif config.readme.update != "off":
         if "owner" not in repository:
             repository = {**repository, **await gh.getitem("/repos/{owner}/{repo}", repo_ops.repo_vars(repository))}
         change, warnings = await readme_change(gh, ctx, repository, config, readme_problems)

@@ -35,7 +35,7 @@ from typing import Any, Literal
 
 import gidgethub
 
-from bot.core import filediff
+from bot.core import filediff, paths
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +145,8 @@ async def _get_commit(gh: Any, repository: dict, sha: str) -> dict:
 async def _read_content(gh: Any, repository: dict, path: str, ref: str) -> tuple[str, bytes | None]:
     """("file", bytes) | ("missing", None) | ("other", None) for a path at a commit (contents API)."""
     try:
-        data = await gh.getitem("/repos/{owner}/{repo}/contents/{+path}{?ref}", _vars(repository, path=path, ref=ref))
+        data = await gh.getitem("/repos/{owner}/{repo}/contents/{+path}{?ref}",
+                                _vars(repository, path=paths.encode(path), ref=ref))  # refuses unsafe paths
     except gidgethub.BadRequest as exc:
         if _status(exc) == 404:
             return "missing", None

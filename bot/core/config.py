@@ -68,6 +68,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import difflib
+import functools
 import json
 import re
 import warnings
@@ -76,8 +77,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
+from bot.core import disclosure as _disclosure
 from bot.core import funding as _funding
 from bot.core import markdown as _md
+from bot.core import paths as _paths
 from bot.core import text as _text
 from bot.core.commands import AmountError, is_valid_login, parse_amount
 
@@ -90,6 +93,7 @@ __all__ = [
     "Config",
     "ConfigResult",
     "ExtendsTarget",
+    "Fetched",
     "FundingGoal",
     "Issue",
     "IssuesConfig",
@@ -115,6 +119,9 @@ MAX_BYTES = 256 * 1024
 MAX_EXTENDS_DEPTH = 5
 _MAX_NODES = 200_000  # composed nodes in one file (aliases are not expanded, so this is text-bound)
 _MAX_DEPTH = 100  # nesting levels kept (a fundbot.yml needs 4); deeper is refused, not recursed into
+MAX_KEYS = 200  # keys in one mapping (the largest a fundbot.yml needs is ~20); more is refused unread
+MAX_ISSUES = 100  # errors + warnings reported per validation; the rest are counted in one more issue
+Fetched = _disclosure.Fetched
 
 try:  # the ISO 4217 list of the command parser, so /pledge and the config agree
     from bot.core.commands import _ISO4217 as _CURRENCIES  # noqa: PLC2701
@@ -315,6 +322,12 @@ class _TooBig(Exception):
     pass
 
 
+class _TooManyKeys(Exception):
+    def __init__(self, line: int, col: int, count: int) -> None:
+        super().__init__(count)
+        self.line, self.col, self.count = line, col, count
+
+
 class _Builder:
     """Composed ruamel nodes -> ``_N``; aliases share one ``_N`` (memo), merge keys are flattened."""
 
@@ -349,6 +362,8 @@ class _Builder:
             out.value = [self.build(n, depth + 1) for n in node.value]
             return out
         if isinstance(node, MappingNode):
+            if len(node.value) > MAX_KEYS:  # refused before any key is checked: bounded time and output
+                raise _TooManyKeys(line, col, len(node.value))
             out = _N("map", "map", [], **common)
             self.memo[id(node)] = out
             entries: list[_E] = []
@@ -520,10 +535,16 @@ def _found_short(n: _N) -> str:
 
 
 class _Cx:
-    """Validation context of one run: collected issues and the node of every key path."""
+    """Validation context of one run: collected issues and the node of every key path.
+
+    At most ``MAX_ISSUES`` errors and as many warnings are kept (the first ones found); the others are only
+    counted, so a file with thousands of problems costs bounded memory and output."""
 
     def __init__(self, *, cross: bool, report_funding: bool = True) -> None:
         self.issues: list[Issue] = []
+        self.seen: set[Issue] = set()
+        self.kept = {"error": 0, "warning": 0}
+        self.dropped = {"error": 0, "warning": 0}
         self.nodes: dict[tuple[str | int, ...], _N] = {}
         self.cross = cross
         self.report_funding = report_funding
@@ -540,8 +561,11 @@ class _Cx:
         found: str,
         message: str,
     ) -> None:
+        if self.saturated(severity):
+            self.dropped[severity] += 1
+            return
         keytext = key if isinstance(key, str) or key is None else (_kp(key) or None)
-        self.issues.append(
+        self.push(
             Issue(
                 node.file if node is not None else self.default_file,
                 node.line if node is not None else 0,
@@ -554,6 +578,26 @@ class _Cx:
                 code,
             )
         )
+
+    def saturated(self, severity: str) -> bool:
+        return self.kept.get(severity, 0) >= MAX_ISSUES
+
+    def push(self, issue: Issue) -> None:
+        if issue in self.seen:
+            return
+        if self.saturated(issue.severity):
+            self.dropped[issue.severity] += 1
+            return
+        self.seen.add(issue)
+        self.kept[issue.severity] += 1
+        self.issues.append(issue)
+
+    def inherit(self, other: _Cx) -> None:
+        """Start from the issues (and counts) of another run."""
+        for issue in other.issues:
+            self.push(issue)
+        for severity, n in other.dropped.items():
+            self.dropped[severity] += n
 
 
 def _name(kp: tuple[str | int, ...]) -> str:
@@ -746,7 +790,7 @@ class _Str(_Type):
         return {
             "label": f"a label name of 1 to {self.hi} characters",
             "login": "a GitHub login (letters, digits and single hyphens, up to 39 characters)",
-            "path": "a relative file path such as `README.md` or `docs/README.md`",
+            "path": "a relative file path such as `README.md` or `docs/README.md`, outside `.github/`",
             "currency": "a three-letter ISO 4217 currency code such as USD or EUR",
             "template": f"a text of 1 to {self.hi} characters",
         }.get(self.kind, f"a text of {self.lo} to {self.hi} characters" if self.lo else f"a text of at most {self.hi} characters")
@@ -779,9 +823,9 @@ class _Str(_Type):
             if not is_valid_login(m.group(1) if m else value):
                 return bad("bad-login", f"`{_short(value)}` is not one")
         elif self.kind == "path":
-            parts = value.split("/")
-            if value.startswith("/") or "\\" in value or ".." in parts or value.endswith("/") or "" in parts:
-                return bad("bad-path", f"`{_short(value)}` is not (no leading `/`, no `..`, no `\\`)")
+            refused = _paths.readme_problem(value)
+            if refused is not None:
+                return bad(refused.code, f"`{_short(value)}` is refused: {refused.why}")
         elif self.kind == "currency":
             up = value.strip().upper()
             if not re.fullmatch(r"[A-Z]{3}", up) or (_CURRENCIES and up not in _CURRENCIES):
@@ -1103,7 +1147,23 @@ def _all_paths(section: _Section, prefix: tuple[str, ...] = ()) -> dict[str, lis
     return out
 
 
+@functools.cache
+def _schema_paths() -> dict[str, list[tuple[str, ...]]]:
+    return _all_paths(SCHEMA)
+
+
+@functools.cache
+def known_keys() -> frozenset[str]:
+    """Every dotted key path of the schema (``readme.sponsors.name``) and ``funding.KEY``: the key texts
+    that are fundbot's own, never a file's."""
+    names = {".".join(p) for paths in _schema_paths().values() for p in paths}
+    return frozenset(names | {f"funding.{k}" for k in _funding.KEYS})
+
+
 def _unknown_key(section: _Section, key_node: _N, name: str, cx: _Cx, kp: tuple[str | int, ...]) -> None:
+    if cx.saturated("warning"):  # no suggestion is computed for a warning that will not be listed
+        cx.dropped["warning"] += 1
+        return
     known = list(section.keys)
     norm = re.sub(r"[-\s.]+", "_", name.strip().lower())
     suggestion = None
@@ -1116,7 +1176,7 @@ def _unknown_key(section: _Section, key_node: _N, name: str, cx: _Cx, kp: tuple[
         elif not kp and norm in _funding.KEYS:
             suggestion = f"`funding: {{{norm}: ...}}` (FUNDING.yml keys go under `funding:`)"
         else:
-            elsewhere = [p for p in _all_paths(SCHEMA).get(norm, []) if p[:-1] != tuple(x for x in kp if isinstance(x, str))]
+            elsewhere = [p for p in _schema_paths().get(norm, []) if p[:-1] != tuple(x for x in kp if isinstance(x, str))]
             if elsewhere:
                 suggestion = f"`{_kp(elsewhere[0])}` (it belongs under `{_kp(elsewhere[0][:-1]) or 'the top level'}`)"
     where = f"in {_name(kp)}" if kp else "at the top level"
@@ -1163,7 +1223,7 @@ class _Funding(_Type):
                 continue
             line, col = (p.line, p.column) if p.line else (n.line, n.col)
             found = _token(lines, line, col)
-            cx.issues.append(
+            cx.push(
                 Issue(
                     n.file,
                     line,
@@ -1217,7 +1277,8 @@ SCHEMA = _Section(
             "_extends",
             _Extends(),
             None,
-            "Inherit from another file: REPO, OWNER/REPO or OWNER/REPO:PATH; this file's keys win.",
+            "Inherit from another fundbot config (.yml/.yaml): REPO, OWNER/REPO or OWNER/REPO:PATH; this file's "
+            "keys win. A public repository extends only files of public repositories.",
             nullable=True,
             example=".github",
         ),
@@ -1369,7 +1430,8 @@ SCHEMA = _Section(
             "readme",
             _Section(
                 [
-                    _Key("path", _Str(1, 255, "path"), "README.md", "README file that holds the sponsor section."),
+                    _Key("path", _Str(1, 255, "path"), "README.md",
+                          "README file that holds the sponsor section (not under .github/, not a FUNDING.yml)."),
                     _Key(
                         "update",
                         _Enum(("pull_request", "commit", "off"), false_means="off"),
@@ -1836,6 +1898,12 @@ def _parse(data: str | bytes, path: str) -> tuple[_N | None, list[Issue], str | 
         return None, issues, text
     try:
         tree = _Builder(path, text).build(docs[0])
+    except _TooManyKeys as exc:
+        msg = (f"This mapping has {exc.count:,} keys; fundbot reads mappings of at most {MAX_KEYS} keys (a "
+               f"fundbot.yml needs a few dozen) - the file was not checked further.")
+        issues.append(Issue(path, exc.line, exc.col, None, f"at most {MAX_KEYS} keys", f"{exc.count} keys", msg,
+                            "error", "too-many-keys"))
+        return None, issues, text
     except (_TooBig, RecursionError):
         msg = "The document is too large or nested too deeply to check; a fundbot.yml needs a few dozen keys."
         issues.append(Issue(path, 1, 1, None, "a small mapping", "too many nodes", msg, "error", "too-complex"))
@@ -1933,17 +2001,24 @@ def _run(tree: _N | None, cx: _Cx) -> Any:
     return clean
 
 
-def _finish(clean: Any, cx: _Cx, raw: dict[str, Any], order: list[str], sources: list[str]) -> ConfigResult:
+def _finish(clean: Any, cx: _Cx, raw: dict[str, Any], order: list[str], sources: list[str],
+            shown: Callable[[Issue], Issue] | None = None) -> ConfigResult:
+    """The result of a run: issues deduplicated, sorted, capped at ``MAX_ISSUES`` (errors first, then one
+    issue counting the rest) and passed through ``shown`` (what may be quoted of them)."""
     rank = {p: i for i, p in enumerate(order)}
-    unique: list[Issue] = []
-    seen: set[Issue] = set()
-    for issue in cx.issues:
-        if issue not in seen:
-            seen.add(issue)
-            unique.append(issue)
+    unique = list(dict.fromkeys(cx.issues))
     unique.sort(key=lambda i: (rank.get(i.path, len(rank)), i.line, i.column, i.code))
     errors = [i for i in unique if i.severity == "error"]
     warns = [i for i in unique if i.severity == "warning"]
+    more_errors = cx.dropped["error"] + max(0, len(errors) - MAX_ISSUES)
+    errors = errors[:MAX_ISSUES]
+    more_warnings = cx.dropped["warning"] + max(0, len(warns) - (MAX_ISSUES - len(errors)))
+    warns = warns[: MAX_ISSUES - len(errors)]
+    if shown is not None:
+        errors, warns = [shown(i) for i in errors], [shown(i) for i in warns]
+    if more_errors or more_warnings:
+        more = _more_issues(order[0] if order else cx.default_file, more_errors, more_warnings)
+        (errors if more_errors else warns).append(more)
     config = None
     if not errors and isinstance(clean, dict):
         try:
@@ -1953,6 +2028,14 @@ def _finish(clean: Any, cx: _Cx, raw: dict[str, Any], order: list[str], sources:
                 Issue(order[0] if order else "", 0, 0, None, "", "", f"Internal error: {exc!r}", "error", "internal-error")
             )
     return ConfigResult(config, errors, warns, raw, sources)
+
+
+def _more_issues(path: str, errors: int, warnings: int) -> Issue:
+    parts = [f"{n:,} {word}{'s' * (n != 1)}" for n, word in ((errors, "error"), (warnings, "warning")) if n]
+    total = errors + warnings
+    return Issue(path, 0, 0, None, f"at most {MAX_ISSUES} problems listed", f"{total:,} more",
+                 f"{' and '.join(parts)} more {'is' if total == 1 else 'are'} not listed (fundbot lists the first "
+                 f"{MAX_ISSUES}); fix these and check again.", "error" if errors else "warning", "too-many-issues")
 
 
 def _validate_tree(tree: _N | None, path: str, *, source: str | None) -> ConfigResult:
@@ -2052,17 +2135,18 @@ def parse_extends(value: str, *, owner: str, repo: str) -> ExtendsTarget | str:
         path = path.strip()
         if not path:
             return f"`{_short(v)}` has a `:` but no path after it; write {example}."
-        if (
-            path.startswith("/")
-            or "\\" in path
-            or ".." in path.split("/")
-            or any(c.isspace() or ord(c) < 32 for c in path)
-            or path.endswith("/")
-            or len(path) > 255
-        ):
+        refused = _paths.problem(path)
+        if refused is None and any(c.isspace() for c in path):
+            refused = _paths.PathProblem("bad-path", "it contains a space")
+        if refused is not None:
             return (
-                f"`{_short(path)}` is not a file path inside a repository (no leading `/`, no `..`, no "
-                f"spaces); write e.g. `{_short(ref)}:.github/fundbot.yml`."
+                f"`{_short(path)}` is not a file path inside a repository: {refused.why}; write e.g. "
+                f"`{_short(ref.strip())}:.github/fundbot.yml`."
+            )
+        if not _paths.is_config_file(path):
+            return (
+                f"`{_short(path)}` is not a fundbot configuration file: `_extends` names a YAML file (`.yml` or "
+                f"`.yaml`) such as `{_short(ref.strip())}:.github/fundbot.yml`; fundbot reads nothing else."
             )
     else:
         path = CONFIG_PATH
@@ -2086,27 +2170,73 @@ def parse_extends(value: str, *, owner: str, repo: str) -> ExtendsTarget | str:
     return ExtendsTarget(o, r, path)
 
 
-_Loaded = str | bytes | None
+_Loaded = str | bytes | Fetched | None
+
+
+class _ChainFile:
+    """One file of an ``_extends`` chain as the chain shows it: its label and whether its text may be quoted."""
+
+    def __init__(self, label: str, quotable: bool) -> None:
+        self.label, self.quotable = label, quotable
+
+
+def _not_a_config(tree: _N | None, issues: list[Issue], quotable: bool) -> tuple[str, int, int] | None:
+    """(rule, line, column) when an inherited file is not a fundbot configuration: not a mapping or no
+    fundbot key at the top level - or, for a file whose text is not shown, unreadable as YAML or any
+    top-level key fundbot does not know (such a file is refused whole rather than partly used). A file
+    that may be quoted keeps its own YAML errors."""
+    failed = next((i for i in issues if i.severity == "error"), None)
+    if failed is not None:
+        return None if quotable else (failed.code, failed.line, failed.column)
+    if tree is None or (tree.kind == "scalar" and tree.tag == "null"):
+        return None
+    if tree.kind != "map":
+        return "not-a-mapping", tree.line, tree.col
+    unknown = [e.key for e in tree.value if _key_text(e.key) not in SCHEMA.keys]
+    if tree.value and len(unknown) == len(tree.value):
+        return "no-fundbot-key", unknown[0].line, unknown[0].col
+    if unknown and not quotable:
+        return "unknown-key", unknown[0].line, unknown[0].col
+    return None
 
 
 def _chain(
-    start_text: str | bytes, owner: str, repo: str, path: str, max_depth: int
+    start_text: str | bytes, owner: str, repo: str, path: str, max_depth: int, *,
+    home: tuple[str, str] | None = None, start_public: bool = True,
 ) -> Generator[ExtendsTarget, _Loaded, ConfigResult]:
-    """The chain logic as a generator: yields each target to load, receives its text (or None).
+    """The chain logic as a generator: yields each target to load, receives its text (or None, or a
+    :class:`Fetched`).
 
     Every file is read and checked on its own (local checks: types, ranges, unknown keys, funding)
     and the chain is followed even past a file with errors, so one run reports them all. Only a
-    complete chain is merged and checked as a whole (cross-key checks)."""
-    start = ExtendsTarget(owner, repo, path)
+    complete chain is merged and checked as a whole (cross-key checks). A file neither in ``home``
+    (the configured repository) nor public is reported by position and rule only
+    (:mod:`bot.core.disclosure`), and so is the name of any file it extends."""
+    start = ExtendsTarget(owner, repo, path.split(":", 1)[1] if ":" in path else path)
+    home_ref = ExtendsTarget(*(home or (owner, repo)))
     cx = _Cx(cross=False)
-    files: list[tuple[str, _N | None]] = []
+    files: list[tuple[_ChainFile, _N | None]] = []
     broken = False  # the chain could not be read to its end
 
-    def read(label: str, text: str | bytes) -> _N | None:
+    def same_repository(t: ExtendsTarget) -> bool:
+        return (t.owner.lower(), t.repo.lower()) == (home_ref.owner.lower(), home_ref.repo.lower())
+
+    def read(file: _ChainFile, text: str | bytes, ext: _N | None = None) -> _N | None:
         nonlocal broken
-        tree, issues, _ = _parse(text, label)
-        cx.issues.extend(issues)
-        files.append((label, tree))
+        tree, issues, _ = _parse(text, file.label)
+        if ext is not None:  # an inherited file must be a fundbot configuration, or nothing of it is used
+            refused = _not_a_config(tree, issues, file.quotable)
+            if refused is not None:
+                rule, line, col = refused
+                at = f", line {line}, column {col}" if line else ""
+                files.append((file, None))
+                chain_error(ext, "not-fundbot-config", "a fundbot configuration", rule,
+                            f"`_extends` points to {file.label}, which is not a fundbot configuration ({rule}{at}); "
+                            f"nothing of it is used or shown - point `_extends` at a fundbot.yml.")
+                return None
+        for issue in issues:
+            cx.push(issue)
+        files.append((file, tree))
         if any(i.severity == "error" for i in issues):
             broken = True
             return None
@@ -2122,9 +2252,11 @@ def _chain(
         cx.add("error", node, "_extends", code, expected, found, message)
         broken = True
 
-    tree = read(path, start_text)
+    first = _ChainFile(path, same_repository(start) or start_public)
+    tree = read(first, start_text)
     visited = [start]
     while tree is not None:
+        current = files[-1][0]
         ext = next((e for e in reversed(tree.value) if _key_text(e.key) == "_extends"), None)
         if ext is None or ext.value.kind != "scalar" or ext.value.tag != "str":
             break  # none, null, or a wrong type (reported by the local checks)
@@ -2133,7 +2265,7 @@ def _chain(
         if isinstance(target, str):
             broken = True  # reported by the local checks (bad-extends)
             break
-        names = " → ".join(str(t) for t in [*visited, target])
+        names = " → ".join([str(start), *(f.label for f, _ in files[1:]), str(target)])
         if any(target.same_as(t) for t in visited):
             chain_error(
                 n,
@@ -2153,54 +2285,80 @@ def _chain(
                 f"of the chain instead.",
             )
             break
-        text = yield target
-        if text is None:
+        got = yield target
+        fetched = got if isinstance(got, Fetched) else Fetched(got)
+        same = same_repository(target)
+        allowed = _disclosure.may_inherit(same_repository=same, target_public=fetched.public,
+                                          home_public=fetched.home_public)
+        if fetched.text is None or not allowed:
+            public_home = fetched.home_public is not False
+            why = (", cannot be read by fundbot or is not public (a public repository extends only files of "
+                   "public repositories)" if public_home else " or cannot be read")
             chain_error(
                 n,
                 "extends-missing",
-                "an existing file",
+                "an existing file" + (" of a public repository" if public_home else ""),
                 str(target),
-                f"`_extends: {_short(n.value)}` points to {target}, which does not exist or cannot be "
-                f"read; fix the name or create that file.",
+                f"`_extends: {_short(n.value)}` points to {target}, which does not exist{why}; fix the name "
+                f"or create that file.",
             )
             break
         visited.append(target)
-        tree = read(str(target), text)
-    order = [label for label, _ in files]
+        label = str(target) if current.quotable else f"(file {len(files) + 1} of the `_extends` chain)"
+        tree = read(_ChainFile(label, same or fetched.public), fetched.text, n)
+    order = [f.label for f, _ in files]
+    hidden = {f.label for f, _ in files if not f.quotable}
     # merge from the far end of the chain back to the start file
     merged: _N | None = None
-    for _label, t in reversed(files):
+    for _file, t in reversed(files):
         if t is not None and t.kind == "map":
             merged = t if merged is None else _merge_nodes(merged, t)
     if merged is not None and len(files) > 1:
         kept = [e for e in merged.value if _key_text(e.key) != "_extends"]
         merged = _N("map", "map", kept, line=merged.line, col=merged.col, file=merged.file)
     raw = _to_python(merged) if merged is not None else {}
+    local = set(cx.issues)
+
+    def shown(issue: Issue) -> Issue:
+        if issue.path in hidden:
+            return _disclosure.redact(issue, known=known_keys())
+        if hidden and issue not in local:  # a check across files may quote a value of a hidden one
+            return _disclosure.redact(issue, known=known_keys(), cross=True)
+        return issue
+
     if broken:
-        return _finish(_BAD, cx, raw, order, order)
+        return _finish(_BAD, cx, raw, order, order, shown)
     final = _Cx(cross=True, report_funding=False)  # funding was checked per file
     final.default_file = path
-    final.issues = list(cx.issues)
+    final.inherit(cx)
     clean = _run(merged, final)
-    return _finish(clean, final, raw, order, order)
+    return _finish(clean, final, raw, order, order, shown)
 
 
 def resolve_chain(
-    load: Callable[[ExtendsTarget], str | bytes | None],
+    load: Callable[[ExtendsTarget], _Loaded],
     start_text: str | bytes,
     *,
     owner: str,
     repo: str,
     path: str = CONFIG_PATH,
     max_depth: int = MAX_EXTENDS_DEPTH,
+    home: tuple[str, str] | None = None,
+    start_public: bool = True,
 ) -> ConfigResult:
     """Validate ``start_text`` (the file at ``owner/repo:path``) and everything it ``_extends``.
 
-    ``load(target)`` returns the target file's text, or None when it does not exist; exceptions it
-    raises (a network failure) propagate, so the shell can retry. Every file is validated with its own
-    path in the issues (the start file as ``path``, the others as ``OWNER/REPO:PATH``); the merged
-    result is validated again (cross-key checks). ``sources`` lists the files read, start first."""
-    gen = _chain(start_text, owner, repo, path, max_depth)
+    ``load(target)`` returns the target file's text, or None when it does not exist, or a
+    :class:`Fetched` saying also whether the target's repository (and the configured one) is public;
+    exceptions it raises (a network failure) propagate, so the shell can retry. Every file is validated
+    with its own path in the issues (the start file as ``path``, the others as ``OWNER/REPO:PATH``); the
+    merged result is validated again (cross-key checks). ``sources`` lists the files read, start first.
+
+    ``home`` is the configured repository (default: the start file's); ``start_public`` whether the start
+    file's repository is public. What is quoted of a file outside ``home`` that is not public, and which
+    targets may be inherited at all, is :mod:`bot.core.disclosure`'s rule. An inherited file must be a
+    fundbot configuration (a ``.yml``/``.yaml`` mapping of fundbot keys), otherwise nothing of it is used."""
+    gen = _chain(start_text, owner, repo, path, max_depth, home=home, start_public=start_public)
     try:
         target = next(gen)
         while True:
@@ -2210,16 +2368,18 @@ def resolve_chain(
 
 
 async def resolve_chain_async(
-    load: Callable[[ExtendsTarget], Awaitable[str | bytes | None]],
+    load: Callable[[ExtendsTarget], Awaitable[_Loaded]],
     start_text: str | bytes,
     *,
     owner: str,
     repo: str,
     path: str = CONFIG_PATH,
     max_depth: int = MAX_EXTENDS_DEPTH,
+    home: tuple[str, str] | None = None,
+    start_public: bool = True,
 ) -> ConfigResult:
     """:func:`resolve_chain` with an async loader (same logic: both drive one generator)."""
-    gen = _chain(start_text, owner, repo, path, max_depth)
+    gen = _chain(start_text, owner, repo, path, max_depth, home=home, start_public=start_public)
     try:
         target = next(gen)
         while True:

@@ -86,10 +86,13 @@ async def report(gh: Any, ctx: Any, repository: dict, head_sha: str) -> dict:
 
 async def _inheriting_repositories(gh: Any, org_repository: dict) -> list[dict]:
     owner = org_repository["full_name"].split("/")[0]
+    org_public = config_loader.is_public(org_repository)
     found = []
     async for repo in gh.getiter("/installation/repositories{?per_page}", {"per_page": 100}, iterable_key="repositories"):
         if repo["full_name"].split("/")[0] != owner or repo["name"] == config_loader.ORG_REPO:
             continue
+        if not org_public and config_loader.is_public(repo):
+            continue  # a private OWNER/.github does not configure public repositories
         if await repo_ops.read_file(gh, repo, core.CONFIG_PATH) is None:
             found.append(repo)
         if len(found) >= MAX_INHERITING_REPOS:
