@@ -7,10 +7,12 @@ from __future__ import annotations
 import json
 import logging
 
+import gidgethub
 from gidgethub.routing import Router
 
 from bot import campaigns, repo_ops
 from bot.core import campaign as ledger
+from bot.github import status_of
 from bot.tasks import TASKS
 
 log = logging.getLogger(__name__)
@@ -88,7 +90,12 @@ async def run_claim(job, ctx) -> None:
     repository, number = data["repository"], data["number"]
     gh = await ctx.github.installation(job.installation_id)
     s = await campaigns.setup(gh, ctx, repository)
-    issue = await gh.getitem("/repos/{owner}/{repo}/issues/{issue_number}", {**repo_ops.repo_vars(repository), "issue_number": number})
+    try:
+        issue = await gh.getitem("/repos/{owner}/{repo}/issues/{issue_number}", {**repo_ops.repo_vars(repository), "issue_number": number})
+    except gidgethub.BadRequest as exc:
+        if status_of(exc) in (404, 410):  # "Fixes #N" names no issue of this repository (or it is gone)
+            return
+        raise
     if issue.get("pull_request") or not await _known(gh, ctx, repository, issue, s):
         return
     at = campaigns._ts(data.get("merged_at"), ctx.clock.time())
