@@ -22,6 +22,7 @@ import resource
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web_protocol import RequestHandler
 
 log = logging.getLogger(__name__)
@@ -118,11 +119,31 @@ def _reporting(handler: Callable[[web.BaseRequest], Awaitable[web.StreamResponse
         protocol = request.protocol
         guard.request_started(protocol)
         try:
+            expect = request.headers.get("Expect")
+            if expect is not None and expect.lower() != "100-continue":
+                # aiohttp's own answer echoes the value and fails (500) on bytes that are not UTF-8
+                return web.Response(status=417, text="only Expect: 100-continue is understood\n")
             return await handler(request)
         finally:
             guard.request_finished(protocol)
 
     return handle
+
+
+class _QuietParseErrors(logging.Filter):
+    """aiohttp logs every malformed request it answers 400 with a traceback at ERROR: anyone on the
+    network could fill the log. Those become one DEBUG line; anything else is left as it is."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, HttpProcessingError) and record.getMessage().startswith("Error handling request"):
+            record.msg, record.args = "malformed request refused: %s", (" ".join(str(exc).split())[:200],)
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return True
+
+
+_QUIET = _QuietParseErrors()
 
 
 class GuardedAppRunner(web.AppRunner):
@@ -131,6 +152,7 @@ class GuardedAppRunner(web.AppRunner):
         kwargs.setdefault("lingering_time", 2.0)  # the unread rest of a refused body is drained this long at most
         super().__init__(app, auto_decompress=False, **kwargs)
         self.guard = guard
+        logging.getLogger("aiohttp.server").addFilter(_QUIET)
 
     async def _make_server(self) -> web.Server:
         server = await super()._make_server()

@@ -72,14 +72,17 @@ class Answer:
 
 async def read_answer(reader: asyncio.StreamReader) -> Answer:
     try:
-        line = await reader.readline()
-        if not line:
-            return Answer(None, {}, b"")
-        status = int(line.split()[1])
-        headers: dict[str, str] = {}
-        while (h := await reader.readline()) not in (b"\r\n", b"\n", b""):
-            name, _, value = h.decode("latin-1").partition(":")
-            headers[name.strip().lower()] = value.strip()
+        while True:  # past interim answers (100 Continue) to the final one
+            line = await reader.readline()
+            if not line:
+                return Answer(None, {}, b"")
+            status = int(line.split()[1])
+            headers: dict[str, str] = {}
+            while (h := await reader.readline()) not in (b"\r\n", b"\n", b""):
+                name, _, value = h.decode("latin-1").partition(":")
+                headers[name.strip().lower()] = value.strip()
+            if status >= 200:
+                break
         body = b""
         if "content-length" in headers:
             body = await reader.readexactly(int(headers["content-length"]))
