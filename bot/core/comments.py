@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from bot.core import markdown
 
 FUNDING_MARKER = "funding-links"
+MAX_COMMENT = 65_536  # GitHub refuses a longer comment body: 422 "body is too long (maximum is 65536 characters)"
+_BUDGET = MAX_COMMENT - 1_536  # room for the marker and the closing lines
 
 DEFAULT_ISSUE_MESSAGE = (
     "Thanks for opening this issue, {author}! {repo} is built by people who give their time to it. "
@@ -23,7 +25,7 @@ def links_list(links: Sequence) -> str:
         if target is None:
             continue
         lines.append(f"- [{markdown.text(link.title)}]({target})")
-    return "\n".join(lines)
+    return "\n".join(fit(lines, _BUDGET // 2, "links"))
 
 
 def funding_comment(*, author: str, repo: str, links: Sequence, template: str = DEFAULT_ISSUE_MESSAGE) -> str | None:
@@ -80,25 +82,48 @@ def fund_reply(*, links: Sequence, comment_id: int) -> str:
 
 
 def refused_reply(*, reasons: Sequence[tuple[str, str]], comment_id: int) -> str:
-    """One reply for every refused command of a comment: (command line as written, reason)."""
-    lines = ["I could not act on this:", ""]
-    for raw, reason in reasons:
-        lines.append(f"- `{_code_span(raw)}`: {markdown.text(reason, limit=400)}")
+    """One reply for every refused command of a comment: (command line as written, reason). The command
+    is shown inert (a code span), as are the parts of the reason quoted “like this”."""
+    items = [f"- {markdown.inert(raw, 200)}: {markdown.sentence(reason, 400)}" for raw, reason in reasons]
+    lines = ["I could not act on this:", "", *fit(items, _BUDGET, "refused commands")]
     lines += ["", "Nothing was changed. `/fundbot help` lists the commands."]
     return "\n".join(lines) + "\n\n" + reply_marker(comment_id, "refused") + "\n"
 
 
+def fit(lines: Sequence[str], budget: int, what: str) -> list[str]:
+    """As many of ``lines`` as fit in ``budget`` characters (newlines counted), then "… and N more WHAT"."""
+    n = fitting(lines, budget)
+    return list(lines[:n]) + ([f"… and {len(lines) - n:,} more {what}."] if n < len(lines) else [])
+
+
+def fitting(lines: Sequence[str], budget: int) -> int:
+    """How many of ``lines`` to keep so that they and a "… and N more ..." line fit in ``budget``."""
+    used = 0
+    for i, line in enumerate(lines):
+        tail = 80 if i + 1 < len(lines) else 0  # room for the count line, unless this is the last line
+        if used + len(line) + 1 + tail > budget:
+            return i
+        used += len(line) + 1
+    return len(lines)
+
+
 def help_reply(*, summary: str, problems: str, fallback: str | None, comment_id: int, has_errors: bool = True) -> str:
-    parts = ["**fundbot** gets this project's maintainers paid. Commands:", "", COMMANDS_REFERENCE, "", summary.rstrip()]
-    if problems and has_errors:
-        keep = "the last valid configuration" if fallback == "last valid" else "the default settings"
-        parts += ["", f"**The configuration has errors**; fundbot uses {keep} until they are fixed:", "",
-                  "```", markdown.defuse(problems.replace("```", "\'\'\'")), "```"]
-    elif problems:
-        parts += ["", "The configuration is valid and in use; fundbot has these remarks about it:", "",
-                  "```", markdown.defuse(problems.replace("```", "\'\'\'")), "```"]
+    """The reply to ``/fundbot help``: the commands, the settings and the configuration's problems (in a code
+    block, so nothing in them is live), cut with a count to stay under GitHub's comment limit."""
+    head = ["**fundbot** gets this project's maintainers paid. Commands:", "", COMMANDS_REFERENCE, ""]
+    room = _BUDGET - sum(len(x) + 1 for x in head)
+    shown_summary = fit(summary.rstrip().split("\n"), room // 4, "settings lines")
+    parts = head + shown_summary
+    room -= sum(len(x) + 1 for x in shown_summary)
+    if problems:
+        if has_errors:
+            keep = "the last valid configuration" if fallback == "last valid" else "the default settings"
+            intro = f"**The configuration has errors**; fundbot uses {keep} until they are fixed:"
+        else:
+            intro = "The configuration is valid and in use; fundbot has these remarks about it:"
+        rows = [markdown.defuse(line.replace("```", "\'\'\'")) for line in problems.split("\n")]
+        n = fitting(rows, room - len(intro) - 16)
+        parts += ["", intro, "", "```", *rows[:n], "```"]
+        if n < len(rows):
+            parts += ["", f"… and {len(rows) - n:,} more problems, not shown here."]
     return "\n".join(parts) + "\n\n" + reply_marker(comment_id, "help") + "\n"
-
-
-def _code_span(raw: str) -> str:
-    return markdown.defuse(raw.replace("`", "'").replace("\n", " ")[:200])

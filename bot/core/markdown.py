@@ -66,7 +66,7 @@ def _escape(s: str) -> str:
 
 
 _REF_BREAKS = re.compile(
-    r"(?i)(?<=://)|(?<=\bwww)(?=\.)|(?<=\bmailto)(?=:)|(?<=\bxmpp)(?=:)"  # URLs, e-mail schemes
+    r"(?i)(?<=:)(?=//)|(?<=\bwww)(?=\.)|(?<=\bmailto)(?=:)|(?<=\bxmpp)(?=:)"  # URLs, e-mail schemes
     r"|(?<=#)(?=[0-9])|(?<=\bgh)(?=-[0-9])"  # #12, GH-12, owner/repo#12
     r"|(?<=\b[0-9a-f]{4})(?=[0-9a-f]{3,}\b)"  # commit SHAs (7-40 hex digits), user@SHA, owner/repo@SHA
 )

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from bot.core import markdown
 
+MAX_BODY = 125_000  # GitHub refuses longer release notes: 422 "body is too long (maximum is 125000 characters)"
 START = "<!-- fundbot:release:start -->"
 END = "<!-- fundbot:release:end -->"
 

@@ -108,8 +108,14 @@ async def release_footer(event, gh, ctx, *args, **kwargs) -> None:
     current = await gh.getitem("/repos/{owner}/{repo}/releases/{release_id}", variables)
     try:
         body = release.splice(current.get("body"), release.footer_text(links, repo=repository["full_name"], thanks=thanks))
+        if len(body) > release.MAX_BODY and thanks:  # GitHub would refuse it (422): drop the thanks first
+            body = release.splice(current.get("body"), release.footer_text(links, repo=repository["full_name"]))
     except release.MarkerError as exc:
         log.warning("release %s: %s; footer not written", rel.get("tag_name"), exc)
+        return
+    if len(body) > release.MAX_BODY:
+        log.warning("release %s: the notes with the footer would exceed GitHub's %s characters; footer not written",
+                    rel.get("tag_name"), f"{release.MAX_BODY:,}")
         return
     if body == (current.get("body") or ""):
         return
