@@ -121,6 +121,7 @@ async def find_check_run(gh: Any, repository: dict, *, name: str, head_sha: str,
     url = "/repos/{owner}/{repo}/commits/{ref}/check-runs{?check_name,filter,per_page,app_id}"
     variables: dict[str, Any] = {**repo_vars(repository), "ref": head_sha, "check_name": name, "filter": "latest",
                                  "per_page": 100}
+    app_id = str(app_id) if app_id is not None and str(app_id).isdigit() else None
     if app_id:
         variables["app_id"] = int(app_id)
     data = await gh.getitem(url, variables)

@@ -112,6 +112,27 @@ async def test_list_for_ref_answers_validate_against_githubs_schema(sandbox, san
     assert all(schema_errors("check-run", c) == [] for c in listed["check_runs"])
 
 
+def test_extract_subset_copies_an_operation_with_what_it_references():
+    from bot.sandbox.extract_subset import add_operations
+    full = {"paths": {"/a/{x}": {"get": {"operationId": "a/get", "x-octokit": {}, "parameters": [
+        {"$ref": "#/components/parameters/x"}], "responses": {"200": {"content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/thing"},
+            "examples": {"default": {"$ref": "#/components/examples/thing"}}}}}}}}},
+        "components": {"parameters": {"x": {"name": "x", "in": "path", "schema": {"type": "string"}}},
+                       "schemas": {"thing": {"type": "object", "properties": {"part": {"$ref": "#/components/schemas/part"}}},
+                                   "part": {"type": "string"}, "unused": {"type": "integer"}},
+                       "examples": {"thing": {"value": {}}}}}
+    subset = {"paths": {"/z": {}}, "components": {"schemas": {"part": {"type": "string", "kept": True}}}}
+    added = add_operations(subset, full, ["a/get"])
+    assert list(subset["paths"]) == ["/a/{x}", "/z"]  # sorted, as the subset is
+    op = subset["paths"]["/a/{x}"]["get"]
+    assert "x-octokit" not in op and "examples" not in op["responses"]["200"]["content"]["application/json"]
+    assert set(subset["components"]["schemas"]) == {"thing", "part"} and subset["components"]["schemas"]["part"]["kept"]
+    assert subset["components"]["parameters"] == full["components"]["parameters"]
+    assert "examples" not in subset["components"] and added[0] == "GET /a/{x} (a/get)"
+    assert add_operations(subset, full, ["a/get"]) == []  # already there: left alone
+
+
 # --- the sandbox: GitHub's limits ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("validate", [True, False])
 async def test_sandbox_refuses_what_github_refuses(sandbox_session, validate):
