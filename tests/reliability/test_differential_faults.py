@@ -203,7 +203,7 @@ async def play(sb: Sandbox, service: Service) -> None:
 # * times in the campaign snapshot (opened_at, funded_at, delivered_at, pledge/offer/log times): the
 #   wall-clock seconds of the events, and a run with faults is slower. They become "<time>"; the snapshot's
 #   log, kept in time order with ties at GitHub's one-second resolution broken arbitrarily, is compared
-#   sorted.
+#   sorted, and each record's seq (its order within its second) becomes "<seq>".
 # * dates shown to users ("Deadline: 2026-12-31", "reached on ...") and the snapshot's deadline: relative
 #   to the UTC date the run started ("<today+40d>"), so runs on either side of midnight UTC still compare.
 # * commit shas (commits carry a timestamp): the default branch is compared by its tree (same files, same
@@ -255,7 +255,9 @@ class Normaliser:
         if isinstance(data, dict):
             out = {k: self.snapshot(v, k) for k, v in data.items()}
             if isinstance(out.get("log"), list):
-                out["log"] = sorted(out["log"], key=repr)
+                # a record's seq orders it within its wall-clock second (bot.core.history): like the time
+                out["log"] = sorted(([r[0], r[1], "<seq>", *r[3:]] if isinstance(r, list) and len(r) > 2 else r
+                                     for r in out["log"]), key=repr)
             return out
         if isinstance(data, list):
             return [self.snapshot(v) for v in data]
