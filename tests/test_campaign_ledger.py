@@ -554,8 +554,8 @@ def test_a_recorded_label_goal_wins_over_the_configuration():
     events = [LabelEvent(h(0), 1, "bounty: M", True, "maint", D(500)),
               LabelEvent(h(1), 1, "bounty: gone", True, "maint", D(70)),  # no longer in bounties.labels
               LabelEvent(h(2), 1, "bounty: gone", False, "maint")]
-    c = run(events[:2])
+    c = run(events[:2], now_hours=3)
     assert (c.state, c.goal, c.bounty_labels, c.bounty_goals) == ("open", 70, ("bounty: M", "bounty: gone"), (500, 70))
-    c = run(events, config=dataclasses.replace(CONFIG, labels={"bounty: M": D(900)}))
+    c = run(events, now_hours=3, config=dataclasses.replace(CONFIG, labels={"bounty: M": D(900)}))
     assert (c.state, c.goal, c.goal_source) == ("open", 500, "label:bounty: m")  # back to M's recorded goal
     assert Campaign.from_snapshot(json.loads(json.dumps(c.to_snapshot()))) == c
