@@ -544,7 +544,8 @@ class _Cx:
         self.issues: list[Issue] = []
         self.seen: set[Issue] = set()
         self.kept = {"error": 0, "warning": 0}
-        self.dropped = {"error": 0, "warning": 0}
+        # issues past the cap, by position and rule (a re-check of a merged chain finds them again)
+        self.dropped: dict[str, set[tuple[str, int, int, str]]] = {"error": set(), "warning": set()}
         self.nodes: dict[tuple[str | int, ...], _N] = {}
         self.cross = cross
         self.report_funding = report_funding
@@ -562,7 +563,7 @@ class _Cx:
         message: str,
     ) -> None:
         if self.saturated(severity):
-            self.dropped[severity] += 1
+            self.drop(severity, node, code)
             return
         keytext = key if isinstance(key, str) or key is None else (_kp(key) or None)
         self.push(
@@ -582,11 +583,15 @@ class _Cx:
     def saturated(self, severity: str) -> bool:
         return self.kept.get(severity, 0) >= MAX_ISSUES
 
+    def drop(self, severity: str, node: _N | None, code: str) -> None:
+        where = (node.file, node.line, node.col) if node is not None else (self.default_file, 0, 0)
+        self.dropped[severity].add((*where, code))
+
     def push(self, issue: Issue) -> None:
         if issue in self.seen:
             return
         if self.saturated(issue.severity):
-            self.dropped[issue.severity] += 1
+            self.dropped[issue.severity].add((issue.path, issue.line, issue.column, issue.code))
             return
         self.seen.add(issue)
         self.kept[issue.severity] += 1
@@ -596,8 +601,8 @@ class _Cx:
         """Start from the issues (and counts) of another run."""
         for issue in other.issues:
             self.push(issue)
-        for severity, n in other.dropped.items():
-            self.dropped[severity] += n
+        for severity, where in other.dropped.items():
+            self.dropped[severity] |= where
 
 
 def _name(kp: tuple[str | int, ...]) -> str:
@@ -1162,7 +1167,7 @@ def known_keys() -> frozenset[str]:
 
 def _unknown_key(section: _Section, key_node: _N, name: str, cx: _Cx, kp: tuple[str | int, ...]) -> None:
     if cx.saturated("warning"):  # no suggestion is computed for a warning that will not be listed
-        cx.dropped["warning"] += 1
+        cx.drop("warning", key_node, "unknown-key")
         return
     known = list(section.keys)
     norm = re.sub(r"[-\s.]+", "_", name.strip().lower())
@@ -2010,9 +2015,10 @@ def _finish(clean: Any, cx: _Cx, raw: dict[str, Any], order: list[str], sources:
     unique.sort(key=lambda i: (rank.get(i.path, len(rank)), i.line, i.column, i.code))
     errors = [i for i in unique if i.severity == "error"]
     warns = [i for i in unique if i.severity == "warning"]
-    more_errors = cx.dropped["error"] + max(0, len(errors) - MAX_ISSUES)
+    listed = {(i.path, i.line, i.column, i.code) for i in unique}  # a dropped repeat of a kept issue is no more
+    more_errors = len(cx.dropped["error"] - listed) + max(0, len(errors) - MAX_ISSUES)
     errors = errors[:MAX_ISSUES]
-    more_warnings = cx.dropped["warning"] + max(0, len(warns) - (MAX_ISSUES - len(errors)))
+    more_warnings = len(cx.dropped["warning"] - listed) + max(0, len(warns) - (MAX_ISSUES - len(errors)))
     warns = warns[: MAX_ISSUES - len(errors)]
     if shown is not None:
         errors, warns = [shown(i) for i in errors], [shown(i) for i in warns]
@@ -2054,7 +2060,9 @@ def validate(text: str | bytes, *, path: str = CONFIG_PATH) -> ConfigResult:
             return ConfigResult(None, [i for i in issues if i.severity == "error"],
                                 [i for i in issues if i.severity == "warning"], {}, [path])
         result = _validate_tree(tree, path, source=source)
-        result.warnings = sorted([*issues, *result.warnings], key=lambda i: (i.line, i.column, i.code))
+        more = [i for i in result.warnings if i.code == "too-many-issues"]  # stays last
+        rest = [i for i in result.warnings if i.code != "too-many-issues"]
+        result.warnings = sorted([*issues, *rest], key=lambda i: (i.line, i.column, i.code)) + more
         return result
     except Exception as exc:  # noqa: BLE001 - never raise on any input
         return ConfigResult(

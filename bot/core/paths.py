@@ -115,10 +115,10 @@ def readme_problem(value: object) -> PathProblem | None:
     assert isinstance(value, str)
     segments = value.split("/")
     if segments[0].lower() == ".github":
-        return PathProblem("bad-readme-path", "it points into `.github/` (fundbot's configuration and GitHub's "
+        return PathProblem("bad-path", "it points into `.github/` (fundbot's configuration and GitHub's "
                            "workflows live there); put the sponsor section in a README outside it")
     if segments[-1].lower() == _FUNDING_NAME:
-        return PathProblem("bad-readme-path", "it names a FUNDING.yml, which fundbot writes from `funding:`",
+        return PathProblem("bad-path", "it names a FUNDING.yml, which fundbot writes from `funding:`",
                            len(value) - len(segments[-1]))
     return None
 
