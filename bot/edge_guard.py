@@ -149,7 +149,9 @@ _QUIET = _QuietParseErrors()
 class GuardedAppRunner(web.AppRunner):
     def __init__(self, app: web.Application, guard: ConnectionGuard, **kwargs):
         kwargs.setdefault("keepalive_timeout", guard.keepalive_timeout)
-        kwargs.setdefault("lingering_time", 2.0)  # the unread rest of a refused body is drained this long at most
+        # the unread rest of a refused body is not drained: the connection is closed once the answer is out
+        # (aiohttp would otherwise read and discard for 10 s, costing CPU for every refused sender)
+        kwargs.setdefault("lingering_time", 0)
         super().__init__(app, auto_decompress=False, **kwargs)
         self.guard = guard
         logging.getLogger("aiohttp.server").addFilter(_QUIET)

@@ -97,25 +97,29 @@ def _identity_encoded(request: web.Request) -> bool:
     return True
 
 
-async def _read_body(request: web.Request, *, limit: int, timeout: float) -> bytes:
-    chunks: list[bytes] = []
+async def _read_body(request: web.Request, *, length: int | None, limit: int, timeout: float) -> bytes | bytearray:
+    """The body, within ``timeout``. With a Content-Length it is read into one buffer of that size (no second
+    copy while the signature is unchecked); without, at most ``limit`` bytes are accepted."""
+    buffer = bytearray(length) if length is not None else bytearray()
     size = 0
     try:
         async with asyncio.timeout(timeout):
-            while True:
-                chunk = await request.content.readany()
-                if not chunk:
-                    break
-                size += len(chunk)
-                if size > limit:  # only a body without Content-Length can grow past its reservation
+            while chunk := await request.content.readany():
+                if size + len(chunk) > limit:  # only a body without Content-Length can outgrow its reservation
                     raise _BodyRefused(413, "a body without Content-Length may not exceed "
                                             f"{limit} bytes (GitHub always sends Content-Length)")
-                chunks.append(chunk)
+                if length is not None:
+                    buffer[size:size + len(chunk)] = chunk
+                else:
+                    buffer += chunk
+                size += len(chunk)
     except TimeoutError:
         raise _BodyRefused(408, f"the body did not arrive within {timeout:g} s") from None
     except (HttpProcessingError, ConnectionError, asyncio.IncompleteReadError) as exc:
         raise _BodyRefused(400, f"the body could not be read: {type(exc).__name__}") from None
-    return b"".join(chunks)
+    if size != len(buffer):
+        raise _BodyRefused(400, "the body is shorter than its Content-Length")
+    return buffer
 
 
 async def receive_webhook(request: web.Request) -> web.Response:
@@ -124,8 +128,8 @@ async def receive_webhook(request: web.Request) -> web.Response:
     if response.status >= 400:
         metrics.delivery_rejected(response.status)
         if not request.content.is_eof():
-            # refused before the body was read whole: the connection is not kept (aiohttp drains at most a
-            # couple of seconds of what the sender still sends, then closes)
+            # refused before the body was read whole: the connection is closed once the answer is out, and
+            # nothing more of the body is read (no lingering, see bot.edge_guard)
             response.force_close()
     return response
 
@@ -150,7 +154,7 @@ async def _receive(request: web.Request) -> web.Response:
         return response
     try:  # the reservation is held until the body is stored or refused
         try:
-            body = await _read_body(request, limit=reserve, timeout=settings.body_timeout)
+            body = await _read_body(request, length=length, limit=reserve, timeout=settings.body_timeout)
         except _BodyRefused as refusal:
             return _json_error(refusal.status, refusal.message)
         return await _accept(request, body, signature)
@@ -158,12 +162,13 @@ async def _receive(request: web.Request) -> web.Response:
         budget.release(reserve)
 
 
-async def _accept(request: web.Request, body: bytes, signature: str) -> web.Response:
+async def _accept(request: web.Request, buffer: bytearray, signature: str) -> web.Response:
     settings = request.app[SETTINGS_KEY]
     store = request.app[STORE_KEY]
-    expected = hmac.new((settings.webhook_secret or "").encode(), body, hashlib.sha256).hexdigest()
+    expected = hmac.new((settings.webhook_secret or "").encode(), buffer, hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, signature):
         return _json_error(401, "signature does not match")
+    body = bytes(buffer)  # signed: now worth a copy of its own
     event = request.headers.get("X-GitHub-Event", "")
     delivery = request.headers.get("X-GitHub-Delivery", "")
     if not _EVENT_RE.match(event) or not _GUID_RE.match(delivery):
