@@ -300,3 +300,15 @@ async def test_a_malformed_signature_is_refused_without_reading_the_body(tmp_pat
         answer = await raw_request(service.port, head([*headers.items(), ("Content-Length", str(20 * 1024 * KB))]))
         assert answer.status == 401 and time.monotonic() - started < 1.0
         assert budget(service).refused == 0 and budget(service).used == 0
+
+
+def test_the_edge_limits_are_read_from_the_environment():
+    from bot.settings import Settings
+
+    env = {"MAX_INFLIGHT_BODY_BYTES": "1048576", "MAX_CHUNKED_BODY_BYTES": "4096", "HEADER_TIMEOUT_SECONDS": "2.5",
+           "BODY_TIMEOUT_SECONDS": "7", "KEEPALIVE_TIMEOUT_SECONDS": "3"}
+    s = Settings.from_env(env, dotenv=None)
+    assert (s.max_inflight_body_bytes, s.max_chunked_body_bytes, s.header_timeout, s.body_timeout,
+            s.keepalive_timeout) == (1048576, 4096, 2.5, 7.0, 3.0)
+    d = Settings.from_env({}, dotenv=None)
+    assert (d.max_inflight_body_bytes, d.header_timeout, d.body_timeout) == (64 * 1024 * 1024, 10.0, 30.0)
