@@ -347,7 +347,7 @@ def refusal_reply(outcomes: Iterable[Outcome]) -> str:
         return ""
     lines = ["I could not act on this:", ""]
     for o in sorted(refused, key=lambda o: (o.comment_id, o.line)):
-        reason = markdown.text(o.reason or "refused.", limit=400)
+        reason = markdown.sentence(o.reason or "refused.", 400)
         lines.append(f"- **{markdown.text('/' + o.command, limit=40)}** (line {int(o.line)}): {reason}")
     rest = "The other commands were applied." if any(o.accepted for o in items) else "Nothing was changed."
     lines += ["", f"{rest} `/fundbot help` lists the commands."]
