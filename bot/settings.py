@@ -79,6 +79,7 @@ class Settings:
     header_timeout: float = 10.0  # seconds from connect until the request line and headers are complete
     body_timeout: float = 30.0  # seconds to receive a whole body (GitHub Enterprise Server waits 30 s at most)
     keepalive_timeout: float = 15.0  # seconds an idle connection stays open after a response
+    public_url: str | None = None  # where GitHub reaches this server, e.g. https://fundbot.example.org (doctor)
 
     @property
     def has_app_credentials(self) -> bool:
@@ -153,6 +154,10 @@ class Settings:
         webhook_path = get("WEBHOOK_PATH") or DEFAULT_WEBHOOK_PATH
         if not webhook_path.startswith("/"):
             webhook_path = "/" + webhook_path
+        public_url = (get("PUBLIC_URL") or "").rstrip("/") or None
+        if public_url is not None and (not public_url.lower().startswith(("http://", "https://"))
+                                       or "?" in public_url or "#" in public_url):
+            raise SettingsError(f"PUBLIC_URL must be an http:// or https:// address without query, got {public_url!r}")
         worker_processes = integer("WORKER_PROCESSES", 1)
         if worker_processes < 0:
             raise SettingsError(f"WORKER_PROCESSES must be 0 or more, got {worker_processes}")
@@ -180,4 +185,5 @@ class Settings:
             header_timeout=number("HEADER_TIMEOUT_SECONDS", 10.0),
             body_timeout=number("BODY_TIMEOUT_SECONDS", 30.0),
             keepalive_timeout=number("KEEPALIVE_TIMEOUT_SECONDS", 15.0),
+            public_url=public_url,
         )

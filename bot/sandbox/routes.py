@@ -237,6 +237,18 @@ async def list_deliveries(req: Req) -> Resp:
     return Resp(200, [wh.delivery_item(d) for d in chunk], headers)
 
 
+@op("apps/get-webhook-config-for-app")
+async def get_hook_config(req: Req) -> Resp:
+    """The App's webhook as GitHub has it on file: where deliveries go, the secret masked."""
+    sb = req.sb
+    d: dict[str, Any] = {"content_type": "json", "insecure_ssl": "0"}
+    if sb.webhook_secret:
+        d["secret"] = "********"
+    if sb.webhook_url:
+        d["url"] = sb.webhook_url
+    return Resp(200, d)
+
+
 @op("apps/get-webhook-delivery")
 async def get_delivery(req: Req) -> Resp:
     d = next((d for d in req.sb._deliveries if d.id == req.params["delivery_id"]), None)
