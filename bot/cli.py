@@ -381,6 +381,16 @@ async def _demo(args: argparse.Namespace) -> int:
     return await run_demo(verbose=args.verbose)
 
 
+# --- doctor ---------------------------------------------------------------------------------------
+
+async def _doctor(args: argparse.Namespace) -> int:
+    from bot.doctor import format_rows, run
+
+    rows, code = await run()
+    print(format_rows(rows, encoding=sys.stdout.encoding), flush=True)
+    return code
+
+
 # --- entry point ----------------------------------------------------------------------------------
 
 def _count(text: str) -> int:
@@ -451,6 +461,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("migrate", help="create or upgrade the database schema (Procfile release:)")
     p.set_defaults(func=_migrate)
+
+    p = sub.add_parser("doctor", help="check settings, the App on GitHub, the database and the webhook; print the fixes "
+                       "(exit 1 on a problem, 2 if the settings do not parse)")
+    p.set_defaults(func=_doctor)
     return parser
 
 
