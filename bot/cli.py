@@ -90,12 +90,12 @@ async def _serve(args: argparse.Namespace) -> int:
 
 async def _worker(args: argparse.Namespace) -> int:
     from bot.service import Service
-    from bot.supervisor import watch_wake_pipe
+    from bot.supervisor import become_child
 
     settings = _settings()
     logs.setup(settings.log_level, settings.log_format, role=args.role)
     service = Service(settings)
-    await service.open()
+    await service.open(migrate=args.wake_fd is None)  # serve's children: serve migrated before starting them
     if not service.start_workers():
         print("fundbot worker: APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) are required", file=sys.stderr)
         await service.close()
@@ -103,7 +103,7 @@ async def _worker(args: argparse.Namespace) -> int:
     stop = asyncio.Event()
     _install_stop_signals(stop)
     if args.wake_fd is not None:  # started by serve: woken when it stores a delivery, stopped if it dies
-        watch_wake_pipe(args.wake_fd, service.notify, stop.set)
+        become_child(args.wake_fd, service.notify, stop.set)
     await service.schedule_recovery()
     log.info("fundbot worker %s started (concurrency %d)", service.worker.owner, settings.worker_concurrency)
     await stop.wait()

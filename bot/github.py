@@ -266,6 +266,18 @@ class _Token:
     expires_at: float
 
 
+def _load_key(pem: str) -> Any:
+    """The parsed key, once: PyJWT would parse the PEM for every JWT, about 40 ms of CPU holding the GIL
+    (stalling the store's writer thread mid-transaction). An unreadable key is kept as text, so it fails
+    where it always did, at the first App request, with PyJWT's message."""
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    try:
+        return load_pem_private_key(pem.encode(), password=None)
+    except Exception:  # noqa: BLE001  (any unreadable key: PyJWT reports it as before)
+        return pem
+
+
 class GitHubApp:
     """Everything fundbot needs to talk to GitHub as the App and as its installations."""
 
@@ -289,6 +301,7 @@ class GitHubApp:
         self.session = session
         self.app_id = str(app_id)
         self.private_key = private_key
+        self._signing_key = _load_key(private_key)
         self.base_url = base_url.rstrip("/")
         self.graphql_url = graphql_url or self.base_url + "/graphql"
         self.clock = clock or RealClock()
@@ -320,7 +333,7 @@ class GitHubApp:
 
     def app_client(self) -> GitHubAPI:
         """A client authenticated as the App (JWT): /app, /app/installations, hook deliveries."""
-        return self._client(app_id=self.app_id, private_key=self.private_key)
+        return self._client(app_id=self.app_id, private_key=self._signing_key)
 
     async def installation_token(self, installation_id: int) -> str:
         now = self.clock.time()
