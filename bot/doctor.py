@@ -34,6 +34,7 @@ IMPLICIT_EVENTS = frozenset({"installation", "installation_repositories"})
 ACCESS = {"read": 1, "write": 2, "admin": 3}
 MAX_INSTALLATIONS = 20  # installations whose repositories are listed (one token each)
 MAX_LISTED = 1000  # installations counted
+INSTALLATIONS_TIMEOUT = 30.0  # seconds for listing the repositories of every installation
 SHOW_NAMES = 3
 DELIVERIES_EXAMINED = 100
 GITHUB_TIMEOUT = 10.0
@@ -269,7 +270,9 @@ def check_deliveries(items: Sequence[Mapping[str, Any]], app: Mapping[str, Any])
     last = open_failures[0]
     code = int(last.get("status_code") or 0)
     what = f"{last.get('event')}" + (f".{last['action']}" if last.get("action") else "")
-    reason = f"{code} {last.get('status') or ''}".strip() if code else str(last.get("status") or "no answer")
+    status_text = str(last.get("status") or "")
+    reason = (status_text if str(code) in status_text else f"{code} {status_text}".strip()) if code else (
+        status_text or "no answer")
     hint = {401: "fundbot refused the signature: WEBHOOK_SECRET differs from the App's webhook secret",
             404: "nothing answers that path: WEBHOOK_PATH or the webhook URL is wrong"}.get(code)
     if hint is None:
@@ -365,7 +368,10 @@ async def _github_rows(settings: Settings, session: aiohttp.ClientSession) -> li
                 break
         total = len(installations)
         found = []
+        deadline = time.monotonic() + INSTALLATIONS_TIMEOUT
         for inst in installations[:MAX_INSTALLATIONS]:
+            if time.monotonic() > deadline:
+                break  # a slow GitHub: report what was listed in time
             account = (inst.get("account") or {}).get("login") or "?"
             report = InstallationReport(account=account, id=int(inst["id"]), suspended=bool(inst.get("suspended_at")))
             found.append(report)
@@ -484,7 +490,8 @@ async def _public_url_row(settings: Settings, session: aiohttp.ClientSession) ->
     except TimeoutError:
         return check_public_url(settings, None, f"no answer within {PUBLIC_URL_TIMEOUT:.0f} s", 0)
     except aiohttp.ClientConnectorError as exc:
-        reason = exc.os_error.strerror or str(exc.os_error) or type(exc.os_error).__name__
+        errno = exc.os_error.errno
+        reason = os.strerror(errno) if errno else str(exc.os_error) or type(exc.os_error).__name__
         return check_public_url(settings, None, f"cannot connect to {exc.host}:{exc.port} ({reason})", 0)
     except (aiohttp.ClientError, OSError, ValueError) as exc:
         return check_public_url(settings, None, str(exc) or type(exc).__name__, 0)
