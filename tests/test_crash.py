@@ -1,4 +1,5 @@
-"""Crash test: acknowledged deliveries survive a SIGKILL of `python -m bot serve` and are processed once."""
+"""Crash test: acknowledged deliveries survive a SIGKILL of `python -m bot serve` (web and worker processes)
+and are processed once."""
 
 from __future__ import annotations
 
@@ -27,8 +28,10 @@ def free_port() -> int:
 
 
 def start_serve(env: dict) -> subprocess.Popen:
+    """`serve` in a session of its own: its worker processes share its process group, so a crash of the
+    whole deployment (the machine, the container) is one ``os.killpg``."""
     return subprocess.Popen([sys.executable, "-m", "bot", "serve"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
 async def wait_healthy(session: aiohttp.ClientSession, port: int, timeout: float = 20.0) -> None:
@@ -83,11 +86,11 @@ async def test_sigkill_loses_no_acknowledged_delivery_and_repeats_none(sandbox, 
                 if done >= 2:
                     break
                 await asyncio.sleep(0.01)
-            first.send_signal(signal.SIGKILL)
+            os.killpg(first.pid, signal.SIGKILL)  # serve and its worker processes at once, mid-job
             first.wait(10)
         finally:
             if first.poll() is None:
-                first.kill()
+                os.killpg(first.pid, signal.SIGKILL)
         at_kill = sum(funding_comment_counts(sandbox, sandbox_repo, numbers).values())
         assert 0 < at_kill < N, f"the kill should land mid-run ({at_kill} of {N} done)"
 
