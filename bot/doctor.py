@@ -20,7 +20,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import aiohttp
 
@@ -341,6 +341,8 @@ def _error_text(exc: BaseException) -> tuple[int | None, str]:
 
 
 async def _github_rows(settings: Settings, session: aiohttp.ClientSession) -> list[Row]:
+    import gidgethub.apps
+
     from bot.github import GitHubApp, RetryPolicy
 
     policy = RetryPolicy(request_timeout=GITHUB_TIMEOUT, max_transport_retries=0, max_5xx_retries=1,
@@ -351,13 +353,19 @@ async def _github_rows(settings: Settings, session: aiohttp.ClientSession) -> li
                        mutation_interval=0.0)
     client = github.app_client()
     try:
+        gidgethub.apps.get_jwt(app_id=settings.app_id, private_key=settings.private_key)
+    except Exception as exc:  # noqa: BLE001  (a PEM header around something that is not a key)
+        return [Row(FAIL, "App credentials", f"the private key cannot sign a JWT: {type(exc).__name__}: {exc}",
+                    "PRIVATE_KEY(_PATH) must be the .pem file GitHub generated for the App, unchanged"),
+                Row(SKIP, "GitHub", "installations, webhook URL and deliveries not checked (GET /app not possible)")]
+    try:
         app = await client.getitem("/app")
         if not isinstance(app, dict):
             raise ValueError("GET /app did not answer a JSON object")
     except Exception as exc:  # noqa: BLE001  (every failure is a row)
         status, message = _error_text(exc)
         return [check_app_error(status, message, settings),
-                Row(SKIP, "GitHub", "installations, webhook URL and deliveries not checked without working credentials")]
+                Row(SKIP, "GitHub", "installations, webhook URL and deliveries not checked (GET /app failed)")]
     rows = [check_app(app, settings), *check_permissions(app, load_manifest())]
 
     try:
@@ -410,7 +418,7 @@ async def _github_rows(settings: Settings, session: aiohttp.ClientSession) -> li
 
 def _sqlite_version(path: str) -> int:
     """The schema version of a SQLite file, read-only (0: no fundbot tables)."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=DATABASE_TIMEOUT)
+    conn = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=DATABASE_TIMEOUT)
     try:
         row = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()
         return int(row[0])

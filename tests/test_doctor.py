@@ -208,11 +208,15 @@ async def test_bad_credentials(world, sandbox_installation_id):
     line = result.line("✗ App credentials")
     assert line.startswith("✗ App credentials: GET /app answered 401: A JSON web token could not be decoded\n")
     assert "fix: APP_ID must be the App ID shown on the App's settings page" in line
-    assert "- GitHub: installations, webhook URL and deliveries not checked without working credentials" in result.lines
+    assert "- GitHub: installations, webhook URL and deliveries not checked (GET /app failed)" in result.lines
     assert result.line("✓ database schema") and result.line("✓ public URL")  # the other checks still ran
 
     result = await world.doctor(APP_ID="999")
     assert result.line("✗ App credentials").startswith("✗ App credentials: GET /app answered 401: Integration not found")
+
+    result = await world.doctor(PRIVATE_KEY_PATH=None, PRIVATE_KEY="-----BEGIN PRIVATE KEY-----\\nnot a key\\n"
+                                                                "-----END PRIVATE KEY-----")
+    assert result.line("✗ App credentials").startswith("✗ App credentials: the private key cannot sign a JWT: ")
 
     result = await world.doctor(PRIVATE_KEY=None, PRIVATE_KEY_PATH=None)
     assert result.failures() == ["✗ App credentials: PRIVATE_KEY not set"]
