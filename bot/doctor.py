@@ -348,12 +348,12 @@ async def _github_rows(settings: Settings, session: aiohttp.ClientSession) -> li
     policy = RetryPolicy(request_timeout=GITHUB_TIMEOUT, max_transport_retries=0, max_5xx_retries=1,
                          max_rate_limit_retries=0, max_inline_wait=0, backoff_base=0.2, backoff_cap=1.0)
     assert settings.app_id and settings.private_key
-    github = GitHubApp(session, app_id=settings.app_id, private_key=settings.private_key,
-                       base_url=settings.github_api_url, graphql_url=settings.graphql_url, policy=policy,
-                       mutation_interval=0.0)
-    client = github.app_client()
     try:
         gidgethub.apps.get_jwt(app_id=settings.app_id, private_key=settings.private_key)
+        github = GitHubApp(session, app_id=settings.app_id, private_key=settings.private_key,
+                           base_url=settings.github_api_url, graphql_url=settings.graphql_url, policy=policy,
+                           mutation_interval=0.0)
+        client = github.app_client()
     except Exception as exc:  # noqa: BLE001  (a PEM header around something that is not a key)
         return [Row(FAIL, "App credentials", f"the private key cannot sign a JWT: {type(exc).__name__}: {exc}",
                     "PRIVATE_KEY(_PATH) must be the .pem file GitHub generated for the App, unchanged"),
