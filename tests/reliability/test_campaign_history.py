@@ -18,6 +18,7 @@ from bot import campaigns as shell
 from bot.core import history, markdown
 from bot.sandbox import Sandbox
 from tests.reliability.test_differential_faults import Interceptor
+from tests.test_campaigns import settle, status_comments
 
 REPO = "octo-org/widgets"  # FUNDING.yml: github: [octocat]; octocat is an admin
 
@@ -51,15 +52,6 @@ def repo(sandbox, sandbox_repo, sandbox_installation_id):
     return sandbox_repo
 
 
-async def settle(sandbox, bot):
-    for _ in range(4):
-        await sandbox.drain()
-        await bot.settle()
-
-
-def status_comments(sandbox, number):
-    return [c for c in sandbox.comments(REPO, number)
-            if c["user"]["login"] == "fundbot[bot]" and markdown.has_marker(c["body"], "campaign")]
 
 
 def marker_data(comment) -> dict:
