@@ -28,11 +28,18 @@ def _settings() -> Settings:
         raise SystemExit(2) from None
 
 
-def _install_stop_signals(stop: asyncio.Event) -> None:
+def _install_stop_signals(stop: asyncio.Event, who: str = "fundbot") -> None:
+    """SIGTERM/SIGINT set ``stop`` (and say so once in the log): in-flight work finishes, the rest waits."""
     loop = asyncio.get_running_loop()
+
+    def on_signal(sig: signal.Signals) -> None:
+        if not stop.is_set():
+            log.info("%s: %s received: stopping", who, sig.name)
+        stop.set()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, on_signal, sig)
 
 
 # --- serve / worker ---------------------------------------------------------------------------------
@@ -94,20 +101,21 @@ async def _worker(args: argparse.Namespace) -> int:
 
     settings = _settings()
     logs.setup(settings.log_level, settings.log_format, role=args.role)
+    stop = asyncio.Event()
+    _install_stop_signals(stop, f"fundbot worker{' ' + args.role if args.role else ''}")  # before opening: a SIGTERM while starting still stops cleanly
     service = Service(settings)
     await service.open(migrate=args.wake_fd is None)  # serve's children: serve migrated before starting them
     if not service.start_workers():
         print("fundbot worker: APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) are required", file=sys.stderr)
         await service.close()
         return 2
-    stop = asyncio.Event()
-    _install_stop_signals(stop)
     if args.wake_fd is not None:  # started by serve: woken when it stores a delivery, stopped if it dies
         become_child(args.wake_fd, service.notify, stop.set)
     await service.schedule_recovery()
     log.info("fundbot worker %s started (concurrency %d)", service.worker.owner, settings.worker_concurrency)
     await stop.wait()
     await service.close()
+    log.info("fundbot worker %s stopped", service.worker.owner)
     return 0
 
 

@@ -123,7 +123,11 @@ async def test_sigterm_finishes_in_flight_work_and_leaves_the_rest_in_the_inbox(
             headers = github_headers("issues", d["body"], sandbox.webhook_secret, delivery=d["guid"])
             async with session.post(f"http://127.0.0.1:{port}/api/github/webhooks", data=d["body"], headers=headers) as r:
                 assert r.status == 202
-    await asyncio.sleep(0.5)
+    # stop once the worker child is at work (a bounded wait, not a fixed sleep): one reply is posted
+    deadline = asyncio.get_running_loop().time() + 30
+    while not any(sandbox.comments(sandbox_repo, n) for n in numbers):
+        assert asyncio.get_running_loop().time() < deadline, "no worker processed a delivery within 30 s"
+        await asyncio.sleep(0.02)
     proc.send_signal(signal.SIGTERM)
     _, stderr = await asyncio.to_thread(proc.communicate, timeout=30)
     assert proc.returncode == 0
