@@ -11,6 +11,11 @@
 * An invalid configuration never crashes a handler: the last valid configuration of the repository
   (kept in the store's cache, keyed by repository *id*) or the defaults are used instead, and the
   result says so (``LoadedConfig.fallback``), for check runs and ``/fundbot help``.
+* Values inherited from a file that is not public (a private ``_extends`` target or ``OWNER/.github``, allowed
+  for a non-public repository) are marked (``LoadedConfig.public_only``, and in the stored last valid
+  record). Such a record or memo is used only while the repository is still not public (looked up again, a
+  conditional request): a repository made public never falls back to values of a private file; it gets the
+  defaults and ``LoadedConfig.note`` says why.
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ class LoadedConfig:
     result: core.ConfigResult | None  # the validation of what is in GitHub now (None: no file anywhere)
     source: str  # "repository", "organization" or "defaults"
     fallback: str | None = None  # "last valid" or "defaults" when the file in GitHub is invalid
+    public_only: bool = True  # no value comes from a file of another repository that is not public
+    note: str | None = None  # why the fallback is what it is, when that is not obvious
 
     @property
     def errors(self) -> list[core.Issue]:
@@ -125,13 +132,27 @@ async def find_config_text(gh: Any, repository: dict, visibility: Visibility | N
     return ConfigFile(text, f"{owner}/{ORG_REPO}:{core.CONFIG_PATH}", "organization", org_public)
 
 
+@dataclasses.dataclass(frozen=True)
+class Resolution:
+    result: core.ConfigResult | None  # None: no file anywhere
+    source: str  # "repository", "organization" or "defaults"
+    non_public: tuple[str, ...] = ()  # files read from other repositories that are not public
+
+
 async def resolve(gh: Any, repository: dict) -> tuple[core.ConfigResult | None, str]:
     """Validate what GitHub holds now, following ``_extends``: (result or None when no file, source)."""
+    found = await resolve_sources(gh, repository)
+    return found.result, found.source
+
+
+async def resolve_sources(gh: Any, repository: dict, visibility: Visibility | None = None) -> Resolution:
+    """:func:`resolve`, saying also which files read are in another repository that is not public."""
     home_owner, home_name = _owner_repo(repository)
-    visibility = Visibility(gh)
+    visibility = visibility or Visibility(gh)
     found = await find_config_text(gh, repository, visibility)
     if found is None:
-        return None, "defaults"
+        return Resolution(None, "defaults")
+    non_public: list[str] = [] if found.public else [found.where]
     file_owner, _, rest = found.where.partition("/")
     file_repo = rest.split(":", 1)[0]
 
@@ -145,11 +166,13 @@ async def resolve(gh: Any, repository: dict) -> tuple[core.ConfigResult | None, 
         if not disclosure.may_inherit(same_repository=False, target_public=public, home_public=home_public):
             return core.Fetched(None, public=False, home_public=home_public)  # not read at all
         text = await _read_text(gh, target.owner, target.repo, target.path)
+        if text is not None and not public:
+            non_public.append(str(target))
         return core.Fetched(text, public=public, home_public=home_public)
 
     result = await core.resolve_chain_async(load, found.text, owner=file_owner, repo=file_repo, path=found.where,
                                             home=(home_owner, home_name), start_public=found.public)
-    return result, found.source
+    return Resolution(result, found.source, tuple(non_public))
 
 
 # Loads are memoised per process for a minute: a burst of comments on one repository reads the config once
@@ -174,37 +197,86 @@ async def load(gh: Any, ctx: Any, repository: dict) -> LoadedConfig:
     """The configuration fundbot acts on for this repository. Never raises for bad content."""
     memo, memo_key = _memo(ctx), repository.get("id") or repository.get("full_name")
     if memo_key in memo:
-        return memo[memo_key]
+        loaded = memo[memo_key]
+        # values of a private file stay memoised only while the repository is still not public
+        if loaded.public_only or await Visibility(gh).public(*_owner_repo(repository)) is False:
+            return loaded
+        memo.pop(memo_key, None)
     loaded = await _load(gh, ctx, repository)
     memo[memo_key] = loaded
     return loaded
 
 
+# The stored last valid configuration: {"v": 2, "config": Config.to_dict(), "public_only": bool}. A record
+# of the first format (the bare config dict) does not say where its values came from: it is treated as
+# holding values of a file that is not public.
+RECORD_VERSION = 2
+NOT_PUBLIC_NOTE = ("The last valid configuration is not used: it holds values inherited from a file of a repository "
+                   "that is not public, and this repository is public now.")
+
+
+def _record(config: core.Config, public_only: bool) -> dict:
+    return {"v": RECORD_VERSION, "config": config.to_dict(), "public_only": public_only}
+
+
+def _from_record(cached: Any) -> tuple[core.Config | None, bool]:
+    """(config or None when unusable, public_only) of a stored record."""
+    versioned = isinstance(cached, dict) and cached.get("v") == RECORD_VERSION
+    data = cached.get("config") if versioned else cached
+    if not isinstance(data, dict):
+        return None, False
+    try:
+        config = core.Config.from_dict(data)
+    except (ValueError, TypeError, KeyError):
+        return None, False
+    return config, versioned and cached.get("public_only") is True
+
+
+async def _cached_record(ctx: Any, repository: dict) -> Any:
+    try:
+        return await ctx.store.cache_get(CACHE_NAMESPACE, _repo_key(repository))
+    except Exception:
+        log.warning("could not read the cached config of %s", repository.get("full_name"), exc_info=True)
+        return None
+
+
+def _repo_key(repository: dict) -> str:
+    return str(repository.get("id") or repository.get("full_name"))
+
+
+async def forget_if_not_public(ctx: Any, repository: dict) -> bool:
+    """Drop the stored last valid configuration of ``repository`` when it holds values of a file that is not
+    public (the repository was made public). True when one was dropped."""
+    cached = await _cached_record(ctx, repository)
+    if cached is None or _from_record(cached)[1]:
+        return False
+    await ctx.store.cache_delete(CACHE_NAMESPACE, _repo_key(repository))
+    log.info("%s was made public: its last valid config held values of a file that is not public; dropped",
+             repository.get("full_name"))
+    return True
+
+
 async def _load(gh: Any, ctx: Any, repository: dict) -> LoadedConfig:
-    result, source = await resolve(gh, repository)
-    repo_key = str(repository.get("id") or repository.get("full_name"))
+    visibility = Visibility(gh)
+    found = await resolve_sources(gh, repository, visibility)
+    result, source, public_only = found.result, found.source, not found.non_public
     if result is None:
         return LoadedConfig(core.Config.defaults(), None, "defaults")
     if result.ok and result.config is not None:
         try:
-            await ctx.store.cache_set(CACHE_NAMESPACE, repo_key, result.config.to_dict(),
+            await ctx.store.cache_set(CACHE_NAMESPACE, _repo_key(repository), _record(result.config, public_only),
                                       installation_id=getattr(gh, "installation_id", None))
         except Exception:  # the cache is an optimisation; never fail the handler for it
             log.warning("could not cache the valid config of %s", repository.get("full_name"), exc_info=True)
-        return LoadedConfig(result.config, result, source)
-    cached = None
-    try:
-        cached = await ctx.store.cache_get(CACHE_NAMESPACE, repo_key)
-    except Exception:
-        log.warning("could not read the cached config of %s", repository.get("full_name"), exc_info=True)
-    if cached is not None:
-        try:
-            config = core.Config.from_dict(cached)
-        except (ValueError, TypeError, KeyError):
-            config = None
-        if config is not None:
-            log.warning("%s has an invalid fundbot.yml (%d errors); using the last valid one",
-                        repository.get("full_name"), len(result.errors))
-            return LoadedConfig(config, result, source, fallback="last valid")
-    log.warning("%s has an invalid fundbot.yml (%d errors); using the defaults", repository.get("full_name"), len(result.errors))
+        return LoadedConfig(result.config, result, source, public_only=public_only)
+    name, errors = repository.get("full_name"), len(result.errors)
+    config, cached_public_only = _from_record(await _cached_record(ctx, repository))
+    if config is not None:
+        if cached_public_only or await visibility.public(*_owner_repo(repository)) is False:
+            log.warning("%s has an invalid fundbot.yml (%d errors); using the last valid one", name, errors)
+            return LoadedConfig(config, result, source, fallback="last valid", public_only=cached_public_only)
+        log.warning("%s has an invalid fundbot.yml (%d errors); its last valid one holds values of a file that is "
+                    "not public and %s is public: using the defaults", name, errors, name)
+        return LoadedConfig(core.Config.defaults(), result, source, fallback="defaults", note=NOT_PUBLIC_NOTE)
+    log.warning("%s has an invalid fundbot.yml (%d errors); using the defaults", name, errors)
     return LoadedConfig(core.Config.defaults(), result, source, fallback="defaults")

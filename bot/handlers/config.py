@@ -62,6 +62,8 @@ def check_run_fields(loaded: config_loader.LoadedConfig, *, repository: dict) ->
         title = f"{errors} error{'s' * (errors != 1)} in the fundbot configuration"
         keep = {"last valid": "the last valid configuration", "defaults": "the default settings"}[loaded.fallback or "defaults"]
         summary = [f"The configuration is invalid: fundbot keeps using {keep} until it is fixed.", ""]
+        if loaded.note:
+            summary[-1:] = [loaded.note, ""]
     else:
         title = "Configuration is valid" + (f" ({warnings} warning{'s' * (warnings != 1)})" if warnings else "")
         summary = []
@@ -117,3 +119,19 @@ async def check_config_on_push(event, gh, ctx, *args, **kwargs) -> None:
             branch = await gh.getitem("/repos/{owner}/{repo}/branches/{branch}",
                                       {**repo_ops.repo_vars(repo), "branch": repo.get("default_branch") or "main"})
             await report(gh, ctx, repo, branch["commit"]["sha"])
+
+
+@router.register("repository", action="publicized")
+@router.register("repository", action="privatized")
+async def forget_config_on_visibility_change(event, gh, ctx, *args, **kwargs) -> None:
+    """A repository made public or private: what it may inherit changed. Its memoised configs are forgotten
+    (all of them for ``OWNER/.github``, which configures others), and a stored last valid configuration
+    holding values of a file that is not public is dropped once the repository is public (the loader never
+    uses one for a public repository anyway; this keeps private values out of its record)."""
+    repository = event.data.get("repository")
+    if not isinstance(repository, dict) or not repository.get("full_name"):
+        return
+    org_repo = repository.get("name") == config_loader.ORG_REPO
+    config_loader.invalidate(ctx, None if org_repo else repository)
+    if event.data.get("action") == "publicized" and repository.get("id") is not None:
+        await config_loader.forget_if_not_public(ctx, repository)

@@ -15,6 +15,7 @@ import pytest
 from bot import config_loader, repo_ops
 from bot.core import config as core
 from bot.core import paths
+from bot.sandbox import webhooks
 
 REPO = "octo-org/widgets"  # public, the sandbox_repo fixture
 VAULT = "octo-org/vault"  # private, in the same installation
@@ -204,6 +205,133 @@ async def test_a_private_org_github_repository_does_not_configure_public_reposit
     await sandbox.push_files("octo-org/.github", "octocat", {".github/fundbot.yml": "bounties: {deadline_days: 78}\n"})
     await settle(sandbox, bot)
     assert config_runs(sandbox, REPO) == [] and len(config_runs(sandbox, "octo-org/internal")) == 1
+
+
+# ------------------------------------------------------------------------------- visibility changes
+
+INTERNAL = "octo-org/internal"  # private in the world fixture; extends the private vault below
+
+
+def fundbot_comments(sandbox, repo, number):
+    return [c["body"] for c in sandbox.comments(repo, number) if c["user"]["login"] == "fundbot[bot]"]
+
+
+async def greeting(sandbox, bot, repo=INTERNAL) -> str:
+    issue = await sandbox.open_issue(repo, "hubot", "a question")
+    await settle(sandbox, bot)
+    return "\n".join(fundbot_comments(sandbox, repo, issue["number"]))
+
+
+async def set_private(sandbox, repo: str, private: bool, *, deliver: bool = True) -> None:
+    """The owner changes the repository's visibility; GitHub sends ``repository`` ``privatized`` or
+    ``publicized`` (to Apps subscribed to the event; ``deliver=False``: fundbot does not hear of it)."""
+    r = sandbox.repo(repo)
+    r.private = private
+    if deliver:
+        payload = webhooks.envelope(sandbox, r, sandbox._user("octocat"), "privatized" if private else "publicized")
+        status = await sandbox.deliver("repository", payload)
+        assert 200 <= status < 300, status
+
+
+async def loaded_config(sandbox, bot, world, repo=INTERNAL):
+    gh = await bot.service.github.installation(world)
+    return await config_loader.load(gh, bot.service.ctx, {"full_name": repo, "id": sandbox.repo(repo).id})
+
+
+async def stored_record(bot, sandbox, repo=INTERNAL):
+    return await bot.store.cache_get(config_loader.CACHE_NAMESPACE, str(sandbox.repo(repo).id))
+
+
+async def test_visibility_flip_does_not_publish_a_cached_private_base(sandbox, world, bot):
+    """A private repository extends a private one (allowed). Then it is made public - fundbot is not told - and
+    its file is pushed again: the chain is refused (a public repository never inherits from a private one) and
+    fundbot falls back to the defaults, not to the last valid configuration that holds the private file's text."""
+    await sandbox.push_files(INTERNAL, "octocat", {".github/fundbot.yml": "_extends: vault\n"})
+    await settle(sandbox, bot)
+    [run] = config_runs(sandbox, INTERNAL)
+    assert run.conclusion == "success"
+    assert "SECRET-internal greeting" in await greeting(sandbox, bot)  # private: the private base applies
+    assert (await stored_record(bot, sandbox))["public_only"] is False
+    await set_private(sandbox, INTERNAL, False, deliver=False)
+    await sandbox.push_files(INTERNAL, "octocat", {".github/fundbot.yml": "# now public\n_extends: vault\n"})
+    await settle(sandbox, bot)
+    refused = config_runs(sandbox, INTERNAL)[-1]
+    assert refused.conclusion == "failure"
+    assert "keeps using the default settings" in refused.output["summary"]
+    assert config_loader.NOT_PUBLIC_NOTE in refused.output["summary"]
+    loaded = await loaded_config(sandbox, bot, world)
+    assert (loaded.fallback, loaded.note) == ("defaults", config_loader.NOT_PUBLIC_NOTE)
+    assert loaded.config == core.Config.defaults()
+    text = await greeting(sandbox, bot) + "\n" + await help_reply(sandbox, bot, INTERNAL)
+    assert "/pledge" in text
+    assert_nothing_leaked(text)
+    assert_nothing_leaked("\n".join(str(r.output) for r in config_runs(sandbox, INTERNAL)[1:]))
+
+
+async def test_a_memoised_private_base_is_not_used_once_the_repository_is_public(sandbox, world, bot):
+    """Made public with no push and no event: the next issue does not get the greeting memoised while the
+    repository was private (the memo of a private-sourced config is used only after checking visibility)."""
+    await sandbox.push_files(INTERNAL, "octocat", {".github/fundbot.yml": "_extends: vault\n",
+                                                   ".github/FUNDING.yml": "github: [octocat]\n"})
+    await settle(sandbox, bot)
+    assert "SECRET-internal greeting" in await greeting(sandbox, bot)
+    await set_private(sandbox, INTERNAL, False, deliver=False)
+    text = await greeting(sandbox, bot)
+    assert "octocat" in text  # fundbot still greets: the defaults, with the repository's FUNDING.yml
+    assert_nothing_leaked(text)
+    assert (await loaded_config(sandbox, bot, world)).fallback == "defaults"
+
+
+async def test_made_private_again_the_private_base_and_its_last_valid_config_apply_again(sandbox, world, bot):
+    await sandbox.push_files(INTERNAL, "octocat", {".github/fundbot.yml": "_extends: vault\n"})
+    await settle(sandbox, bot)
+    await set_private(sandbox, INTERNAL, False)
+    await settle(sandbox, bot)
+    assert_nothing_leaked(await greeting(sandbox, bot))
+    await set_private(sandbox, INTERNAL, True)
+    await settle(sandbox, bot)
+    assert "SECRET-internal greeting" in await greeting(sandbox, bot)
+    assert (await loaded_config(sandbox, bot, world)).public_only is False
+    # an invalid file now falls back to the last valid configuration, private values and all (still private)
+    await sandbox.push_files(INTERNAL, "octocat", {".github/fundbot.yml": "_extends: vault\nbounties: {deadline_days: -1}\n"})
+    await settle(sandbox, bot)
+    run = config_runs(sandbox, INTERNAL)[-1]
+    assert run.conclusion == "failure" and "keeps using the last valid configuration" in run.output["summary"]
+    loaded = await loaded_config(sandbox, bot, world)
+    assert loaded.fallback == "last valid" and loaded.config.issues.message.startswith("SECRET-internal greeting")
+    assert "SECRET-internal greeting" in await greeting(sandbox, bot)
+
+
+async def test_a_publicized_delivery_drops_the_private_sourced_memo(sandbox, world, bot):
+    """``repository`` ``publicized``: the stored last valid config of that repository is dropped when it holds
+    values of a file that is not public, and its in-process memo is forgotten; a public-only one is kept."""
+    await sandbox.push_files(INTERNAL, "octocat", {".github/fundbot.yml": "_extends: vault\n"})
+    await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": "bounties: {deadline_days: 20}\n"})
+    await settle(sandbox, bot)
+    memo = config_loader._memo(bot.service.ctx)
+    assert sandbox.repo(INTERNAL).id in memo and (await stored_record(bot, sandbox))["public_only"] is False
+    public_record = await stored_record(bot, sandbox, REPO)
+    assert public_record["public_only"] is True
+    await set_private(sandbox, INTERNAL, False)
+    await set_private(sandbox, REPO, False)  # already public (a repeated event): its public-only record stays
+    await settle(sandbox, bot)
+    assert await stored_record(bot, sandbox) is None
+    assert sandbox.repo(INTERNAL).id not in memo
+    assert await stored_record(bot, sandbox, REPO) == public_record
+
+
+async def test_a_stored_record_of_the_old_format_is_not_trusted_for_a_public_repository(sandbox, world, bot):
+    """A last valid config stored before records said where their values came from (the bare config dict)
+    is used for a private repository only."""
+    base = core.validate(SECRETS[".github/fundbot.yml"]).config
+    await bot.store.cache_set(config_loader.CACHE_NAMESPACE, str(sandbox.repo(INTERNAL).id), base.to_dict())
+    await sandbox.push_files(INTERNAL, "octocat", {".github/fundbot.yml": "bounties: {deadline_days: -1}\n"})
+    await settle(sandbox, bot)
+    assert (await loaded_config(sandbox, bot, world)).fallback == "last valid"  # private: still usable
+    await set_private(sandbox, INTERNAL, False, deliver=False)
+    config_loader.invalidate(bot.service.ctx)
+    loaded = await loaded_config(sandbox, bot, world)
+    assert (loaded.fallback, loaded.note, loaded.config) == ("defaults", config_loader.NOT_PUBLIC_NOTE, core.Config.defaults())
 
 
 # ------------------------------------------------------------------------------- public bases: quoted
