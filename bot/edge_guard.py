@@ -1,9 +1,12 @@
 """Bounds on what unsigned senders can make the web process hold: bytes of bodies and time of connections.
 
-* ``BodyBudget``: the bytes of request bodies being read at once, across all connections. A body reserves
-  its Content-Length before a byte of it is read and gives it back when the handler is done; a body that does
-  not fit is answered 503 at once. Bodies over ``small`` (1/64 of the budget) may hold at most three quarters
-  of it together, so large unsigned bodies never crowd out the small deliveries GitHub sends most.
+* ``BodyBudget``: the bytes of request bodies being read at once, across all connections. A body is charged
+  for its bytes as they arrive (``BodyHold.charge``, per chunk read) and gives them all back when the handler
+  is done with it, whatever the outcome: a connection that announces a Content-Length and sends nothing holds
+  nothing. A body starts only if its first ``min(size, small)`` bytes would fit, and a chunk that does not fit
+  ends its body (both answered 503). Bodies that may exceed ``small`` (1/64 of the budget: announced larger, or
+  without Content-Length) may hold at most three quarters of it together, so large unsigned bodies never crowd
+  out the small deliveries GitHub sends most.
 * ``ConnectionGuard``: a deadline per connection while no request is being handled. From the connection's
   start the request line and headers must be complete within ``header_timeout``; after each response the next
   request's headers must be complete within ``keepalive_timeout``. A connection past its deadline is closed.
@@ -33,28 +36,62 @@ class BodyBudget:
         self.capacity = max(0, int(capacity))
         self.small = max(1, self.capacity // 64)
         self.large_capacity = self.capacity - self.capacity // 4
-        self.used = 0
-        self.large_used = 0
+        self.used = 0  # bytes of bodies received and not yet given back
+        self.large_used = 0  # of which by bodies that may exceed ``small``
+        self.reading = 0  # bodies being read (holds open), whatever they hold
         self.refused = 0
 
     def fits_ever(self, size: int) -> bool:
-        """Whether a body of ``size`` bytes could be reserved at all (on an idle server)."""
+        """Whether a body of ``size`` bytes could be held whole at all (on an idle server)."""
         return size <= (self.capacity if size <= self.small else self.large_capacity)
 
-    def try_reserve(self, size: int) -> bool:
-        large = size > self.small
-        if self.used + size > self.capacity or (large and self.large_used + size > self.large_capacity):
-            self.refused += 1
+    def admits(self, size: int) -> bool:
+        """Whether a body that may grow to ``size`` bytes can start now (room for its first bytes in its share);
+        a refusal is counted."""
+        if self._room(min(size, self.small), size > self.small):
+            return True
+        self.refused += 1
+        return False
+
+    def open(self, size: int) -> BodyHold:
+        """A hold for one body that may grow to ``size`` bytes; it holds nothing until ``charge``."""
+        self.reading += 1
+        return BodyHold(self, size > self.small)
+
+    def _room(self, n: int, large: bool) -> bool:
+        return self.used + n <= self.capacity and (not large or self.large_used + n <= self.large_capacity)
+
+
+class BodyHold:
+    """What one body holds of a ``BodyBudget``: charged per chunk received, all given back by ``close``."""
+
+    __slots__ = ("budget", "large", "held", "closed")
+
+    def __init__(self, budget: BodyBudget, large: bool):
+        self.budget, self.large, self.held, self.closed = budget, large, 0, False
+
+    def charge(self, n: int) -> bool:
+        """Add ``n`` received bytes; False (and nothing added, a refusal counted) if they do not fit."""
+        budget = self.budget
+        if not budget._room(n, self.large):
+            budget.refused += 1
             return False
-        self.used += size
-        if large:
-            self.large_used += size
+        budget.used += n
+        if self.large:
+            budget.large_used += n
+        self.held += n
         return True
 
-    def release(self, size: int) -> None:
-        self.used -= size
-        if size > self.small:
-            self.large_used -= size
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        budget = self.budget
+        budget.used -= self.held
+        if self.large:
+            budget.large_used -= self.held
+        budget.reading -= 1
+        self.held = 0
 
 
 class ConnectionGuard:

@@ -4,12 +4,15 @@ POST ``WEBHOOK_PATH``, in this order, each refusal before the body is read unles
     401 ``X-Hub-Signature-256`` missing or not ``sha256=`` and 64 lowercase hex digits,
     415 a ``Content-Encoding`` or ``Transfer-Encoding`` other than identity/chunked (never inflated),
     413 over 25 MB announced (or a body without Content-Length over ``MAX_CHUNKED_BODY_BYTES``, while read),
-    503 with ``Retry-After`` when the bodies being read already hold ``MAX_INFLIGHT_BODY_BYTES``,
+    503 with ``Retry-After`` when the bodies being read already hold ``MAX_INFLIGHT_BODY_BYTES`` (or, while
+        read, when this body's next bytes would not fit: the budget is charged as bytes arrive),
     408 the body did not arrive within ``BODY_TIMEOUT_SECONDS``, 400 it could not be read;
     then 401 the HMAC-SHA256 of the raw body with ``WEBHOOK_SECRET`` does not match (checked before any parse),
     400 missing ``X-GitHub-Event``/``X-GitHub-Delivery`` or a body that is not a JSON object,
     200 for ``ping``, otherwise 202 once the delivery is committed to the inbox.
     The same delivery GUID twice is stored once (the second answer says ``duplicate``).
+    With ``Expect: 100-continue`` the checks before the body run first (``expect_continue``): a refused
+    request gets its 401/415/413/503 without a ``100 Continue``, so its body is never invited.
 GET ``/healthz``   200 when the database answers, 503 otherwise.
 GET ``/metrics``   Prometheus text format (``bot.metrics``).
 GET ``/``          what this is; in setup mode (no App credentials), how to register the App.
@@ -28,10 +31,10 @@ import time
 from collections.abc import Callable
 
 import orjson
-from aiohttp import web
+from aiohttp import HttpVersion11, web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from bot.edge_guard import BodyBudget
+from bot.edge_guard import BodyBudget, BodyHold
 from bot.events import installation_id_of, ordering_key
 from bot.metrics import Metrics
 from bot.settings import MAX_WEBHOOK_BYTES, Settings
@@ -97,47 +100,49 @@ def _identity_encoded(request: web.Request) -> bool:
     return True
 
 
-async def _read_body(request: web.Request, *, length: int | None, limit: int, timeout: float) -> bytes | bytearray:
-    """The body, within ``timeout``. With a Content-Length it is read into one buffer of that size (no second
-    copy while the signature is unchecked); without, at most ``limit`` bytes are accepted."""
-    buffer = bytearray(length) if length is not None else bytearray()
-    size = 0
+async def _read_body(request: web.Request, hold: BodyHold, *, length: int | None, limit: int,
+                     timeout: float) -> bytearray:
+    """The body, within ``timeout``, charged to ``hold`` chunk by chunk as it arrives (the buffer grows with
+    what was received, never with what was announced); at most ``limit`` bytes are accepted."""
+    buffer = bytearray()
     try:
         async with asyncio.timeout(timeout):
             while chunk := await request.content.readany():
-                if size + len(chunk) > limit:  # only a body without Content-Length can outgrow its reservation
+                if len(buffer) + len(chunk) > limit:  # only a body without Content-Length can outgrow its limit
                     raise _BodyRefused(413, "a body without Content-Length may not exceed "
                                             f"{limit} bytes (GitHub always sends Content-Length)")
-                if length is not None:
-                    buffer[size:size + len(chunk)] = chunk
-                else:
-                    buffer += chunk
-                size += len(chunk)
+                if not hold.charge(len(chunk)):
+                    raise _BodyRefused(503, _BUSY)
+                buffer += chunk
     except TimeoutError:
         raise _BodyRefused(408, f"the body did not arrive within {timeout:g} s") from None
     except (HttpProcessingError, ConnectionError, asyncio.IncompleteReadError) as exc:
         raise _BodyRefused(400, f"the body could not be read: {type(exc).__name__}") from None
-    if size != len(buffer):
+    if length is not None and len(buffer) != length:
         raise _BodyRefused(400, "the body is shorter than its Content-Length")
     return buffer
 
 
-async def receive_webhook(request: web.Request) -> web.Response:
-    response = await _receive(request)
-    metrics = request.app[METRICS_KEY]
-    if response.status >= 400:
-        metrics.delivery_rejected(response.status)
-        if not request.content.is_eof():
-            # refused before the body was read whole: the connection is closed once the answer is out, and
-            # nothing more of the body is read (no lingering, see bot.edge_guard)
-            response.force_close()
+_BUSY = "too many request bodies being received; retry later"
+
+
+def _busy() -> web.Response:
+    response = _json_error(503, _BUSY)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 
-async def _receive(request: web.Request) -> web.Response:
+def _possible_size(request: web.Request) -> int:
+    """How large this request's body may grow: its Content-Length, else the chunked limit (0: no body)."""
     settings = request.app[SETTINGS_KEY]
-    signature = _signature_of(request)
-    if signature is None:
+    if request.content_length is not None:
+        return request.content_length
+    return settings.max_chunked_body_bytes if request.body_exists else 0
+
+
+def _refusal_before_body(request: web.Request) -> web.Response | None:
+    """What the headers alone refuse (401, 415, 413, 503), or None: the body may be read."""
+    if _signature_of(request) is None:
         return _json_error(401, "missing or malformed X-Hub-Signature-256 (expected sha256= and 64 hex digits)")
     if not _identity_encoded(request):
         return _json_error(415, "the body must not be compressed or otherwise encoded")
@@ -145,21 +150,59 @@ async def _receive(request: web.Request) -> web.Response:
     if length is not None and length > MAX_WEBHOOK_BYTES:
         return _json_error(413, "payload larger than 25 MB")
     budget = request.app[BUDGET_KEY]
-    reserve = length if length is not None else (settings.max_chunked_body_bytes if request.body_exists else 0)
-    if not budget.fits_ever(reserve):
+    size = _possible_size(request)
+    if not budget.fits_ever(size):
         return _json_error(413, "payload larger than this server accepts (MAX_INFLIGHT_BODY_BYTES)")
-    if not budget.try_reserve(reserve):
-        response = _json_error(503, "too many request bodies being received; retry later")
-        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
-    try:  # the reservation is held until the body is stored or refused
+    if not budget.admits(size):
+        return _busy()
+    return None
+
+
+def _refused(request: web.Request, response: web.Response) -> web.Response:
+    request.app[METRICS_KEY].delivery_rejected(response.status)
+    if not request.content.is_eof():
+        # refused before the body was read whole: the connection is closed once the answer is out, and
+        # nothing more of the body is read (no lingering, see bot.edge_guard)
+        response.force_close()
+    return response
+
+
+async def expect_continue(request: web.Request) -> web.Response | None:
+    """aiohttp's expect handler for the webhook route: ``100 Continue`` only for a request whose headers pass
+    the checks before the body; otherwise its refusal is the answer (and the handler does not run). Other
+    Expect values were answered 417 before routing (``bot.edge_guard``)."""
+    refusal = _refusal_before_body(request)
+    if refusal is not None:
+        return _refused(request, refusal)
+    if request.version == HttpVersion11 and request.headers.get("Expect", "").lower() == "100-continue":
+        await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        request.writer.output_size = 0  # as aiohttp's own handler: the answer proper has not started
+    return None
+
+
+async def receive_webhook(request: web.Request) -> web.Response:
+    response = await _receive(request)
+    if response.status >= 400:
+        return _refused(request, response)
+    return response
+
+
+async def _receive(request: web.Request) -> web.Response:
+    refusal = _refusal_before_body(request)
+    if refusal is not None:
+        return refusal
+    settings = request.app[SETTINGS_KEY]
+    size = _possible_size(request)
+    hold = request.app[BUDGET_KEY].open(size)
+    try:  # what the body holds is held until it is stored or refused
         try:
-            body = await _read_body(request, length=length, limit=reserve, timeout=settings.body_timeout)
+            body = await _read_body(request, hold, length=request.content_length, limit=size,
+                                    timeout=settings.body_timeout)
         except _BodyRefused as refusal:
-            return _json_error(refusal.status, refusal.message)
-        return await _accept(request, body, signature)
+            return _busy() if refusal.status == 503 else _json_error(refusal.status, refusal.message)
+        return await _accept(request, body, _signature_of(request) or "")
     finally:
-        budget.release(reserve)
+        hold.close()
 
 
 async def _accept(request: web.Request, buffer: bytearray, signature: str) -> web.Response:
@@ -286,7 +329,7 @@ def make_app(
     app[METRICS_KEY] = metrics_ or Metrics()
     app[GITHUB_STATS_KEY] = github_stats
     app[BUDGET_KEY] = BodyBudget(settings.max_inflight_body_bytes)
-    app.router.add_post(settings.webhook_path, receive_webhook)
+    app.router.add_route("POST", settings.webhook_path, receive_webhook, expect_handler=expect_continue)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/", index)
