@@ -15,6 +15,7 @@ import uuid
 from pathlib import Path
 
 from bot import logs
+from bot.cli_checks import CliError, Parser, bind_error, check_event, check_repo_dir, port_number, positive
 from bot.settings import Settings, SettingsError
 
 log = logging.getLogger("bot")
@@ -24,8 +25,18 @@ def _settings() -> Settings:
     try:
         return Settings.from_env()
     except SettingsError as exc:
-        print(f"fundbot: configuration error: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+        raise CliError(f"configuration error: {exc}") from None
+
+
+def _store(settings: Settings, **how):
+    """The store DATABASE_URL names, not yet connected (a bad URL is a CliError; ``connect`` may raise
+    ``StoreUnavailable``, which ``main`` reports)."""
+    from bot.store import DatabaseURLError, open_store
+
+    try:
+        return open_store(settings.database_url, **how)
+    except DatabaseURLError as exc:
+        raise CliError(f"DATABASE_URL: {exc}") from None
 
 
 def _install_stop_signals(stop: asyncio.Event, who: str = "fundbot") -> None:
@@ -63,10 +74,14 @@ async def _serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    service = Service(settings)
+    service = Service(settings, store=_store(settings))
     await service.open()
     children = Supervisor(processes, grace=settings.shutdown_grace) if processes else None
     try:
+        try:  # listen first: a port in use ends serve before any worker starts
+            port = await service.start_web(port=args.port)
+        except OSError as exc:
+            raise bind_error(settings.host, settings.port if args.port is None else args.port, exc) from None
         if children is not None:
             service.wakers.append(children.wake)
             await children.start()
@@ -76,7 +91,6 @@ async def _serve(args: argparse.Namespace) -> int:
             workers = "workers running in this process"
         else:
             workers = "setup mode: no App credentials" if service.github is None else "no workers"
-        port = await service.start_web(port=args.port)
         log.info("fundbot listening on %s:%s%s (%s)", settings.host, port, settings.webhook_path, workers)
         if service.github is None:
             print(
@@ -103,7 +117,7 @@ async def _worker(args: argparse.Namespace) -> int:
     logs.setup(settings.log_level, settings.log_format, role=args.role)
     stop = asyncio.Event()
     _install_stop_signals(stop, f"fundbot worker{' ' + args.role if args.role else ''}")  # before opening: a SIGTERM while starting still stops cleanly
-    service = Service(settings)
+    service = Service(settings, store=_store(settings))
     await service.open(migrate=args.wake_fd is None)  # serve's children: serve migrated before starting them
     if not service.start_workers():
         print("fundbot worker: APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) are required", file=sys.stderr)
@@ -138,6 +152,7 @@ async def _receive(args: argparse.Namespace) -> int:
     if not isinstance(payload, dict):
         print(f"fundbot receive: {path} is not a JSON object", file=sys.stderr)
         return 2
+    check_event(args.event, payload, str(path))
     settings = _settings()
     logs.setup(settings.log_level if not args.quiet else "WARNING", settings.log_format)
     sandbox = None
@@ -153,7 +168,7 @@ async def _receive(args: argparse.Namespace) -> int:
         if not settings.has_app_credentials:
             print("fundbot receive: APP_ID and PRIVATE_KEY are required (or use --sandbox)", file=sys.stderr)
             return 2
-        store = None
+        store = _store(settings)
     from bot.events import installation_id_of, ordering_key
 
     service = Service(settings, store=store)
@@ -186,47 +201,63 @@ def _fmt_time(ts: float | None) -> str:
 
 
 async def _jobs(args: argparse.Namespace) -> int:
-    from bot.store import open_store
-
+    if args.action == "retry" and args.id is None:
+        raise CliError("jobs retry needs the ID of a failed job (`python -m bot jobs` lists them): python -m bot jobs retry ID")
     settings = _settings()
-    store = open_store(settings.database_url)
+    # never creates a database; `list` only reads
+    store = _store(settings, read_only=args.action == "list", create=False)
     await store.connect()
     try:
-        await store.migrate()
-        if args.action == "retry":
-            if args.id is None:
-                print("usage: python -m bot jobs retry ID", file=sys.stderr)
-                return 2
-            if await store.requeue(args.id):
-                print(f"job {args.id} re-queued")
-                return 0
-            job = await store.get_job(args.id)
-            print(f"job {args.id} " + ("does not exist" if job is None else f"is {job.status}, not failed"), file=sys.stderr)
-            return 1
-        statuses = ["pending", "running", "failed"] if not args.all else None
-        jobs = await store.list_jobs(statuses, limit=args.limit)
-        counts = await store.counts()
-        print("jobs: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-        if not jobs:
-            print("no pending, running or failed jobs" if not args.all else "no jobs")
-            return 0
-        print(f"{'ID':>6}  {'STATUS':8}  {'TRIES':>5}  {'RUN AT (UTC)':19}  WHAT")
-        for job in jobs:
-            what = f"{job.kind}:{job.event}" if job.event else job.kind
-            line = f"{job.id:>6}  {job.status:8}  {job.attempts:>5}  {_fmt_time(job.run_at):19}  {what} {job.key}"
-            print(line)
-            if job.last_error:
-                print(f"{'':>6}  last error: {job.last_error[:300]}")
-        return 0
+        return await _jobs_on(store, args)
+    except Exception as exc:
+        if _unmigrated(exc):
+            from bot.store import redact_url
+
+            raise CliError(f"{redact_url(store.url)} has no fundbot tables (or older ones): run `python -m bot migrate`, or set "
+                           "DATABASE_URL to fundbot's database") from None
+        raise
     finally:
         await store.close()
 
 
-async def _migrate(args: argparse.Namespace) -> int:
-    from bot.store import open_store
+def _unmigrated(exc: BaseException) -> bool:
+    import sqlite3
 
+    import asyncpg
+
+    if isinstance(exc, asyncpg.UndefinedTableError | asyncpg.UndefinedColumnError):
+        return True
+    return isinstance(exc, sqlite3.OperationalError) and str(exc).startswith(("no such table", "no such column"))
+
+
+async def _jobs_on(store, args: argparse.Namespace) -> int:
+    if args.action == "retry":
+        if await store.requeue(args.id):
+            print(f"job {args.id} re-queued")
+            return 0
+        job = await store.get_job(args.id)
+        print(f"job {args.id} " + ("does not exist" if job is None else f"is {job.status}, not failed"), file=sys.stderr)
+        return 1
+    statuses = ["pending", "running", "failed"] if not args.all else None
+    jobs = await store.list_jobs(statuses, limit=args.limit)
+    counts = await store.counts()
+    print("jobs: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    if not jobs:
+        print("no pending, running or failed jobs" if not args.all else "no jobs")
+        return 0
+    print(f"{'ID':>6}  {'STATUS':8}  {'TRIES':>5}  {'RUN AT (UTC)':19}  WHAT")
+    for job in jobs:
+        what = f"{job.kind}:{job.event}" if job.event else job.kind
+        line = f"{job.id:>6}  {job.status:8}  {job.attempts:>5}  {_fmt_time(job.run_at):19}  {what} {job.key}"
+        print(line)
+        if job.last_error:
+            print(f"{'':>6}  last error: {job.last_error[:300]}")
+    return 0
+
+
+async def _migrate(args: argparse.Namespace) -> int:
     settings = _settings()
-    store = open_store(settings.database_url)
+    store = _store(settings)
     await store.connect()
     try:
         await store.migrate()
@@ -253,7 +284,7 @@ async def _rebuild(args: argparse.Namespace) -> int:
     if not settings.has_app_credentials:
         print("fundbot rebuild: APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) are required", file=sys.stderr)
         return 2
-    service = Service(settings)
+    service = Service(settings, store=_store(settings))
     await service.open()
     try:
         app = service.github
@@ -326,7 +357,7 @@ async def _preview(args: argparse.Namespace) -> int:
     from bot.core import funding, readme, sponsors
     from bot.sponsor_sources import config_sponsors
 
-    root = Path(args.repo_dir)
+    root = check_repo_dir(args.repo_dir)
     config_path = root / core.CONFIG_PATH
     result = core.validate(config_path.read_bytes(), path=str(config_path)) if config_path.exists() else None
     if result is not None and result.errors:
@@ -377,9 +408,14 @@ async def _sandbox(args: argparse.Namespace) -> int:
     task = asyncio.create_task(serve_forever(args.port, host=args.host))
     waiter = asyncio.create_task(stop.wait())
     await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    waiter.cancel()
     task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
+    try:
         await task
+    except asyncio.CancelledError:
+        pass
+    except OSError as exc:
+        raise bind_error(args.host, args.port, exc, setting="--port") from None
     return 0
 
 
@@ -408,14 +444,14 @@ def _count(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="python -m bot",
         description="fundbot: a GitHub App that gets open-source maintainers paid.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("serve", help="web server + workers (setup mode without App credentials)")
-    p.add_argument("--port", type=int, default=None, help="port (default: $PORT or 3000)")
+    p.add_argument("--port", type=port_number, default=None, help="port to listen on (default: $PORT or 3000)")
     p.add_argument("--no-workers", action="store_true", help="only receive webhooks (run `worker` elsewhere)")
     p.add_argument("--worker-processes", type=_count, default=None, metavar="N",
                    help="run the workers in N child processes (default: $WORKER_PROCESSES or 1; 0: in this process)")
@@ -427,11 +463,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_worker)
 
     p = sub.add_parser("receive", help="replay a saved webhook payload through the handlers")
-    p.add_argument("-e", "--event", required=True, help="the X-GitHub-Event name, e.g. issues")
+    p.add_argument("-e", "--event", required=True,
+                   help="the delivery's X-GitHub-Event header: issues, issue_comment, pull_request, push, release, "
+                   "installation, installation_repositories or ping")
     p.add_argument("-p", "--payload", required=True, help="path of the JSON payload")
     p.add_argument("--delivery", help="delivery GUID to use (default: a new one)")
     p.add_argument("--sandbox", action="store_true", help="run against an in-process GitHub sandbox seeded from the payload")
-    p.add_argument("-q", "--quiet", action="store_true")
+    p.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors in the log")
     p.set_defaults(func=_receive)
 
     p = sub.add_parser("demo", help="play a short scenario against the built-in GitHub sandbox")
@@ -439,19 +477,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_demo)
 
     p = sub.add_parser("sandbox", help="run the GitHub API sandbox on its own")
-    p.add_argument("--port", type=int, default=8765)
-    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=port_number, default=8765, help="port to listen on (default: 8765)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.set_defaults(func=_sandbox)
 
     p = sub.add_parser("jobs", help="list pending and failed jobs; `jobs retry ID` re-queues a failed one")
-    p.add_argument("action", nargs="?", choices=["list", "retry"], default="list")
-    p.add_argument("id", nargs="?", type=int)
+    p.add_argument("action", nargs="?", choices=["list", "retry"], default="list",
+                   help="list (the default; reads only) or retry (re-queue the failed job ID)")
+    p.add_argument("id", nargs="?", type=positive, help="with retry: the job's ID, as `jobs` lists it")
     p.add_argument("--all", action="store_true", help="include done jobs")
-    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--limit", type=positive, default=50, help="list at most this many jobs (default: 50)")
     p.set_defaults(func=_jobs)
 
     p = sub.add_parser("rebuild", help="refold every campaign of OWNER/REPO from GitHub alone")
-    p.add_argument("repo", metavar="OWNER/REPO")
+    p.add_argument("repo", metavar="OWNER/REPO", help="the repository, e.g. octo-org/hello-fundbot")
     p.set_defaults(func=_rebuild)
 
     p = sub.add_parser("preview", help="offline: render the FUNDING.yml and README section fundbot would write")
@@ -460,11 +499,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_preview)
 
     p = sub.add_parser("check-config", help="validate a .github/fundbot.yml (exit 1 on errors)")
-    p.add_argument("path")
+    p.add_argument("path", help="the file, e.g. .github/fundbot.yml")
     p.set_defaults(func=_check_config)
 
     p = sub.add_parser("check-funding", help="lint a FUNDING.yml like GitHub reads it (exit 1 on errors)")
-    p.add_argument("path")
+    p.add_argument("path", help="the file, e.g. .github/FUNDING.yml")
     p.set_defaults(func=_check_funding)
 
     p = sub.add_parser("migrate", help="create or upgrade the database schema (Procfile release:)")
@@ -477,12 +516,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bot.store import StoreUnavailable
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
-        parser.print_help()
-        return 0
+        parser.print_help(sys.stderr)
+        return 2
     try:
         return asyncio.run(args.func(args))
     except KeyboardInterrupt:
         return 130
+    except (CliError, StoreUnavailable) as exc:  # one line: what is wrong and what would work
+        print(f"fundbot {args.command}: {exc}", file=sys.stderr)
+        return exc.code if isinstance(exc, CliError) else 2

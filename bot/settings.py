@@ -13,6 +13,7 @@ from pathlib import Path
 DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_WEBHOOK_PATH = "/api/github/webhooks"
 MAX_WEBHOOK_BYTES = 25 * 1024 * 1024  # GitHub caps payloads at 25 MB
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class SettingsError(ValueError):
@@ -130,23 +131,40 @@ class Settings:
             if "PRIVATE KEY" not in private_key:
                 raise SettingsError("PRIVATE_KEY does not look like a PEM private key (no 'PRIVATE KEY' header)")
 
-        def integer(name: str, default: int) -> int:
+        def integer(name: str, default: int, minimum: int = 1, maximum: int | None = None) -> int:
             raw = get(name)
             if raw is None:
                 return default
             try:
-                return int(raw)
+                value = int(raw)
             except ValueError:
                 raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+            if value < minimum or (maximum is not None and value > maximum):
+                allowed = f"from {minimum} to {maximum}" if maximum is not None else f"{minimum} or more"
+                raise SettingsError(f"{name} must be {allowed}, got {value}")
+            return value
 
-        def number(name: str, default: float) -> float:
+        def number(name: str, default: float, minimum: float = 0.0) -> float:
             raw = get(name)
             if raw is None:
                 return default
             try:
-                return float(raw)
+                value = float(raw)
             except ValueError:
-                raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+                raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from None
+            if not minimum <= value < float("inf"):  # also refuses nan
+                raise SettingsError(f"{name} must be a number of seconds, {minimum:g} or more, got {raw!r}")
+            return value
+
+        app_id = get("APP_ID")
+        if app_id is not None and not (app_id.isascii() and app_id.isdigit()):
+            raise SettingsError(f"APP_ID must be the App's numeric ID (its settings page shows 'App ID: 123456'), got {app_id!r}")
+        log_level = (get("LOG_LEVEL") or "INFO").upper()
+        if log_level not in LOG_LEVELS:
+            raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {get('LOG_LEVEL')!r}")
+        api_url = (get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
+        if not api_url.lower().startswith(("http://", "https://")):
+            raise SettingsError(f"GITHUB_API_URL must be an http:// or https:// address (e.g. {DEFAULT_API_URL}), got {api_url!r}")
 
         log_format = (get("LOG_FORMAT") or "text").lower()
         if log_format not in ("text", "json"):
@@ -158,22 +176,20 @@ class Settings:
         if public_url is not None and (not public_url.lower().startswith(("http://", "https://"))
                                        or "?" in public_url or "#" in public_url):
             raise SettingsError(f"PUBLIC_URL must be an http:// or https:// address without query, got {public_url!r}")
-        worker_processes = integer("WORKER_PROCESSES", 1)
-        if worker_processes < 0:
-            raise SettingsError(f"WORKER_PROCESSES must be 0 or more, got {worker_processes}")
+        worker_processes = integer("WORKER_PROCESSES", 1, minimum=0)
         return cls(
-            app_id=get("APP_ID"),
+            app_id=app_id,
             private_key=private_key,
             webhook_secret=get("WEBHOOK_SECRET"),
-            port=integer("PORT", 3000),
+            port=integer("PORT", 3000, minimum=0, maximum=65535),
             host=get("HOST") or "0.0.0.0",
             webhook_path=webhook_path,
-            github_api_url=(get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/"),
+            github_api_url=api_url,
             database_url=get("DATABASE_URL"),
-            log_level=(get("LOG_LEVEL") or "INFO").upper(),
+            log_level=log_level,
             log_format=log_format,
             worker_concurrency=integer("WORKER_CONCURRENCY", 8),
-            lease_seconds=number("JOB_LEASE_SECONDS", 60.0),
+            lease_seconds=number("JOB_LEASE_SECONDS", 60.0, minimum=1.0),
             max_attempts=integer("JOB_MAX_ATTEMPTS", 8),
             shutdown_grace=number("SHUTDOWN_GRACE_SECONDS", 20.0),
             worker_processes=worker_processes,

@@ -51,7 +51,7 @@ async def _greet(event, gh, ctx, *, label_added: str | None = None) -> None:
         return
     key = f"{repository.get('id')}#{issue['number']}"
     if await ctx.store.cache_get(GREETED, key) is not None:
-        log.info("#%s was greeted before (the comment may have been deleted by a human)", issue["number"])
+        log.info("funding links were posted on #%s before: not posting them again", issue["number"])
         return
     links = await links_for(gh, repository, loaded.config)
     body = comments.funding_comment(

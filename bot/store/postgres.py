@@ -61,6 +61,7 @@ from typing import Any
 
 import asyncpg
 
+from . import errors
 from .base import PENDING, STATUSES, Job, Store, now_or
 
 JOB_COLUMNS = (
@@ -314,8 +315,10 @@ class PostgresStore(Store):
         max_size: int = 10,
         command_timeout: float | None = 60.0,
         max_batch: int = 500,
+        read_only: bool = False,
     ) -> None:
         self.dsn = dsn
+        self.read_only = read_only
         self.url = url or dsn
         self.schema = schema
         self.min_size = min_size
@@ -343,13 +346,19 @@ class PostgresStore(Store):
         if self.schema:
             # A schema that does not exist yet is fine in search_path; migrate creates it.
             server_settings["search_path"] = f'"{self.schema}"'
-        self._pool = await asyncpg.create_pool(
-            self.dsn,
-            min_size=self.min_size,
-            max_size=self.max_size,
-            command_timeout=self.command_timeout,
-            server_settings=server_settings,
-        )
+        if self.read_only:
+            server_settings["default_transaction_read_only"] = "on"
+        try:
+            self._pool = await asyncpg.create_pool(
+                self.dsn,
+                min_size=self.min_size,
+                max_size=self.max_size,
+                command_timeout=self.command_timeout,
+                server_settings=server_settings,
+                timeout=errors.CONNECT_TIMEOUT,
+            )
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise errors.postgres_unavailable(self.url, exc) from exc
         self._closing = False
         self._wakeup = asyncio.Event()
         self._writer_task = asyncio.create_task(self._writer_loop(), name="fundbot-postgres-group-commit")

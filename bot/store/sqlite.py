@@ -27,12 +27,15 @@ import asyncio
 import concurrent.futures
 import functools
 import json
+import os
 import sqlite3
+import urllib.parse
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import aiosqlite
 
+from . import errors
 from .base import PENDING, STATUSES, Job, Store, now_or
 
 T = TypeVar("T")
@@ -242,6 +245,8 @@ class SQLiteStore(Store):
         synchronous: str = "FULL",
         busy_timeout: float = 10.0,
         max_batch: int = 500,
+        read_only: bool = False,
+        create: bool = True,
     ) -> None:
         if synchronous.upper() not in ("FULL", "NORMAL"):
             raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
@@ -251,6 +256,8 @@ class SQLiteStore(Store):
         self.busy_timeout = busy_timeout
         self.max_batch = max_batch
         self.memory = path == ":memory:"
+        self.read_only = read_only and not self.memory  # connect() then creates nothing, and writes fail
+        self.create = create and not self.read_only  # False: a missing file is NoDatabase, not a new database
         self._conn: sqlite3.Connection | None = None  # writer; only touched on the writer thread
         self._reader: aiosqlite.Connection | None = None
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
@@ -294,15 +301,21 @@ class SQLiteStore(Store):
         return await self._run(read)
 
     # -- lifecycle ---------------------------------------------------------------------------------
+    def _target(self) -> str:
+        """What ``sqlite3.connect`` opens: the path, or a read-only URI."""
+        return f"file:{urllib.parse.quote(self.path)}?mode=ro" if self.read_only else self.path
+
     def _open_writer(self) -> None:
+        if not self.create and not self.memory and not os.path.isfile(self.path):
+            raise errors.sqlite_unavailable(self.path, self.url, None, create=False)
         try:
-            conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+            conn = sqlite3.connect(self._target(), timeout=self.busy_timeout, isolation_level=None, uri=self.read_only)
             conn.execute("SELECT 1 FROM sqlite_master LIMIT 1")  # opening is lazy: fail here, clearly
         except sqlite3.Error as exc:
-            raise sqlite3.OperationalError(f"cannot open SQLite database {self.path!r}: {exc}") from exc
+            raise errors.sqlite_unavailable(self.path, self.url, exc, create=self.create) from exc
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
-            if not self.memory:
+            if not self.memory and not self.read_only:
                 mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
                 if str(mode).lower() != "wal":
                     raise RuntimeError(f"could not switch {self.path} to WAL mode (got {mode})")
@@ -327,7 +340,7 @@ class SQLiteStore(Store):
         try:
             await self._run(self._open_writer)
             if not self.memory:
-                self._reader = await aiosqlite.connect(self.path, isolation_level=None)
+                self._reader = await aiosqlite.connect(self._target(), isolation_level=None, uri=self.read_only)
                 await self._reader.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
                 await self._reader.execute("PRAGMA query_only = 1")
         except BaseException:
