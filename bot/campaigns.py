@@ -193,14 +193,16 @@ async def events_from_github(gh: Any, ctx: Any, repository: dict, number: int, s
     close/reopen events, cross-references from merged pull requests of this repository); and fundbot's
     status comment id if there is one.
 
-    Permission verdicts and label goals come from the decision record in fundbot's status comment (only a
-    comment by fundbot's own login counts) and ``decisions`` (the cached campaign's; they win); only
-    commands not decided yet are checked now. Events of the same second keep GitHub's order
-    (:func:`bot.core.history.timeline_seqs`)."""
+    Permission verdicts, label goals, the rules that judged commands (``min_pledge``, ``deadline_days``...)
+    and claims come from the decision record in fundbot's status comment (only a comment by fundbot's own
+    login counts) and ``decisions`` (the cached campaign's; they win); only commands not decided yet are
+    judged now, with today's configuration. Claims are the recorded ones; only without a record of claims
+    are merged pull requests read from their current body (:func:`timeline_claims`). Events of the same
+    second keep GitHub's order (:func:`bot.core.history.timeline_seqs`)."""
     variables = {**repo_ops.repo_vars(repository), "issue_number": number, "per_page": 100}
     comments: list[dict] = []
     issue_events: list[dict] = []
-    claims: list = []
+    pulls: list[dict] = []
     items: list[tuple[float, str, int]] = []
     status_comment = None
     recorded = history.Decisions()
@@ -227,14 +229,12 @@ async def events_from_github(gh: Any, ctx: Any, repository: dict, number: int, s
             items.append((at, "e", ident))
         elif kind == "cross-referenced":
             source = (t.get("source") or {}).get("issue") or {}
-            pull = source.get("pull_request") or {}
             # only pull requests of this repository claim its issues (a fork or another repository cannot)
-            if (pull.get("merged_at") and _source_repository(source).lower() == full_name
-                    and number in _claimed_issues(source.get("body"), repository)):
-                claims.append(ledger.ClaimEvent(_ts(pull["merged_at"]), history.CLAIM_SEQ, source["number"],
-                                                (source.get("user") or {}).get("login", "")))
+            if (source.get("pull_request") or {}).get("merged_at") and _source_repository(source).lower() == full_name:
+                pulls.append(source)
     seqs = history.timeline_seqs(items)
     known = recorded.merged(decisions) if decisions is not None else recorded
+    today = history.rule_of(s.config.bounties)
     events: list = []
     for c in comments:
         events.append(await comment_event(gh, ctx, repository, c, s, decisions=known, seq=seqs[("c", c["id"])]))
@@ -243,16 +243,36 @@ async def events_from_github(gh: Any, ctx: Any, repository: dict, number: int, s
         if kind in ("labeled", "unlabeled"):
             name = e["label"].get("name") or ""
             goal = (known.goal(at, name) or config_goal(s, name)) if kind == "labeled" else None
-            events.append(ledger.LabelEvent(at, seq, name, kind == "labeled", (e.get("actor") or {}).get("login", ""), goal))
+            rule = (known.label_rule(at, name) or today) if kind == "labeled" else None
+            events.append(ledger.LabelEvent(at, seq, name, kind == "labeled", (e.get("actor") or {}).get("login", ""),
+                                            goal, rule))
         else:
             events.append(ledger.StateEvent(at, seq, kind, e.get("state_reason")))
-    return events + claims, status_comment
+    return events + timeline_claims(known, pulls, number, repository), status_comment
+
+
+def timeline_claims(known: history.Decisions, pulls: list[dict], number: int, repository: dict) -> list:
+    """The claims a refold credits: those fundbot recorded when it saw the merges live (the webhook carries
+    the body as it stood at the merge). A record that predates claims, or none: each merged pull request of
+    this repository whose current body closes or claims the issue, unless it was updated after its merge
+    (its body may have been edited since)."""
+    if known.claims is not None:
+        return [ledger.ClaimEvent(at, history.CLAIM_SEQ, pull, solver) for pull, solver, at in known.claims]
+    out = []
+    for source in pulls:
+        merged_at = _ts(source["pull_request"]["merged_at"])
+        if (number in _claimed_issues(source.get("body"), repository)
+                and _ts(source.get("updated_at"), merged_at) <= merged_at + history.SLACK):
+            out.append(ledger.ClaimEvent(merged_at, history.CLAIM_SEQ, source["number"],
+                                         (source.get("user") or {}).get("login", "")))
+    return out
 
 
 async def comment_event(gh: Any, ctx: Any, repository: dict, comment: dict, s: Setup, *, deleted: bool = False,
                         decisions: history.Decisions | None = None, seq: int | None = None) -> ledger.CommentEvent:
     """A comment as a ledger event. Its author's permission is checked only for maintainer-only commands
-    whose revision has no recorded verdict in ``decisions``."""
+    whose revision has no recorded verdict in ``decisions``; its commands are judged by the rule recorded
+    for the revision, else by today's configuration."""
     author = (comment.get("user") or {}).get("login", "")
     body = comment.get("body") or ""
     commands = [c for c in parser.parse_commands(body) if isinstance(c, parser.Command)]
@@ -260,9 +280,11 @@ async def comment_event(gh: Any, ctx: Any, repository: dict, comment: dict, s: S
     if not deleted and any(c.name in MAINTAINER_ONLY for c in commands):
         verdict = decisions.verdict(comment["id"], body) if decisions is not None else None
         maintainer = verdict if verdict is not None else await is_maintainer(gh, ctx, repository, author, s.config)
+    created, updated = _ts(comment.get("created_at")), _ts(comment.get("updated_at"))
+    rule = decisions.rule(comment["id"], body, edited=updated > created) if decisions is not None else None
     return ledger.CommentEvent(
-        at=_ts(comment.get("created_at")), seq=comment["id"] if seq is None else seq, comment_id=comment["id"],
-        author=author, body=body, maintainer=maintainer, deleted=deleted, edited_at=_ts(comment.get("updated_at")) or None,
+        at=created, seq=comment["id"] if seq is None else seq, comment_id=comment["id"], author=author, body=body,
+        maintainer=maintainer, deleted=deleted, edited_at=updated or None, rule=rule or history.rule_of(s.config.bounties),
     )
 
 
@@ -422,27 +444,32 @@ async def on_event(gh: Any, ctx: Any, repository: dict, issue: dict, event: Any,
 def in_order(campaign: ledger.Campaign, event: Any, s: Setup) -> Any:
     """A live event placed in delivery order (:mod:`bot.core.history`), with what was decided before.
 
-    * a comment the log already holds keeps its position, and the permission verdict recorded for the
-      same revision (a demotion or promotion since changes nothing); a new comment goes after every
-      record of its second;
+    * a comment the log already holds keeps its position, and the permission verdict and rule recorded for
+      the same revision (a demotion or promotion, a configuration change since changes nothing); a new
+      comment goes after every record of its second;
     * a redelivered label or state event becomes the held record (the ledger folds it once); a new one goes
-      after every record of its second, and a bounty label's addition applies today's configured goal;
+      after every record of its second, and a bounty label's addition applies today's configured goal and
+      rule;
     * a claim sorts last in its second."""
     if isinstance(event, ledger.CommentEvent):
         held = next((r for r in campaign.log if r[0] == "c" and r[3] == event.comment_id), None)
         if held is None:
             return dataclasses.replace(event, seq=history.next_seq(campaign, event.at))
         event = dataclasses.replace(event, at=held[1], seq=held[2])
-        if (not event.deleted and held[8] == ledger.body_digest(event.body)
-                and any(cmd[1] in MAINTAINER_ONLY for cmd in held[9])):
-            event = dataclasses.replace(event, maintainer=bool(held[5]))
+        if not event.deleted and held[8] == ledger.body_digest(event.body):
+            if any(cmd[1] in MAINTAINER_ONLY for cmd in held[9]):
+                event = dataclasses.replace(event, maintainer=bool(held[5]))
+            if held[10] is not None:
+                event = dataclasses.replace(event, rule=held[10])
         return event
     if isinstance(event, ledger.LabelEvent):
         dup = history.held_duplicate(campaign, "l", event.at, label=event.label, added=event.added, actor=event.actor)
         if dup is not None:
-            return ledger.LabelEvent(dup[1], dup[2], dup[3], dup[4], dup[5], None if dup[6] is None else Decimal(dup[6]))
+            return ledger.LabelEvent(dup[1], dup[2], dup[3], dup[4], dup[5], None if dup[6] is None else Decimal(dup[6]),
+                                     dup[7])
         goal = event.goal if event.goal is not None or not event.added else config_goal(s, event.label)
-        return dataclasses.replace(event, seq=history.next_seq(campaign, event.at), goal=goal)
+        rule = event.rule if event.rule is not None or not event.added else history.rule_of(s.config.bounties)
+        return dataclasses.replace(event, seq=history.next_seq(campaign, event.at), goal=goal, rule=rule)
     if isinstance(event, ledger.StateEvent):
         dup = history.held_duplicate(campaign, "s", event.at, state=event.kind, reason=event.reason)
         if dup is not None:

@@ -177,6 +177,7 @@ class CommentEvent:
     maintainer: bool
     deleted: bool = False
     edited_at: float | None = None  # updated_at: the newer version of a comment wins
+    rule: tuple | None = None  # (currency, min, max, deadline_days) that judged it (recorded); None: the config
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,7 @@ class LabelEvent:
     added: bool
     actor: str
     goal: Decimal | None = None  # the goal this addition applies (recorded decision); None: from the config
+    rule: tuple | None = None  # as CommentEvent.rule (its deadline_days opens a campaign)
 
 
 @dataclass(frozen=True)
@@ -393,9 +395,10 @@ def _finite(value: Any, what: str) -> float:
 # ============================================================================================ the log
 #
 # Records are plain tuples (cheap, hashable, JSON-able):
-#   ("c", at, seq, comment_id, author, maintainer, deleted, version, digest, commands)
+#   ("c", at, seq, comment_id, author, maintainer, deleted, version, digest, commands, rule|None)
 #       commands: ((line, name, amount|None, currency|None, days|None, "YYYY-MM-DD"|None, user|None), ...)
-#   ("l", at, seq, label, added, actor, goal|None)   goal: the recorded goal of an addition (None: config)
+#   ("l", at, seq, label, added, actor, goal|None, rule|None)   goal: the recorded goal of an addition
+#   rule: (currency, min, max, deadline_days) that judged the record when it was made (None: the config's)
 #   ("s", at, seq, kind, reason or "")
 #   ("p", at, seq, pull, solver)
 
@@ -442,14 +445,22 @@ def _comment_head(e: CommentEvent) -> tuple:
     body = e.body if isinstance(e.body, str) else ("" if e.body is None else str(e.body))
     deleted = bool(e.deleted)
     return ("c", at, int(e.seq), int(e.comment_id), str(e.author or ""), bool(e.maintainer), deleted, version,
-            _digest("" if deleted else body), body)
+            _digest("" if deleted else body), body, _rule(e.rule))
 
 
 def _finish_comment(head: tuple) -> tuple:
     body = head[9]
     author = head[4]
     cmds = () if head[6] or _is_bot(author) else _parse(body, head[1])
-    return head[:9] + (cmds,)
+    return (*head[:9], cmds, head[10] if cmds else None)
+
+
+def _rule(rule: Any) -> tuple | None:
+    """A judging rule as the log keeps it: (currency, min, max, deadline_days); ``ValueError`` otherwise."""
+    if rule is None:
+        return None
+    cur, lo, hi, days = rule
+    return (_str(cur).upper(), _dec(str(lo)), _dec(str(hi)), _int(days))
 
 
 def _is_bot(login: str) -> bool:
@@ -461,7 +472,7 @@ def _record(e: Event) -> tuple:
     if isinstance(e, LabelEvent):
         goal = None if e.goal is None or not e.added else str(Decimal(str(e.goal)))
         return ("l", _finite(e.at, "LabelEvent.at"), int(e.seq), str(e.label or ""), bool(e.added), str(e.actor or ""),
-                goal)
+                goal, _rule(e.rule) if e.added else None)
     if isinstance(e, StateEvent):
         return ("s", _finite(e.at, "StateEvent.at"), int(e.seq), str(e.kind), str(e.reason or ""))
     if isinstance(e, ClaimEvent):
@@ -501,7 +512,7 @@ class _Ctx:
     """What the fold needs from the configuration."""
 
     __slots__ = ("enabled", "currency", "minimum", "maximum", "deadline_days", "rewards", "generic", "goals",
-                 "label", "funded_label", "delivered_label", "managers")
+                 "label", "funded_label", "delivered_label", "managers", "rule")
 
     def __init__(self, config: BountiesConfig, label_goals: Mapping[str, Decimal] | None,
                  generic_label: str | None) -> None:
@@ -510,6 +521,7 @@ class _Ctx:
         self.minimum = Decimal(str(config.min_pledge))
         self.maximum = Decimal(str(config.max_amount))
         self.deadline_days = int(config.deadline_days)
+        self.rule = (self.currency, self.minimum, self.maximum, self.deadline_days)  # for records judged by none
         self.rewards = tuple(sorted(config.rewards, key=lambda r: (r.min, r.reward)))
         self.label = config.label
         self.generic = (generic_label if generic_label is not None else config.label).lower()
@@ -548,6 +560,7 @@ class _M:
         self.end_reason: str | None = None
         self.ended_by: str | None = None
         self.deadline_passed = False
+        self.rule = ctx.rule  # the rule of the record being replayed (check, default_deadline)
 
     @classmethod
     def of(cls, c: Campaign, ctx: _Ctx) -> _M:
@@ -656,12 +669,13 @@ class _M:
         self.state, self.ended_at, self.end_reason, self.ended_by = "cancelled", t, reason, by
 
     def default_deadline(self, t: float) -> float | None:
-        return _resolve(_date_of(t), days=self.ctx.deadline_days, date=None)
+        return _resolve(_date_of(t), days=self.rule[3], date=None)
 
     # ------------------------------------------------------------------------------------ records
 
     def step(self, rec: tuple) -> None:
         kind = rec[0]
+        self.rule = (rec[10] if kind == "c" else rec[7] if kind == "l" else None) or self.ctx.rule
         if kind == "c":
             self.comment(rec)
         elif kind == "l":
@@ -728,7 +742,7 @@ class _M:
     # ----------------------------------------------------------------------------------- commands
 
     def comment(self, rec: tuple) -> None:
-        _, t, _seq, cid, author, maintainer, deleted, _v, _d, cmds = rec
+        _, t, _seq, cid, author, maintainer, deleted, _v, _d, cmds, _rule_ = rec
         if deleted or not cmds:
             return
         for line, name, amount, cur, days, date, user in cmds:
@@ -765,8 +779,8 @@ class _M:
         return f"{who} can accept an offer."
 
     def check(self, amount: parser.Amount) -> str | None:
-        ctx = self.ctx
-        return parser.check_amount(amount, currency=ctx.currency, minimum=ctx.minimum, maximum=ctx.maximum)
+        cur, lo, hi, _days = self.rule
+        return parser.check_amount(amount, currency=cur, minimum=lo, maximum=hi)
 
     def closed_to_pledges(self) -> str | None:
         s = self.state
@@ -1021,11 +1035,10 @@ def next_deadline(campaign: Campaign) -> float | None:
 
 
 def _rec_out(rec: tuple) -> list:
-    if rec[0] != "c":
-        return list(rec)
-    cmds = [[line, name, _dec_out(amount), cur, days, date, user]
-            for line, name, amount, cur, days, date, user in rec[9]]
-    return [*rec[:9], cmds]
+    rule = rec[10] if rec[0] == "c" else rec[7] if rec[0] == "l" else None
+    out = [*rec[:9], [[line, name, _dec_out(amount), cur, days, date, user]
+                      for line, name, amount, cur, days, date, user in rec[9]]] if rec[0] == "c" else list(rec[:7])
+    return out if rule is None else [*out, [rule[0], str(rule[1]), str(rule[2]), rule[3]]]  # no rule: older form
 
 
 def _num(value: Any) -> float:
@@ -1074,7 +1087,7 @@ def _rec_in(item: Any) -> tuple:
     if not isinstance(item, list) or not item:
         raise ValueError("bad log record")
     kind = item[0]
-    if kind == "c" and len(item) == 10:
+    if kind == "c" and len(item) in (10, 11):
         cmds = []
         for c in item[9]:
             line, name, amount, cur, days, date, user = c
@@ -1083,11 +1096,11 @@ def _rec_in(item: Any) -> tuple:
             cmds.append((_int(line), name, None if amount is None else _dec(amount), _opt_str(cur),
                          None if days is None else _int(days), _opt_str(date), _opt_str(user)))
         return ("c", _num(item[1]), _int(item[2]), _int(item[3]), _str(item[4]), _bool(item[5]), _bool(item[6]),
-                _num(item[7]), _str(item[8]), tuple(cmds))
-    if kind == "l" and len(item) in (6, 7):
-        goal = item[6] if len(item) == 7 else None
+                _num(item[7]), _str(item[8]), tuple(cmds), _rule(item[10]) if len(item) == 11 else None)
+    if kind == "l" and len(item) in (6, 7, 8):
+        goal = item[6] if len(item) >= 7 else None
         return ("l", _num(item[1]), _int(item[2]), _str(item[3]), _bool(item[4]), _str(item[5]),
-                None if goal is None else str(_dec(goal)))
+                None if goal is None else str(_dec(goal)), _rule(item[7]) if len(item) == 8 else None)
     if kind == "s" and len(item) == 5:
         return ("s", _num(item[1]), _int(item[2]), _str(item[3]), _str(item[4]))
     if kind == "p" and len(item) == 5:

@@ -14,6 +14,18 @@ are those: a permission check and a configuration value at the time. :class:`Dec
   maintainer-only command (``/bounty``, ``/bounty cancel|extend|accept``): the permission verdict fundbot
   gave that *revision* of the comment. An edit is a new revision: it is checked when it is made.
 * ``goals``: (time, label, goal) of every bounty-label addition: the goal it applied.
+* ``runs``/``edited``/``label_rules``: the *rule* that judged each command and label addition - the
+  configuration values a fold reads, ``(currency, min_pledge, max_amount, deadline_days)`` (:func:`rule_of`):
+  a pledge accepted under ``min_pledge: 1`` stays accepted once it is raised to 50, and a campaign keeps the
+  deadline ``deadline_days`` gave it when it opened. Unedited comments are kept as runs of comment ids
+  judged by one rule (compact: a rule rarely changes); an edited comment by id and revision digest, like a
+  verdict. A comment edited after the record was written (GitHub's ``updated_at`` later than its
+  ``created_at``, and no recorded revision) is judged again, with today's configuration.
+* ``claims``: (pull request, solver, time) of every merged pull request fundbot credited live, from the
+  webhook's payload - the body as it stood at the merge. A refold credits exactly these: a body edited
+  after the merge (``Related to #3`` made ``Fixes #3``) never claims. A record without the field (written
+  before it existed) or no record at all: merged pull requests of this repository are read from the
+  timeline, but one updated after its merge (:data:`SLACK`) is not trusted.
 
 :func:`decisions_of` derives the record from a campaign's log (the log keeps both facts), so it needs no
 state of its own; the shell writes it into the status comment's hidden marker (both the full snapshot and
@@ -21,9 +33,11 @@ the partial summary carry it) and reads it back - only from a comment written by
 a human pasting a marker changes nothing. A refold reuses a recorded verdict when the comment's current
 body is the recorded revision, and checks permissions only for commands not yet decided.
 
-Bounds: at most :data:`MAX_VERDICTS` verdicts (accepted ones first, newest first) and :data:`MAX_GOALS`
-label goals (newest first), about 10 KB of JSON at most: beyond that, the oldest refusals are checked
-again on a refold (a refused ``/bounty`` cannot remove anything).
+Bounds: at most :data:`MAX_VERDICTS` verdicts (accepted ones first, newest first), :data:`MAX_GOALS`
+label goals, :data:`MAX_RUNS` runs, :data:`MAX_EDITED` edited revisions and :data:`MAX_CLAIMS` claims
+(newest first), a few KB of JSON in practice: beyond that, the oldest refusals are checked again on a
+refold (a refused ``/bounty`` cannot remove anything), and the oldest commands are judged with today's
+configuration.
 
 Order
 -----
@@ -53,14 +67,19 @@ from bot.core.campaign import Campaign, body_digest
 
 __all__ = [
     "CLAIM_SEQ",
+    "MAX_CLAIMS",
+    "MAX_EDITED",
+    "MAX_RUNS",
     "DECISIONS_VERSION",
     "MAINTAINER_COMMANDS",
     "MAX_GOALS",
     "MAX_VERDICTS",
     "Decisions",
+    "Rule",
     "decisions_of",
     "held_duplicate",
     "next_seq",
+    "rule_of",
     "timeline_seqs",
 ]
 
@@ -68,6 +87,9 @@ MAINTAINER_COMMANDS = frozenset({"bounty", "bounty cancel", "bounty extend", "bo
 CLAIM_SEQ = 2**53  # claims sort after everything else of their second, live and refolded
 MAX_VERDICTS = 300
 MAX_GOALS = 100
+MAX_RUNS = 200
+MAX_EDITED = 300
+MAX_CLAIMS = 50
 DECISIONS_VERSION = 1
 DIGEST_CHARS = 12
 SLACK = 5.0  # seconds: a webhook's time (issue.updated_at) and the timeline event's created_at may differ
@@ -76,10 +98,23 @@ SLACK = 5.0  # seconds: a webhook's time (issue.updated_at) and the timeline eve
 # ============================================================================================ decisions
 
 
+Rule = tuple[str, Decimal, Decimal, int]  # (currency, min_pledge, max_amount, deadline_days)
+
+
+def rule_of(bounties: Any) -> Rule:
+    """The rule ``bounties`` (a ``BountiesConfig``) judges commands by today (as the ledger reads it)."""
+    return (str(bounties.currency or "").upper(), Decimal(str(bounties.min_pledge)),
+            Decimal(str(bounties.max_amount)), int(bounties.deadline_days))
+
+
 @dataclass(frozen=True)
 class Decisions:
     verdicts: Mapping[int, tuple[str, bool]] = field(default_factory=dict)  # comment id -> (digest, permitted)
     goals: tuple[tuple[float, str, Decimal], ...] = ()  # (at, label lower-case, goal) of bounty-label additions
+    runs: tuple[tuple[int, int, Rule], ...] = ()  # (first, last comment id, rule) of unedited comments; first wins
+    edited: Mapping[int, tuple[str, Rule]] = field(default_factory=dict)  # comment id -> (digest, rule)
+    label_rules: Mapping[tuple[float, str], Rule] = field(default_factory=dict)  # (at, label lower-case) -> rule
+    claims: tuple[tuple[int, str, float], ...] | None = None  # (pull, solver, at); None: the record predates them
 
     def verdict(self, comment_id: int, body: str | None) -> bool | None:
         """The recorded permission verdict for this revision of a comment, or None (not decided yet)."""
@@ -88,67 +123,186 @@ class Decisions:
             return None
         return held[1]
 
+    def rule(self, comment_id: int, body: str | None, *, edited: bool) -> Rule | None:
+        """The rule that judged this revision of a comment, or None (not judged yet). ``edited``: GitHub says
+        the comment changed after it was created."""
+        held = self.edited.get(int(comment_id))
+        if held is not None and body_digest(body or "").startswith(held[0]):
+            return held[1]
+        if edited:
+            return None
+        return next((rule for first, last, rule in self.runs if first <= comment_id <= last), None)
+
     def goal(self, at: float, label: str) -> Decimal | None:
         """The goal a bounty label's addition at ``at`` applied, or None."""
         low = label.lower()
         near = [(abs(t - at), g) for t, name, g in self.goals if name == low and abs(t - at) <= SLACK]
         return min(near, key=lambda x: x[0])[1] if near else None
 
+    def label_rule(self, at: float, label: str) -> Rule | None:
+        """The rule a bounty label's addition at ``at`` was judged by, or None."""
+        low = label.lower()
+        near = [(abs(t - at), r) for (t, name), r in self.label_rules.items() if name == low and abs(t - at) <= SLACK]
+        return min(near, key=lambda x: x[0])[1] if near else None
+
     def merged(self, newer: Decisions) -> Decisions:
         """Both records; ``newer`` wins where they disagree."""
         goals = {(t, name): g for t, name, g in self.goals}
         goals.update({(t, name): g for t, name, g in newer.goals})
-        return _bounded({**self.verdicts, **newer.verdicts}, [(t, n, g) for (t, n), g in goals.items()])
+        claims = None if self.claims is None and newer.claims is None else \
+            tuple({pull: (pull, solver, at) for pull, solver, at in [*(self.claims or ()), *(newer.claims or ())]}.values())
+        return _bounded({**self.verdicts, **newer.verdicts}, [(t, n, g) for (t, n), g in goals.items()],
+                        (*newer.runs, *self.runs), {**self.edited, **newer.edited},
+                        {**self.label_rules, **newer.label_rules}, claims)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        rules: dict[Rule, int] = {}
+
+        def ref(rule: Rule) -> int:
+            return rules.setdefault(rule, len(rules))
+
+        goals = []
+        for t, name, g in sorted(self.goals, key=lambda x: (x[0], x[1])):
+            rule = self.label_rules.get((t, name))
+            goals.append([t, name, str(g)] if rule is None else [t, name, str(g), ref(rule)])
+        out: dict[str, Any] = {
             "v": DECISIONS_VERSION,
             "m": [[cid, digest, 1 if ok else 0] for cid, (digest, ok) in sorted(self.verdicts.items())],
-            "g": [[t, name, str(g)] for t, name, g in sorted(self.goals, key=lambda x: (x[0], x[1]))],
+            "g": goals,
+            "a": [[first, last, ref(rule)] for first, last, rule in self.runs],
         }
+        if self.edited:
+            out["e"] = [[cid, digest, ref(rule)] for cid, (digest, rule) in sorted(self.edited.items())]
+        if self.claims is not None:
+            out["p"] = [[pull, solver, at] for pull, solver, at in self.claims]
+        out["r"] = [[cur, str(lo), str(hi), days] for cur, lo, hi, days in rules]
+        return out
 
     @classmethod
     def from_json(cls, data: Any) -> Decisions:
-        """Parse :meth:`to_json` output; raises ``ValueError`` on anything else."""
+        """Parse :meth:`to_json` output (or an older record without rules and claims); raises ``ValueError``
+        on anything else."""
         if not isinstance(data, Mapping) or data.get("v") != DECISIONS_VERSION:
             raise ValueError("not a decision record")
-        verdicts: dict[int, tuple[str, bool]] = {}
-        goals: list[tuple[float, str, Decimal]] = []
         try:
-            for cid, digest, ok in data.get("m") or []:
-                if (isinstance(cid, bool) or not isinstance(cid, int) or not isinstance(digest, str)
-                        or len(digest) != DIGEST_CHARS or ok not in (0, 1) or isinstance(ok, bool)):
-                    raise ValueError("bad verdict")
-                verdicts[cid] = (digest, ok == 1)
-            for t, name, goal in data.get("g") or []:
-                if isinstance(t, bool) or not isinstance(t, int | float) or not isinstance(name, str):
-                    raise ValueError("bad goal")
-                amount = Decimal(str(goal))
-                if not amount.is_finite() or amount <= 0:
-                    raise ValueError("bad goal")
-                goals.append((float(t), name.lower(), amount))
+            return _parse(data)
         except (TypeError, InvalidOperation) as exc:
             raise ValueError(f"not a decision record ({type(exc).__name__})") from None
-        return _bounded(verdicts, goals)
 
 
-def _bounded(verdicts: Mapping[int, tuple[str, bool]], goals: Iterable[tuple[float, str, Decimal]]) -> Decisions:
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _amount(value: Any) -> Decimal:
+    amount = Decimal(str(value)) if isinstance(value, str) else Decimal("NaN")
+    if not amount.is_finite() or amount < 0:
+        raise ValueError("bad amount")
+    return amount
+
+
+def _parse(data: Mapping[str, Any]) -> Decisions:
+    verdicts: dict[int, tuple[str, bool]] = {}
+    for cid, digest, ok in data.get("m") or []:
+        if (not _is_int(cid) or not isinstance(digest, str) or len(digest) != DIGEST_CHARS
+                or ok not in (0, 1) or isinstance(ok, bool)):
+            raise ValueError("bad verdict")
+        verdicts[cid] = (digest, ok == 1)
+    rules: list[Rule] = []
+    for cur, lo, hi, days in data.get("r") or []:
+        if not isinstance(cur, str) or not _is_int(days):
+            raise ValueError("bad rule")
+        rules.append((cur.upper(), _amount(lo), _amount(hi), days))
+
+    def rule_at(index: Any) -> Rule:
+        if not _is_int(index) or not 0 <= index < len(rules):
+            raise ValueError("bad rule reference")
+        return rules[index]
+
+    goals: list[tuple[float, str, Decimal]] = []
+    label_rules: dict[tuple[float, str], Rule] = {}
+    for item in data.get("g") or []:
+        t, name, goal = item[:3]
+        if isinstance(t, bool) or not isinstance(t, int | float) or not isinstance(name, str) or len(item) > 4:
+            raise ValueError("bad goal")
+        amount = Decimal(str(goal))
+        if not amount.is_finite() or amount <= 0:
+            raise ValueError("bad goal")
+        goals.append((float(t), name.lower(), amount))
+        if len(item) == 4:
+            label_rules[(float(t), name.lower())] = rule_at(item[3])
+    runs = []
+    for first, last, index in data.get("a") or []:
+        if not _is_int(first) or not _is_int(last) or first > last:
+            raise ValueError("bad run")
+        runs.append((first, last, rule_at(index)))
+    edited: dict[int, tuple[str, Rule]] = {}
+    for cid, digest, index in data.get("e") or []:
+        if not _is_int(cid) or not isinstance(digest, str) or len(digest) != DIGEST_CHARS:
+            raise ValueError("bad edited revision")
+        edited[cid] = (digest, rule_at(index))
+    claims = None
+    if "p" in data:
+        claims = []
+        for pull, solver, at in data["p"] or []:
+            if not _is_int(pull) or not isinstance(solver, str) or isinstance(at, bool) or not isinstance(at, int | float):
+                raise ValueError("bad claim")
+            claims.append((pull, solver, float(at)))
+    return _bounded(verdicts, goals, runs, edited, label_rules, claims)
+
+
+def _bounded(verdicts: Mapping[int, tuple[str, bool]], goals: Iterable[tuple[float, str, Decimal]],
+             runs: Sequence[tuple[int, int, Rule]] = (), edited: Mapping[int, tuple[str, Rule]] | None = None,
+             label_rules: Mapping[tuple[float, str], Rule] | None = None,
+             claims: Iterable[tuple[int, str, float]] | None = None) -> Decisions:
     keep = sorted(verdicts.items(), key=lambda kv: (not kv[1][1], -kv[0]))[:MAX_VERDICTS]  # accepted, newest first
     newest = sorted(goals, key=lambda x: (-x[0], x[1]))[:MAX_GOALS]
-    return Decisions(dict(sorted(keep)), tuple(sorted(newest, key=lambda x: (x[0], x[1]))))
+    kept_goals = {(t, name) for t, name, _ in newest}
+    edits = sorted((edited or {}).items(), key=lambda kv: -kv[0])[:MAX_EDITED]
+    return Decisions(dict(sorted(keep)), tuple(sorted(newest, key=lambda x: (x[0], x[1]))),
+                     _newest_runs(runs), dict(sorted(edits)),
+                     {k: r for k, r in (label_rules or {}).items() if k in kept_goals},
+                     None if claims is None else tuple(sorted(claims, key=lambda x: (-x[2], x[0]))[:MAX_CLAIMS]))
+
+
+def _newest_runs(runs: Sequence[tuple[int, int, Rule]]) -> tuple[tuple[int, int, Rule], ...]:
+    """At most MAX_RUNS runs, keeping the precedence order: those covering the newest comments first."""
+    if len(runs) <= MAX_RUNS:
+        return tuple(runs)
+    chosen = set(sorted(range(len(runs)), key=lambda i: -runs[i][1])[:MAX_RUNS])
+    return tuple(run for i, run in enumerate(runs) if i in chosen)
 
 
 def decisions_of(campaign: Campaign) -> Decisions:
     """The decisions a campaign's log holds (see the module docstring)."""
     verdicts: dict[int, tuple[str, bool]] = {}
     goals: list[tuple[float, str, Decimal]] = []
+    unedited: list[tuple[int, Rule]] = []
+    edited: dict[int, tuple[str, Rule]] = {}
+    label_rules: dict[tuple[float, str], Rule] = {}
+    claims: list[tuple[int, str, float]] = []
     for rec in campaign.log:
         if rec[0] == "c":
             if not rec[6] and any(cmd[1] in MAINTAINER_COMMANDS for cmd in rec[9]):
                 verdicts[rec[3]] = (rec[8][:DIGEST_CHARS], bool(rec[5]))
+            if rec[10] is not None:
+                if rec[7] == rec[1]:
+                    unedited.append((rec[3], rec[10]))
+                else:
+                    edited[rec[3]] = (rec[8][:DIGEST_CHARS], rec[10])
         elif rec[0] == "l" and rec[4] and rec[6] is not None:
             goals.append((rec[1], rec[3].lower(), Decimal(rec[6])))
-    return _bounded(verdicts, goals)
+            if rec[7] is not None:
+                label_rules[(rec[1], rec[3].lower())] = rec[7]
+        elif rec[0] == "p":
+            claims.append((rec[3], rec[4], rec[1]))
+    runs: list[list] = []
+    for cid, rule in sorted(unedited, key=lambda x: x[0]):
+        if runs and runs[-1][2] == rule:
+            runs[-1][1] = cid
+        else:
+            runs.append([cid, cid, rule])
+    return _bounded(verdicts, goals, [tuple(r) for r in reversed(runs)], edited, label_rules, claims)
 
 
 # ============================================================================================ order
