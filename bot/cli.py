@@ -273,12 +273,12 @@ async def _rebuild(args: argparse.Namespace) -> int:
     import gidgethub
 
     from bot import campaigns
+    from bot.github import TransientError
     from bot.service import Service
 
     owner, _, name = args.repo.partition("/")
     if not owner or not name or "/" in name:
-        print("usage: python -m bot rebuild OWNER/REPO", file=sys.stderr)
-        return 2
+        raise CliError(f"expected OWNER/REPO (e.g. octo-org/hello-fundbot), got {args.repo!r}")
     settings = _settings()
     logs.setup(settings.log_level, settings.log_format)
     if not settings.has_app_credentials:
@@ -288,14 +288,17 @@ async def _rebuild(args: argparse.Namespace) -> int:
     await service.open()
     try:
         app = service.github
-        service.ctx.bot_login = await app.get_bot_login()
         try:
+            service.ctx.bot_login = await app.get_bot_login()
             installation = await app.app_client().getitem("/repos/{owner}/{repo}/installation", {"owner": owner, "repo": name})
             gh = await app.installation(installation["id"])
             repository = await gh.getitem("/repos/{owner}/{repo}", {"owner": owner, "repo": name})
         except gidgethub.BadRequest as exc:
-            print(f"fundbot rebuild: {args.repo}: {exc} (is fundbot installed there?)", file=sys.stderr)
+            print(f"fundbot rebuild: {args.repo}: {exc} (is fundbot installed there? `python -m bot doctor` checks "
+                  "the App's credentials)", file=sys.stderr)
             return 1
+        except TransientError as exc:
+            raise CliError(f"cannot reach GitHub: {exc}; check GITHUB_API_URL and the network, then retry", code=1) from None
         rebuilt = await campaigns.rebuild_repository(gh, service.ctx, repository)
         for number, c in rebuilt:
             goal = f"{c.goal} {c.currency}" if c.goal is not None else "-"

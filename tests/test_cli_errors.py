@@ -182,6 +182,21 @@ def test_jobs_lists_an_existing_database_without_writing_it(tmp_path):
     assert db.read_bytes() == before
 
 
+def test_rebuild_refuses_a_bad_repository_name(tmp_path):
+    line = refused(tmp_path, "rebuild", "just-a-name")
+    assert "expected OWNER/REPO (e.g. octo-org/hello-fundbot), got 'just-a-name'" in line
+
+
+def test_rebuild_says_when_github_cannot_be_reached(sandbox, tmp_path):
+    key = tmp_path / "app.pem"
+    key.write_bytes(sandbox.private_key_pem)
+    result = run("rebuild", "octo-org/x", cwd=tmp_path, env=clean_env(
+        APP_ID="1", PRIVATE_KEY_PATH=str(key), GITHUB_API_URL="http://127.0.0.1:1", DATABASE_URL="sqlite://:memory:"))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]  # (after the client's retry warnings)
+    assert last.startswith("fundbot rebuild: cannot reach GitHub: GET http://127.0.0.1:1/app") and "GITHUB_API_URL" in last
+
+
 # --- usage ------------------------------------------------------------------------------------------------
 
 def test_no_command_prints_help_and_exits_2(tmp_path):
