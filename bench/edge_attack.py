@@ -8,13 +8,16 @@ work does not slow the measuring client:
 * ``flood``: 60 unsigned senders post 24 MB bodies in a loop (a well-formed but wrong ``sha256=`` signature,
   so that a body that gets a reservation is read whole before the 401: the worst case);
 * ``slowloris``: 1,000 connections each send a partial request head, one more byte every second, and
-  reconnect as soon as the server drops them, so 1,000 stay open.
+  reconnect as soon as the server drops them, so 1,000 stay open;
+* ``idle``: 64 connections each send a complete head announcing a 1 MB body (1/64 of the budget: a "small"
+  body) and not a byte of it, and reconnect as soon as the server drops them (the attack review's hole: while
+  the budget was reserved by announced length, these held all of it and every real delivery got 503).
 
 During each, a real signed ``issues.opened`` delivery (13.5 KB) is sent every 20 ms on a new connection, as
 GitHub does; reported: the resident memory of the serve process (sampled every 20 ms: peak and at the end),
 the acknowledgement latency p50/p99/max and every status the deliveries and the attackers got.
 
-    python bench/edge_attack.py [--seconds 12]
+    python bench/edge_attack.py [--seconds 12] [--only idle,slowloris,flood]
 """
 
 from __future__ import annotations
@@ -150,9 +153,40 @@ async def slowloris(port: int, seconds: float, connections: int = 1000) -> dict:
     return {"connections": connections, **{k: v for k, v in state.items() if k != "open_now"}}
 
 
+async def idle(port: int, seconds: float, connections: int = 64, announced: int = 1 * MB) -> dict:
+    stop = time.monotonic() + seconds
+    state = {"opened": 0, "dropped_by_server": 0, "answers": {}}
+
+    async def one() -> None:
+        while time.monotonic() < stop:
+            try:
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            except OSError:
+                await asyncio.sleep(0.1)
+                continue
+            state["opened"] += 1
+            try:
+                writer.write(head(port, announced, "sha256=" + "0" * 64) + b"\r\n")  # and no body
+                await writer.drain()
+                status = await status_of(reader, max(0.0, stop - time.monotonic()))
+                if status is not None or reader.at_eof():
+                    state["dropped_by_server"] += 1
+                    state["answers"][str(status)] = state["answers"].get(str(status), 0) + 1
+            except (ConnectionError, OSError):
+                state["dropped_by_server"] += 1
+            finally:
+                writer.close()
+
+    await asyncio.gather(*(one() for _ in range(connections)))
+    return {"connections": connections, "announced_mb": announced // MB, **state}
+
+
+ATTACKS = {"flood": flood, "slowloris": slowloris, "idle": idle}
+
+
 def attacker_main(kind: str, port: int, seconds: float) -> None:
     raise_fd_limit()
-    result = asyncio.run(flood(port, seconds) if kind == "flood" else slowloris(port, seconds))
+    result = asyncio.run(ATTACKS[kind](port, seconds))
     print(json.dumps(result))
 
 
@@ -213,7 +247,7 @@ async def phase(kind: str | None, port: int, seconds: float, pid: int) -> dict:
     return measured
 
 
-async def main(seconds: float) -> dict:
+async def main(seconds: float, only: list[str]) -> dict:
     import aiohttp
 
     raise_fd_limit()
@@ -237,8 +271,9 @@ async def main(seconds: float) -> dict:
                     await asyncio.sleep(0.1)
             result = {"serve_pid_rss_at_start_mb": round(rss_mb(serve.pid), 1)}
             result["quiet"] = await phase(None, port, 3.0, serve.pid)
-            result["slowloris_1000"] = await phase("slowloris", port, seconds, serve.pid)  # first: a clean baseline
-            result["flood_60x24MB"] = await phase("flood", port, seconds, serve.pid)
+            names = {"idle": "idle_64x1MB_announced", "slowloris": "slowloris_1000", "flood": "flood_60x24MB"}
+            for kind in only:  # slow-loris before the flood by default, so each starts from a clean baseline
+                result[names[kind]] = await phase(kind, port, seconds, serve.pid)
             result["rss_after_mb"] = round(rss_mb(serve.pid), 1)
             return result
         finally:
@@ -252,10 +287,14 @@ async def main(seconds: float) -> dict:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=12.0, help="length of each attack (default 12)")
-    parser.add_argument("--attacker", choices=["flood", "slowloris"], help=argparse.SUPPRESS)
+    parser.add_argument("--only", default="idle,slowloris,flood", help="attacks to run, in order")
+    parser.add_argument("--attacker", choices=sorted(ATTACKS), help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.attacker:
         attacker_main(args.attacker, args.port, args.seconds)
     else:
-        print(json.dumps(asyncio.run(main(args.seconds))))
+        only = [k.strip() for k in args.only.split(",") if k.strip()]
+        if unknown := [k for k in only if k not in ATTACKS]:
+            parser.error(f"unknown attack(s): {', '.join(unknown)} (choose from {', '.join(ATTACKS)})")
+        print(json.dumps(asyncio.run(main(args.seconds, only))))

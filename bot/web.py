@@ -100,27 +100,64 @@ def _identity_encoded(request: web.Request) -> bool:
     return True
 
 
+_PART = 64 * 1024
+
+
+class _Received:
+    """A body as it arrives, never copied while unsigned: the chunks read (those under 64 KB coalesced, so a
+    trickle of tiny chunks costs its bytes and no more) and their HMAC-SHA256, updated chunk by chunk."""
+
+    def __init__(self, secret: str):
+        self.parts: list[bytes | bytearray] = []
+        self.tail = bytearray()
+        self.size = 0
+        self.mac = hmac.new(secret.encode(), digestmod=hashlib.sha256)
+
+    def add(self, chunk: bytes) -> None:
+        self.mac.update(chunk)
+        self.size += len(chunk)
+        if len(chunk) >= _PART:
+            self._flush()
+            self.parts.append(chunk)
+        else:
+            self.tail += chunk
+            if len(self.tail) >= _PART:
+                self._flush()
+
+    def _flush(self) -> None:
+        if self.tail:
+            self.parts.append(self.tail)
+            self.tail = bytearray()
+
+    def signed_by(self, signature: str) -> bool:
+        return hmac.compare_digest(self.mac.hexdigest(), signature)
+
+    def joined(self) -> bytes:
+        self._flush()
+        return b"".join(self.parts)
+
+
 async def _read_body(request: web.Request, hold: BodyHold, *, length: int | None, limit: int,
-                     timeout: float) -> bytearray:
-    """The body, within ``timeout``, charged to ``hold`` chunk by chunk as it arrives (the buffer grows with
+                     timeout: float) -> _Received:
+    """The body, within ``timeout``, charged to ``hold`` chunk by chunk as it arrives (what is kept grows with
     what was received, never with what was announced); at most ``limit`` bytes are accepted."""
-    buffer = bytearray()
+    received = _Received(request.app[SETTINGS_KEY].webhook_secret or "")
     try:
         async with asyncio.timeout(timeout):
             while chunk := await request.content.readany():
-                if len(buffer) + len(chunk) > limit:  # only a body without Content-Length can outgrow its limit
+                if received.size + len(chunk) > limit:  # only a body without Content-Length can outgrow its limit
                     raise _BodyRefused(413, "a body without Content-Length may not exceed "
                                             f"{limit} bytes (GitHub always sends Content-Length)")
                 if not hold.charge(len(chunk)):
                     raise _BodyRefused(503, _BUSY)
-                buffer += chunk
+                received.add(chunk)
     except TimeoutError:
         raise _BodyRefused(408, f"the body did not arrive within {timeout:g} s") from None
     except (HttpProcessingError, ConnectionError, asyncio.IncompleteReadError) as exc:
         raise _BodyRefused(400, f"the body could not be read: {type(exc).__name__}") from None
-    if length is not None and len(buffer) != length:
+    if length is not None and received.size != length:
         raise _BodyRefused(400, "the body is shorter than its Content-Length")
-    return buffer
+    return received
 
 
 _BUSY = "too many request bodies being received; retry later"
@@ -205,13 +242,11 @@ async def _receive(request: web.Request) -> web.Response:
         hold.close()
 
 
-async def _accept(request: web.Request, buffer: bytearray, signature: str) -> web.Response:
-    settings = request.app[SETTINGS_KEY]
+async def _accept(request: web.Request, received: _Received, signature: str) -> web.Response:
     store = request.app[STORE_KEY]
-    expected = hmac.new((settings.webhook_secret or "").encode(), buffer, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, signature):
+    if not received.signed_by(signature):
         return _json_error(401, "signature does not match")
-    body = bytes(buffer)  # signed: now worth a copy of its own
+    body = received.joined()  # signed: now worth a copy of its own
     event = request.headers.get("X-GitHub-Event", "")
     delivery = request.headers.get("X-GitHub-Delivery", "")
     if not _EVENT_RE.match(event) or not _GUID_RE.match(delivery):
