@@ -121,28 +121,9 @@ from bot.core import commands as parser
 from bot.core.config import BountiesConfig, Reward
 
 __all__ = [
-    "DAY",
-    "LEDGER_COMMANDS",
-    "MAX_BACKERS",
-    "MAX_LOG",
-    "MAX_OFFERS",
-    "PAYMENT_WINDOW_DAYS",
-    "SNAPSHOT_VERSION",
-    "Campaign",
-    "ClaimEvent",
-    "CommentEvent",
-    "Event",
-    "LabelEvent",
-    "Offer",
-    "Outcome",
-    "Pledge",
-    "StateEvent",
-    "apply",
-    "day_end",
-    "deadline_date",
-    "fold",
-    "next_deadline",
-    "tick",
+    "DAY", "LEDGER_COMMANDS", "MAX_BACKERS", "MAX_LOG", "MAX_OFFERS", "PAYMENT_WINDOW_DAYS", "SNAPSHOT_VERSION",
+    "Campaign", "ClaimEvent", "CommentEvent", "Event", "LabelEvent", "Offer", "Outcome", "Pledge", "StateEvent",
+    "apply", "day_end", "deadline_date", "fold", "next_deadline", "tick"
 ]
 
 DAY = 86400.0
@@ -457,10 +438,14 @@ def _finish_comment(head: tuple) -> tuple:
 
 def _rule(rule: Any) -> tuple | None:
     """A judging rule as the log keeps it: (currency, min, max, deadline_days); ``ValueError`` otherwise."""
-    if rule is None:
-        return None
+    if rule is None or (isinstance(rule, tuple) and rule in _RULES):
+        return None if rule is None else _RULES[rule]
     cur, lo, hi, days = rule
-    return (_str(cur).upper(), _dec(str(lo)), _dec(str(hi)), _int(days))
+    out = (_str(cur).upper(), _dec(str(lo)), _dec(str(hi)), _int(days))
+    return _RULES.setdefault(out, out) if len(_RULES) < 1_000 else out  # shared: a log holds few rules
+
+
+_RULES: dict[tuple, tuple] = {}
 
 
 def _is_bot(login: str) -> bool:

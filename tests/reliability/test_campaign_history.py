@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from decimal import Decimal
 
 import pytest
 
@@ -205,6 +206,133 @@ async def test_a_pasted_decision_record_changes_nothing(sandbox, repo, bot, forg
     c = await rebuilt(bot, sandbox, n)
     assert (c.state, c.goal) == ("open", 100)
     assert [o.accepted for o in c.outcomes if o.comment_id == attempt["id"]] == [False]
+
+
+# ============================================================================ point 4: rules that judged
+
+
+async def test_raising_min_pledge_later_does_not_remove_accepted_pledges(sandbox, repo, bot):
+    n = (await sandbox.open_issue(REPO, "alice", "Dark mode"))["number"]
+    await sandbox.comment(REPO, n, "maria", "/bounty 100")
+    await sandbox.comment(REPO, n, "bob", "/pledge 5")
+    small = await sandbox.comment(REPO, n, "dave", "/pledge 0.50")  # below min_pledge 1: refused
+    await settle(sandbox, bot)
+    assert reactions(sandbox, small["id"]) == ["confused"]
+    await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": "bounties:\n  min_pledge: 50\n"})
+    await settle(sandbox, bot)
+    late = await sandbox.comment(REPO, n, "carol", "/pledge 10")  # judged now, by today's rule: refused
+    await settle(sandbox, bot)
+    assert reactions(sandbox, late["id"]) == ["confused"] and pledges(shown(sandbox, n)) == {"bob": "5.00"}
+    for c in (await rebuilt(bot, sandbox, n), (await rebuild_repository(bot, sandbox))[n]):
+        assert (c.state, c.goal, pledges(c)) == ("open", 100, {"bob": "5.00"})
+        assert [o.accepted for o in c.outcomes if o.comment_id in (small["id"], late["id"])] == [False, False]
+    # lowering it again later does not accept what was refused either
+    await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": "bounties:\n  min_pledge: 0.10\n"})
+    await settle(sandbox, bot)
+    c = (await rebuild_repository(bot, sandbox))[n]
+    assert pledges(c) == {"bob": "5.00"} and pledges(shown(sandbox, n)) == {"bob": "5.00"}
+
+
+async def test_shortening_deadline_days_later_does_not_expire_a_running_campaign(sandbox, repo, bot):
+    n = (await sandbox.open_issue(REPO, "alice", "Dark mode"))["number"]
+    await sandbox.comment(REPO, n, "maria", "/bounty 100")
+    await sandbox.comment(REPO, n, "bob", "/pledge 40")
+    labelled = (await sandbox.open_issue(REPO, "alice", "Light mode"))["number"]
+    await sandbox.label_issue(REPO, labelled, "octocat", "bounty: M")  # a label opens a campaign too
+    await settle(sandbox, bot)
+    deadlines = {k: (await rebuilt(bot, sandbox, k)).deadline for k in (n, labelled)}
+    assert deadlines[n] == deadlines[labelled] == shown(sandbox, n).deadline
+    await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": "bounties:\n  deadline_days: 1\n"})
+    await settle(sandbox, bot)
+    for k in (n, labelled):
+        for c in (await rebuilt(bot, sandbox, k), (await rebuild_repository(bot, sandbox))[k]):
+            assert (c.state, c.deadline) == ("open", deadlines[k])
+    assert pledges(shown(sandbox, n)) == {"bob": "40.00"} and shown(sandbox, n).deadline == deadlines[n]
+    # a campaign opened from now on gets today's default
+    other = (await sandbox.open_issue(REPO, "alice", "Sepia"))["number"]
+    await sandbox.comment(REPO, other, "maria", "/bounty 100")
+    await settle(sandbox, bot)
+    assert shown(sandbox, other).deadline == deadlines[n] - 29 * 86400
+
+
+async def test_a_merged_pull_request_edited_afterwards_does_not_claim(sandbox, repo, bot):
+    n = await funded_and_closed(sandbox, bot)
+    # dave's unrelated pull request mentions the issue (a cross-reference, not a claim) and is merged
+    pull = await sandbox.open_pull(REPO, "dave", "Typo fix", f"Related to #{n}", head="typo")
+    await sandbox.merge_pull(REPO, pull["number"], "octocat")
+    await settle(sandbox, bot)
+    assert (shown(sandbox, n).state, shown(sandbox, n).solver) == ("funded", None)
+    await sandbox.edit_issue(REPO, pull["number"], "dave", body=f"Fixes #{n}")  # after the merge
+    await settle(sandbox, bot)
+    assert (shown(sandbox, n).state, shown(sandbox, n).solver) == ("funded", None)  # live: unchanged
+    for c in (await rebuilt(bot, sandbox, n), (await rebuild_repository(bot, sandbox))[n]):
+        assert (c.state, c.solver, c.pull) == ("funded", None, None)
+    # carol's pull request does fix it; editing its body afterwards does not take her claim away
+    fix = await sandbox.open_pull(REPO, "carol", "Dark mode", f"Fixes #{n}", head="dark")
+    await sandbox.merge_pull(REPO, fix["number"], "octocat")
+    await settle(sandbox, bot)
+    assert (shown(sandbox, n).state, shown(sandbox, n).solver) == ("delivered", "carol")
+    assert history.Decisions.from_json(marker_data(status_comments(sandbox, n)[0])["decisions"]).claims == (
+        (fix["number"], "carol", shown(sandbox, n).log[-1][1]),)
+    await sandbox.edit_issue(REPO, fix["number"], "carol", body="Dark mode")
+    await settle(sandbox, bot)
+    for c in (await rebuilt(bot, sandbox, n), (await rebuild_repository(bot, sandbox))[n]):
+        assert (c.state, c.solver, c.pull) == ("delivered", "carol", fix["number"])
+
+
+def old_format(comment) -> None:
+    """Rewrite fundbot's status comment as a version without rules and claims wrote it."""
+    data = marker_data(comment)
+    data["decisions"] = {"v": 1, "m": data["decisions"]["m"], "g": [g[:3] for g in data["decisions"]["g"]]}
+    data["log"] = [rec[:10] if rec[0] == "c" else rec[:7] if rec[0] == "l" else rec for rec in data["log"]]
+    comment["body"] = markdown.marker("campaign", data) + "\n"
+
+
+async def test_a_record_written_before_rules_and_claims_still_rebuilds(sandbox, repo, bot):
+    n = (await sandbox.open_issue(REPO, "alice", "Dark mode"))["number"]
+    await sandbox.comment(REPO, n, "maria", "/bounty 100")
+    await sandbox.comment(REPO, n, "bob", "/pledge 60")
+    labelled = (await sandbox.open_issue(REPO, "alice", "Light mode"))["number"]
+    await sandbox.label_issue(REPO, labelled, "octocat", "bounty: M")
+    await sandbox.comment(REPO, n, "carol", "/pledge 40")
+    await sandbox.close_issue(REPO, n, "octocat")
+    pull = await sandbox.open_pull(REPO, "dave", "Dark mode", f"Fixes #{n}", head="dark")
+    await sandbox.merge_pull(REPO, pull["number"], "octocat")
+    await settle(sandbox, bot)
+    assert (shown(sandbox, n).state, shown(sandbox, n).solver) == ("delivered", "dave")
+    for k in (n, labelled):
+        [status] = [c for c in sandbox.repo(REPO).comments.values() if c.issue_number == k and "fundbot:campaign" in c.body]
+        entry = {"body": status.body}
+        old_format(entry)
+        status.body = entry["body"]
+        assert history.Decisions.from_json(marker_data(entry)["decisions"]).claims is None
+    sandbox.set_permission(REPO, "maria", "read")  # her recorded verdict still counts
+    forget_permissions(bot)
+    await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": 'bounties:\n  labels: {"bounty: M": 900}\n'})
+    await settle(sandbox, bot)
+    assert (await rebuilt(bot, sandbox, labelled)).goal == 500
+    everything = await rebuild_repository(bot, sandbox)
+    for c in (await rebuilt(bot, sandbox, n), everything[n]):
+        assert (c.state, c.goal, pledges(c), c.solver) == ("delivered", 100, {"bob": "60.00", "carol": "40.00"}, "dave")
+    assert (everything[labelled].goal, shown(sandbox, labelled).goal) == (500, 500)
+    # the rebuild wrote the record again, rules and claims included
+    record = history.Decisions.from_json(marker_data(status_comments(sandbox, n)[0])["decisions"])
+    assert record.claims == ((pull["number"], "dave", shown(sandbox, n).log[-1][1]),) and record.runs
+
+
+def test_a_decision_record_round_trips_and_a_malformed_one_is_refused():
+    rule = ("USD", Decimal("1.00"), Decimal("100000.00"), 30)
+    record = history.Decisions({5: ("0" * 12, True)}, ((10.0, "bounty: m", Decimal("500")),), ((5, 9, rule),),
+                               {7: ("1" * 12, ("USD", Decimal("50"), Decimal("100000"), 1))},
+                               {(10.0, "bounty: m"): rule}, ((3, "dave", 11.0),))
+    again = history.Decisions.from_json(json.loads(json.dumps(record.to_json())))
+    assert again == record
+    assert again.rule(8, "/pledge 5", edited=False) == rule and again.rule(8, "/pledge 5", edited=True) is None
+    assert history.Decisions.from_json({"v": 1, "m": [], "g": []}).claims is None  # an older record
+    for bad in ({"a": [[5, 9, 3]]}, {"r": [["USD", "x", "1", 30]], "a": [[5, 9, 0]]}, {"p": [["3", "dave", 1.0]]},
+                {"a": [[9, 5, 0]], "r": [["USD", "1", "2", 3]]}, {"e": [[7, "short", 0]]}):
+        with pytest.raises(ValueError):
+            history.Decisions.from_json({"v": 1, **bad})
 
 
 # ============================================================================ point 4: same second
