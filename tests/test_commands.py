@@ -251,7 +251,21 @@ CASES: list[tuple[str, list]] = [
     ("  > /pledge 5", []),
     ("- item\n  > /pledge 5", []),
     ("- /pledge 5", []),
-    ("> quoted\n/pledge 5", [C("pledge", 2, amount="5")]),  # decision: quoting is per line
+    ("> quoted\n/pledge 5", []),  # a lazy continuation: GitHub renders it inside the quote
+    ("> quoted\n\n/pledge 5", [C("pledge", 3, amount="5")]),  # what "Quote reply" writes
+    ("> - item\n/pledge 5", []),  # lazy continuation of a list item in a quote
+    ("> ```\n/pledge 5", [C("pledge", 2, amount="5")]),  # only a paragraph continues lazily: the quote ends
+    ("/pledge 5\n---", [C("pledge", 1, amount="5")]),  # a setext heading's text is shown as typed
+    ("| a | b |\n|---|---|\n/pledge 5", [C("pledge", 3, amount="5")]),  # a GFM table row shows its text
+    ("<div>\n/pledge 5\n</div>", [C("pledge", 2, amount="5")]),  # an HTML block that shows its text
+    ("<?php\n/pledge 5\n?>\n\n/fund", [C("fund", 5)]),
+    ("<!DOCTYPE html\n/pledge 5>\n\n/fund", [C("fund", 4)]),
+    ("<div><!--\n/pledge 5\n--></div>\n\n/fund", [C("fund", 5)]),
+    ("see `code\n/pledge 5` here\n/fund", [C("fund", 3)]),  # a code span over two lines
+    ("see \\`code\n/pledge 5 `", [C("pledge", 2, amount="5")]),  # an escaped backtick opens nothing
+    ("`<!--` then\n/pledge 5\n-->", [C("pledge", 2, amount="5")]),  # the code span opened first
+    ("<!-- `x\n/pledge 5 --> `", []),  # the comment opened first
+    ("- a\n/pledge 5", [C("pledge", 2, amount="5")]),  # a lazy continuation of a list item is shown
     ("<!-- /pledge 5 -->", []),
     ("<!--\n/pledge 5\n-->\n/fund", [C("fund", 4)]),
     ("<!--\n/pledge 5", []),
@@ -529,8 +543,10 @@ def test_pathological_single_line():
 
 def test_pathological_quotes_and_lists():
     assert parse_commands(">" * 65536 + " /pledge 5") == []
+    body = "\n".join(" " * (2 * i) + "- item" for i in range(8)) + "\n/pledge 5"
+    assert [c.line for c in parse_commands(body)] == [9]  # a lazy continuation of the innermost item
     body = "\n".join(" " * (2 * i) + "- item" for i in range(200)) + "\n/pledge 5"
-    assert [c.line for c in parse_commands(body)] == [201]
+    assert parse_commands(body) == []  # decision: deeper than markdown-it parses, no line is a command
 
 
 # ------------------------------------------------------------------------------------- suggestions

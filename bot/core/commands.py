@@ -8,25 +8,13 @@ so the parser needs no configuration.
 What is a command
 -----------------
 A line whose first non-blank text is ``/name`` (``name`` case-insensitive) followed by whitespace or the
-end of the line. Lines are split on ``\\r\\n``, ``\\r`` or ``\\n`` (see :func:`split_lines`); line numbers
-are 1-based in that split. A leading BOM is ignored. Never commands:
-
-* lines in fenced code blocks (``` or ~~~, indented up to 3 spaces, with any info string; closed by a
-  fence of the same character at least as long; an unclosed fence runs to the end of the comment; a fence
-  opened inside a list item also ends when a line is less indented than the item's content);
-* lines in indented code blocks (4+ columns beyond the enclosing list item's content, tabs to multiples of
-  4, not continuing a paragraph - CommonMark's rule, so a 4-space-indented first line is code);
-* quoted lines (first non-blank text ``>``, so nested ``>>`` and quotes inside list items too). Decision:
-  quoting is judged line by line - a line right after a quote that does not itself start with ``>`` is a
-  command even though CommonMark would render it as a lazy continuation of the quote, because that is
-  what people who type a reply under a quote mean;
-* lines inside HTML comments: a comment opened at the start of a line runs until ``-->`` (or the end);
-  one opened mid-paragraph counts only if ``-->`` comes before the paragraph ends (as CommonMark renders
-  it). ``<!--`` inside an inline code span opens nothing. ``<pre>``/``<script>``/``<style>``/``<textarea>``
-  blocks are skipped like code. An HTML comment on a command line is cut from its arguments;
-* lines whose first text is anything else: inline code (`` `/pledge 5` ``), list markers
-  (``- /pledge 5``), headings, HTML. Code spans spanning several lines are not tracked (a line starting
-  with ``/`` inside such a span still counts).
+end of the line, on a line GitHub renders as plain text: not in code, a quote (lazy continuation lines
+included), an HTML comment or a raw HTML block that hides its text. Which lines those are is decided by
+CommonMark's block structure as GitHub renders it (markdown-it-py; :mod:`bot.core.command_lines` says
+exactly what counts). Lines are split on ``\\r\\n``, ``\\r`` or ``\\n`` (see :func:`split_lines`); line numbers
+are 1-based in that split. A leading BOM is ignored. An HTML comment on a command line is cut from its
+arguments; lines whose first text is anything else (inline code, list markers, ATX headings, HTML) are
+never commands.
 
 Decisions where the brief was open
 ----------------------------------
@@ -77,10 +65,10 @@ from __future__ import annotations
 import contextvars
 import datetime
 import re
-from bisect import bisect_right
-from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from bot.core.command_lines import candidates, split_lines
 
 __all__ = [
     "MAX_BODY",
@@ -482,222 +470,6 @@ def is_valid_login(login: str) -> bool:
 
 
 # ------------------------------------------------------------------------------------------- lines
-
-_LINE_SPLIT = re.compile(r"\r\n|\r|\n")
-
-
-def split_lines(body: str) -> list[str]:
-    """The lines of a comment as the parser numbers them (``\\r\\n``, ``\\r`` and ``\\n`` all end a line)."""
-    return _LINE_SPLIT.split(body)
-
-
-_LIST_RE = re.compile(r"(?:[-+*]|[0-9]{1,9}[.)])(?=[ \t]|$)")
-_HTML1_OPEN_RE = re.compile(r"<(?:pre|script|style|textarea)(?=[\s>]|$)", re.IGNORECASE)
-_HTML1_CLOSE_RE = re.compile(r"</(?:pre|script|style|textarea)>", re.IGNORECASE)
-_HEADING_RE = re.compile(r"#{1,6}(?:[ \t]|$)")
-_BACKTICKS_RE = re.compile(r"`+")
-
-
-def _width(prefix: str, start: int = 0) -> int:
-    """Column reached after ``prefix`` (spaces and tabs), tabs stopping at multiples of 4."""
-    if "\t" not in prefix:
-        return start + len(prefix)
-    col = start
-    for ch in prefix:
-        col = col + 4 - col % 4 if ch == "\t" else col + 1
-    return col
-
-
-def _is_thematic_break(rest: str) -> bool:
-    s = rest.replace(" ", "").replace("\t", "")
-    return len(s) >= 3 and s[0] in "-*_" and s.count(s[0]) == len(s)
-
-
-def _code_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of the inline code spans of one line (CommonMark backtick-run matching)."""
-    runs = [(m.start(), m.end()) for m in _BACKTICKS_RE.finditer(text)]
-    by_len: dict[int, list[int]] = {}
-    for idx, (a, b) in enumerate(runs):
-        by_len.setdefault(b - a, []).append(idx)
-    spans = []
-    k = 0
-    while k < len(runs):
-        a, b = runs[k]
-        same = by_len[b - a]
-        pos = bisect_right(same, k)
-        if pos < len(same):
-            close = same[pos]
-            spans.append((a, runs[close][1]))
-            k = close + 1
-        else:
-            k += 1
-    return spans
-
-
-def _comments(text: str, in_comment: bool, may_continue) -> tuple[str, bool]:
-    """Cut HTML comments out of one line. Returns (the visible text, whether the line ends inside a
-    comment). ``may_continue()`` says whether a comment left open at the end of this line is closed on a
-    later line (otherwise its ``<!--`` is literal text)."""
-    if not in_comment and "<!--" not in text:
-        return text, False
-    spans = _code_spans(text) if "`" in text else []
-    starts = [a for a, _ in spans]
-    out: list[str] = []
-    i, n = 0, len(text)
-    while i <= n:
-        if in_comment:
-            j = text.find("-->", i)
-            if j < 0:
-                return "".join(out), True
-            i, in_comment = j + 3, False
-            continue
-        j = text.find("<!--", i)
-        while j >= 0:
-            s = bisect_right(starts, j) - 1
-            if s >= 0 and spans[s][0] <= j < spans[s][1]:
-                j = text.find("<!--", spans[s][1])
-            else:
-                break
-        if j < 0:
-            out.append(text[i:])
-            return "".join(out), False
-        after = j + 4
-        if text.startswith(">", after) or text.startswith("->", after):  # "<!-->" and "<!--->" are empty
-            out.append(text[i:j])
-            i = after + (1 if text.startswith(">", after) else 2)
-            continue
-        if text.find("-->", after) < 0 and not may_continue():
-            out.append(text[i:])  # never closed: a literal "<!--"
-            return "".join(out), False
-        out.append(text[i:j])
-        i, in_comment = after, True
-    return "".join(out), in_comment  # pragma: no cover - loop always returns
-
-
-def _candidates(lines: list[str]) -> Iterator[tuple[int, str, str]]:
-    """Yield (line number, stripped line, visible text) for every line that is plain text starting with
-    "/" - i.e. not in code, a quote, an HTML comment or an HTML raw block."""
-    n_lines = len(lines)
-    # For comments opened mid-paragraph: the first line at index >= i holding "-->" / the first blank line.
-    next_close = [n_lines] * (n_lines + 1)
-    next_blank = [n_lines] * (n_lines + 1)
-    for idx in range(n_lines - 1, -1, -1):
-        next_close[idx] = idx if "-->" in lines[idx] else next_close[idx + 1]
-        next_blank[idx] = idx if not lines[idx].strip(" \t") else next_blank[idx + 1]
-
-    def closes_later(idx: int):
-        return lambda: next_close[idx + 1] < next_blank[idx + 1]
-
-    def always() -> bool:
-        return True
-
-    fence: tuple[str, int, int] | None = None  # (char, length, container column)
-    comment: str | None = None  # None, "block" (runs to "-->") or "inline" (closed before a blank line)
-    html_block = False
-    in_paragraph = False
-    lists: list[int] = []  # content columns of the open list items, innermost last
-
-    for idx, line in enumerate(lines):
-        body_at = len(line) - len(line.lstrip(" \t"))
-        blank = body_at == len(line)
-        ind = _width(line[:body_at])
-        rest = line[body_at:]
-
-        if fence is not None:
-            ch, length, base = fence
-            if blank or ind >= base:
-                if not blank and ind - base <= 3 and rest.startswith(ch * length):
-                    tail = rest.rstrip(" \t")
-                    if tail.count(ch) == len(tail):
-                        fence = None
-                        in_paragraph = False
-                continue
-            fence = None  # the list item holding the fence ended; this line is read normally
-
-        if comment is not None:
-            j = line.find("-->")
-            if j >= 0:
-                kind = comment
-                _, still = _comments(line[j + 3 :], False, always if kind == "block" else closes_later(idx))
-                comment = kind if still else None
-            continue
-
-        if html_block:
-            if _HTML1_CLOSE_RE.search(line):
-                html_block = False
-                in_paragraph = False
-            continue
-
-        if blank:
-            in_paragraph = False
-            continue
-
-        if not in_paragraph:
-            while lists and lists[-1] > ind:
-                lists.pop()
-        base = 0
-        for c in reversed(lists):
-            if c <= ind:
-                base = c
-                break
-        rel = ind - base
-
-        if rel >= 4 and not in_paragraph:
-            continue  # indented code (start or continuation)
-
-        if rel <= 3:
-            col, text, item = ind, rest, False
-            # List item markers, possibly several on one line ("- 1. foo").
-            for _ in range(8):
-                if _is_thematic_break(text):
-                    break
-                m = _LIST_RE.match(text)
-                if m is None:
-                    break
-                marker_end = col + m.end()
-                after = text[m.end() :]
-                pad = len(after) - len(after.lstrip(" \t"))
-                if pad == len(after):
-                    content = marker_end + 1
-                else:
-                    pad_w = _width(after[:pad], marker_end) - marker_end
-                    content = marker_end + pad_w if 1 <= pad_w <= 4 else marker_end + 1
-                while lists and lists[-1] > col:
-                    lists.pop()
-                lists.append(content)
-                col, text, base, item = content, after[pad:], content, True
-
-            if text.startswith(("```", "~~~")):
-                ch = text[0]
-                length = len(text) - len(text.lstrip(ch))
-                if ch == "~" or "`" not in text[length:]:
-                    fence = (ch, length, base)
-                    in_paragraph = False
-                    continue
-            if text.startswith("<!--"):
-                _, still = _comments(text, False, always)
-                comment = "block" if still else None
-                in_paragraph = False
-                continue
-            if _HTML1_OPEN_RE.match(text):
-                html_block = not _HTML1_CLOSE_RE.search(text)
-                in_paragraph = False
-                continue
-            if text.startswith(">"):
-                in_paragraph = text[1:].strip() != ""  # a following line may be a lazy continuation
-                continue
-            if _is_thematic_break(text) or _HEADING_RE.match(text) or (item and not text):
-                in_paragraph = False
-                continue
-
-        in_paragraph = True
-        stripped = line.strip()
-        visible, still = _comments(stripped, False, closes_later(idx))
-        if still:
-            comment = "inline"
-        if stripped.startswith("/"):
-            yield idx + 1, stripped, visible
-
 
 # ---------------------------------------------------------------------------------------- commands
 
@@ -1146,7 +918,7 @@ def parse_commands(body: str | None, *, today: datetime.date | None = None) -> l
         text = text[1:]
     results: list[Command | Invalid] = []
     try:
-        for lineno, stripped, visible in _candidates(split_lines(text)):
+        for lineno, stripped, visible in candidates(split_lines(text)):
             try:
                 result = _parse_line(lineno, stripped, visible, today)
             except Exception as exc:  # pragma: no cover - defensive: one bad line must not lose the rest
