@@ -84,8 +84,9 @@ Decisions
 * **Permissions** come with the event (:attr:`CommentEvent.maintainer`, from the shell's permission
   check of the *latest* version); label events are trusted (only triage+ can label).
 * **Amounts** are checked with :func:`~bot.core.commands.check_amount` (``min_pledge`` ..
-  ``max_amount``, the campaign currency) for pledges, goals and offers alike. Goals of bounty labels come
-  from the configuration and are not checked again.
+  ``max_amount``, the campaign currency) for pledges, goals and offers alike, and default deadlines use
+  ``deadline_days``: those of the event's ``rule`` (what judged it when made), else the configuration's.
+  Goals of bounty labels come from the configuration and are not checked again.
 * **Outcomes**: one :class:`Outcome` per campaign command (``/bounty*``, ``/pledge``, ``/unpledge``,
   ``/offer``) of every live comment, in replay order, for reactions and replies. Lines the parser finds
   invalid are not outcomes (the commands handler answers them); neither are ``/fund``, ``/claim``,

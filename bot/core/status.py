@@ -26,7 +26,8 @@ Decisions
   :meth:`Campaign.to_snapshot`. If the comment would exceed GitHub's 65,536 characters, the marker holds
   :meth:`Campaign.summary` instead (``"partial": true``) and the shell refolds from GitHub. Both carry
   ``"decisions"``: fundbot's decision record (:mod:`bot.core.history`: permission verdicts per command
-  comment revision, the goal each bounty label applied), which a refold reuses.
+  comment revision, the goal each bounty label applied, the rule - ``min_pledge``, ``deadline_days``... -
+  each command was judged by, the claims credited), which a refold reuses.
 * **Release thanks** (:func:`backers_thanks`): backers of delivered or closed campaigns, merged across
   campaigns (case-insensitive login; total pledged), grouped by the highest reward tier any one of their
   pledges reached (the tiers of that campaign), highest tier first, then "Backers" for pledges below
