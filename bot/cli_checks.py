@@ -24,7 +24,9 @@ EVENT_KEYS: dict[str, str] = {
     "pull_request": "pull_request",
     "push": "commits",
     "release": "release",
+    "repository": "repository",  # publicized / privatized: every payload has one, so the action decides it
 }
+REPOSITORY_ACTIONS = {"publicized", "privatized"}
 INSTALLATION_ACTIONS = {"created", "deleted", "suspend", "unsuspend", "new_permissions_accepted"}
 WHERE_EVENTS_ARE = ("the X-GitHub-Event header of the delivery (the App's settings → Advanced → Recent Deliveries); "
                     "https://docs.github.com/en/webhooks/webhook-events-and-payloads")
@@ -69,6 +71,8 @@ def _looks_like(payload: dict) -> str | None:
 def _fits(event: str, payload: dict) -> bool:
     if event == "installation":
         return isinstance(payload.get("installation"), dict) and payload.get("action") in INSTALLATION_ACTIONS
+    if event == "repository":
+        return isinstance(payload.get("repository"), dict) and payload.get("action") in REPOSITORY_ACTIONS
     if event == "issues" and "comment" in payload:  # an issue_comment payload has an `issue` too
         return False
     return EVENT_KEYS[event] in payload

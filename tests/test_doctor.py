@@ -38,7 +38,7 @@ GREEN = [
     "✓ webhook secret: WEBHOOK_SECRET is set",
     "✓ App credentials: APP_ID 1 authenticates as fundbot (https://github.com/apps/fundbot)",
     "✓ App permissions: checks: write, contents: write, issues: write, metadata: read, pull_requests: write as app.yml asks",
-    "✓ App events: issues, issue_comment, pull_request, push, release as app.yml asks",
+    "✓ App events: issues, issue_comment, pull_request, push, release, repository as app.yml asks",
     "✓ installations: 1: octo-org (1 repository)",
     "✓ repositories: 1 reachable: octo-org/widgets",
     "✓ webhook URL: GitHub delivers to {public}/api/github/webhooks = PUBLIC_URL + WEBHOOK_PATH",

@@ -40,7 +40,7 @@ from .state import (
 DEFAULT_PERMISSIONS = {
     "checks": "write", "contents": "write", "issues": "write", "metadata": "read", "pull_requests": "write",
 }
-DEFAULT_EVENTS = ["issues", "issue_comment", "pull_request", "push", "release"]
+DEFAULT_EVENTS = ["issues", "issue_comment", "pull_request", "push", "release", "repository"]
 
 
 @dataclasses.dataclass
