@@ -468,7 +468,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("receive", help="replay a saved webhook payload through the handlers")
     p.add_argument("-e", "--event", required=True,
                    help="the delivery's X-GitHub-Event header: issues, issue_comment, pull_request, push, release, "
-                   "installation, installation_repositories or ping")
+                   "repository, installation, installation_repositories or ping")
     p.add_argument("-p", "--payload", required=True, help="path of the JSON payload")
     p.add_argument("--delivery", help="delivery GUID to use (default: a new one)")
     p.add_argument("--sandbox", action="store_true", help="run against an in-process GitHub sandbox seeded from the payload")
