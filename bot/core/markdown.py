@@ -68,13 +68,19 @@ def _escape(s: str) -> str:
 _REF_BREAKS = re.compile(
     r"(?i)(?<=:)(?=//)|(?<=\bwww)(?=\.)|(?<=\bmailto)(?=:)|(?<=\bxmpp)(?=:)"  # URLs, e-mail schemes
     r"|(?<=#)(?=[0-9])|(?<=\bgh)(?=-[0-9])"  # #12, GH-12, owner/repo#12
-    r"|(?<=\b[0-9a-f]{4})(?=[0-9a-f]{3,}\b)"  # commit SHAs (7-40 hex digits), user@SHA, owner/repo@SHA
 )
+_HEX_RUN = re.compile(r"(?i)\b[0-9a-f]{7,}\b")  # commit SHAs (7-40 hex digits), user@SHA, owner/repo@SHA
+
+
+def _break_hex(m: re.Match) -> str:
+    """A run of 7+ hex digits cut every 4, so no piece is long enough to be read as a commit SHA."""
+    run = m.group(0)
+    return "\u200b".join(run[i : i + 4] for i in range(0, len(run), 4))
 
 
 def _break_references(s: str) -> str:
     """A zero-width space where GitHub would start a link, a reference or a mention."""
-    return _REF_BREAKS.sub("\u200b", s).replace("@", "@\u200b")
+    return _HEX_RUN.sub(_break_hex, _REF_BREAKS.sub("\u200b", s)).replace("@", "@\u200b")
 
 
 def _one_line(value: object, limit: int) -> str:
