@@ -6,9 +6,12 @@ Only this module reads ``os.environ``; everything else receives a ``Settings``.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
+
+import dotenv
 
 DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_WEBHOOK_PATH = "/api/github/webhooks"
@@ -20,39 +23,40 @@ class SettingsError(ValueError):
     """A setting is present but unusable; the message says which and why."""
 
 
-def read_dotenv(path: Path) -> dict[str, str]:
-    """Parse a ``.env`` file: ``KEY=VALUE`` lines, ``#`` comments, optional ``export``, optional quotes.
+class _BadLines(logging.Filter):
+    """Collects python-dotenv's "could not parse statement starting at line N" (and keeps it off stderr)."""
 
-    Double-quoted values may span lines (a PEM private key usually does) and understand ``\\n``."""
-    values: dict[str, str] = {}
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[object] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "could not parse" in str(record.msg):
+            self.lines.append(record.args[0] if isinstance(record.args, tuple) and record.args else "?")
+            return False
+        return True
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """The ``KEY=VALUE`` pairs of a ``.env`` file, read by python-dotenv (``export``, quotes, ``#`` comments,
+    multi-line double-quoted values such as a PEM key, ``\\n`` escapes). No ``${VAR}`` expansion: a secret
+    with ``$`` in it stays as written. A missing file is empty; a line python-dotenv cannot parse is a
+    ``SettingsError`` naming the line (python-dotenv itself would only log a warning and skip it)."""
+    bad = _BadLines()
+    logger = logging.getLogger("dotenv.main")
+    logger.addFilter(bad)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (FileNotFoundError, IsADirectoryError):
-        return values
-    lines = text.splitlines()
-    i = 0
-    while i < len(lines):
-        line = lines[i].strip()
-        i += 1
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        if line.startswith("export "):
-            line = line[len("export ") :]
-        key, _, value = line.partition("=")
-        key, value = key.strip(), value.strip()
-        if value[:1] in ('"', "'"):
-            quote = value[0]
-            body = value[1:]
-            while not body.rstrip().endswith(quote) and i < len(lines):
-                body += "\n" + lines[i]
-                i += 1
-            body = body.rstrip()
-            body = body[:-1] if body.endswith(quote) else body
-            value = body.replace("\\n", "\n") if quote == '"' else body
-        else:
-            value = value.split(" #", 1)[0].strip()
-        values[key] = value
-    return values
+        values = dotenv.dotenv_values(path, interpolate=False, encoding="utf-8")
+    except UnicodeDecodeError:
+        raise SettingsError(f"{path} is not UTF-8 text; save it as UTF-8") from None
+    except OSError as exc:
+        raise SettingsError(f"{path} cannot be read: {exc.strerror}") from None
+    finally:
+        logger.removeFilter(bad)
+    if bad.lines:
+        raise SettingsError(f"{path} line {bad.lines[0]} cannot be parsed: write KEY=VALUE, and close every quote "
+                            "(a value with spaces or # in it goes in quotes)")
+    return {key: value for key, value in values.items() if value is not None}
 
 
 @dataclasses.dataclass(frozen=True)

@@ -121,6 +121,13 @@ def test_a_bad_log_level_stops_migrate_too(tmp_path):
     assert "LOG_LEVEL must be one of" in line
 
 
+
+def test_a_malformed_dotenv_line_is_one_clear_line(tmp_path):
+    (tmp_path / ".env").write_text('WEBHOOK_SECRET=s\nthis is not a setting\nAPP_ID=123\n')
+    line = refused(tmp_path, "serve")
+    assert line == ("fundbot serve: configuration error: .env line 2 cannot be parsed: write KEY=VALUE, "
+                    "and close every quote (a value with spaces or # in it goes in quotes)"), line
+
 # --- receive -------------------------------------------------------------------------------------------
 
 def test_receive_refuses_an_unknown_event(tmp_path):
