@@ -62,13 +62,35 @@ Decisions where the brief was open
 
 from __future__ import annotations
 
-import contextvars
 import datetime
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from bot.core.amounts import (
+    _CHECKING,
+    _ISO4217,  # noqa: F401 - re-exported: bot.core.config reads the currency table from here
+    _SYMBOLS,
+    MAX_DIGITS,  # noqa: F401 - re-exported
+    Amount,
+    AmountError,
+    _currency_code,
+    _currency_of_token,
+    _show,
+    check_amount,
+    parse_amount,
+)
 from bot.core.command_lines import candidates, split_lines
+from bot.core.command_words import (
+    _SUBCOMMANDS,
+    _TOP,
+    _amountish,
+    _closest,
+    _depunct,
+    _junk_after_amount,
+    _near_miss,
+    _starts_with_amount,
+    _take_amount,
+)
 
 __all__ = [
     "MAX_BODY",
@@ -93,10 +115,6 @@ MAX_COMMANDS = 20
 MAX_LINE = 1000
 MAX_BODY = 1_048_576
 MAX_DAYS = 3650
-MAX_DIGITS = 12
-_MAX_AMOUNT_TEXT = 40
-_CENT = Decimal("0.01")
-_LIMIT = Decimal(10) ** MAX_DIGITS
 
 #: Canonical command names, as they appear in :attr:`Command.name`.
 NAMES = (
@@ -115,21 +133,6 @@ NAMES = (
 )
 
 # --------------------------------------------------------------------------------------------- data
-
-
-@dataclass(frozen=True)
-class Amount:
-    value: Decimal  # positive, exactly 2 decimal places
-    currency: str | None = None  # ISO 4217 code, None when not written
-
-    def __str__(self) -> str:
-        return f"{self.value:,.2f}" + (f" {self.currency}" if self.currency else "")
-
-
-@dataclass(frozen=True)
-class AmountError:
-    text: str  # the text that was given (stripped)
-    reason: str  # what was wrong and what would have worked
 
 
 @dataclass(frozen=True)
@@ -170,289 +173,6 @@ class Invalid:
     suggestion: str | None = None  # a corrected command line; always itself a valid command
 
 
-# ---------------------------------------------------------------------------------------- currency
-
-_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP"}
-_OTHER_SYMBOLS = "¥₹₽₩₺₪₫₱₦₴₸฿¢₿"
-_CURRENCY_WORDS = {
-    "dollar": "USD",
-    "dollars": "USD",
-    "buck": "USD",
-    "bucks": "USD",
-    "euro": "EUR",
-    "euros": "EUR",
-    "pound": "GBP",
-    "pounds": "GBP",
-}
-_CRYPTO = {"btc", "xbt", "eth", "sat", "sats", "usdt", "usdc", "ltc", "doge", "xmr", "sol", "bnb", "dai"}
-# Active ISO 4217 codes (2024/25), without precious metals, funds-of-account and test codes.
-_ISO4217 = frozenset(
-    """
-    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD BTN BWP
-    BYN BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB
-    EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY
-    KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR
-    MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB
-    RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD
-    TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG
-    ZWL
-    """.split()
-)
-# Lower-case codes that are everyday words: "/pledge 50 all in" is not Albanian lek.
-_ENGLISH_CODES = frozenset(
-    "all bam bob cop cup gel mad mop pen sos top try php ron nad ern mur lak kes".split()
-)
-
-
-def _currency_code(tok: str) -> str | None:
-    """The ISO code for a three-letter token, or None."""
-    if len(tok) != 3 or not tok.isascii() or not tok.isalpha():
-        return None
-    up = tok.upper()
-    if up not in _ISO4217:
-        return None
-    if tok != up and tok.lower() in _ENGLISH_CODES:
-        return None
-    return up
-
-
-def _currency_of_token(tok: str) -> str | None:
-    """A currency written as a separate token: symbol, ISO code or currency word."""
-    if tok in _SYMBOLS:
-        return _SYMBOLS[tok]
-    return _currency_code(tok) or _CURRENCY_WORDS.get(tok.lower())
-
-
-# ------------------------------------------------------------------------------------------ amounts
-
-_NUM_RE = re.compile(r"([0-9][0-9,]*)(?:\.([0-9]*))?([kK])?")
-_GROUPED_RE = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+")
-_EXPONENT_RE = re.compile(r"[0-9.][eE][+-]?[0-9]")
-_TRAIL_WORD_RE = re.compile(r"[A-Za-z]+$")
-_LEAD_WORD_RE = re.compile(r"[A-Za-z]+")
-_EXAMPLES = "such as “25”, “$25”, “25 USD”, “1,250.50” or “2.5k”"
-# Set while a suggestion is being checked (by parsing it): the reasons of that parse are thrown away, so
-# they need no checked examples of their own (and checking cannot recurse).
-_CHECKING: contextvars.ContextVar[bool] = contextvars.ContextVar("fundbot_checking_suggestion", default=False)
-
-
-def _show(s: str, limit: int = 30) -> str:
-    """User text (or an example) quoted for a reason: one line, at most ``limit`` characters, between “ and ”
-    (which the text itself then cannot hold, so a reply can show every quoted part as inert code)."""
-    s = " ".join(s.replace("“", '"').replace("”", '"').split())
-    return "“" + (s if len(s) <= limit else s[: limit - 1] + "…") + "”"
-
-
-def _amount_example(candidate: str, fallback: str = "25") -> str:
-    """``candidate`` quoted if it is itself a valid amount, else ``fallback`` (a suggestion must work)."""
-    if not _CHECKING.get() and len(candidate) <= _MAX_AMOUNT_TEXT:
-        token = _CHECKING.set(True)
-        try:
-            if isinstance(_parse_amount(candidate), Amount):
-                return _show(candidate, _MAX_AMOUNT_TEXT)
-        except Exception:  # pragma: no cover - defensive
-            pass
-        finally:
-            _CHECKING.reset(token)
-    return _show(fallback)
-
-
-def _money(value: Decimal) -> str:
-    return f"{value:,.2f}"
-
-
-def parse_amount(text: str) -> Amount | AmountError:
-    """Parse an AMOUNT (``500``, ``$500``, ``500 USD``, ``USD 500``, ``500usd``, ``1,250.50``, ``2k``,
-    ``2.5k``, ``€50``, ``50 EUR``, ``50 dollars``). Returns the amount with 2 decimal places, or an
-    :class:`AmountError` whose reason says what was wrong and what would have worked. Never raises."""
-    try:
-        return _parse_amount(text if isinstance(text, str) else str(text))
-    except Exception as exc:  # pragma: no cover - defensive: the parser must stay total
-        return AmountError(str(text)[:_MAX_AMOUNT_TEXT], f"could not read the amount ({type(exc).__name__}).")
-
-
-def _err(s: str, reason: str) -> AmountError:
-    return AmountError(s, reason)
-
-
-def _parse_amount(text: str) -> Amount | AmountError:
-    s = orig = text.strip()
-    if not s:
-        return _err(orig, f"no amount given: write a number {_EXAMPLES}.")
-    if len(s) > _MAX_AMOUNT_TEXT:
-        return _err(orig, f"{_show(s)} is too long to be an amount: write a number {_EXAMPLES}.")
-    shown = _show(s)
-    low = s.lower()
-    if "nan" in low or "inf" in low:
-        return _err(orig, f"{shown} is not a number: write an amount {_EXAMPLES}.")
-    if s[0] in "-−–":
-        return _err(orig, f"{shown} is negative: amounts must be positive, e.g. {_amount_example(s[1:].strip())}.")
-    if s[0] == "+":
-        return _err(orig, f"{shown} is not an amount: leave out the plus sign, e.g. {_amount_example(s[1:].strip())}.")
-
-    pre = post = None
-    # Currency before the number: a symbol or a code ("$500", "USD 500", "usd500").
-    if s[0] in _SYMBOLS:
-        pre = _SYMBOLS[s[0]]
-        s = s[1:].lstrip()
-    elif s[0] in _OTHER_SYMBOLS:
-        return _err(orig, f"{shown}: fundbot understands $, € and £; for other currencies write the "
-                       "three-letter code, e.g. “500 JPY”.")
-    elif s.isascii() and s.isalpha():
-        if _currency_of_token(s) or s.lower() in _CRYPTO:
-            return _err(orig, f"{shown} has no number: write e.g. {_show('25 ' + (_currency_of_token(s) or 'USD'))}.")
-        return _err(orig, f"{shown} is not an amount: write a number {_EXAMPLES}.")
-    else:
-        m = _LEAD_WORD_RE.match(s)
-        if m and m.end() < len(s):
-            word = m.group()
-            if word.lower() in _CRYPTO:
-                return _err(orig, f"{shown}: fundbot records amounts in ordinary currencies (ISO 4217 codes "
-                               "such as USD or EUR), not crypto-currencies.")
-            code = _currency_code(word) if len(word) == 3 else None
-            if code is None:
-                if len(word) == 3:
-                    return _err(orig, f"{_show(word)} is not a currency code fundbot knows: use a three-letter "
-                                   "ISO 4217 code such as USD, EUR or GBP, e.g. “500 USD”.")
-                return _err(orig, f"{shown} is not an amount: write a number {_EXAMPLES}.")
-            pre = code
-            s = s[3:].lstrip()
-    if s and s[0] in "-−–":
-        return _err(orig, f"{shown} is negative: amounts must be positive, e.g. “25”.")
-    # Currency after the number: a symbol, a code or a word ("500 USD", "500usd", "2kEUR", "50€").
-    if s and s[-1] in _SYMBOLS:
-        post = _SYMBOLS[s[-1]]
-        s = s[:-1].rstrip()
-    elif s and s[-1] in _OTHER_SYMBOLS:
-        return _err(orig, f"{shown}: fundbot understands $, € and £; for other currencies write the "
-                       "three-letter code, e.g. “500 JPY”.")
-    else:
-        m = _TRAIL_WORD_RE.search(s)
-        if m and m.start() > 0:
-            word, head = m.group(), s[: m.start()]
-            if len(word) >= 4 and word[0] in "kK" and (head[-1:].isdigit() or head.endswith(".")):
-                # "2kusd": the k belongs to the number
-                if _currency_code(word[1:]) or word[1:].lower() in _CURRENCY_WORDS:
-                    word, head = word[1:], head + word[0]
-            wl = word.lower()
-            if wl in ("k",):
-                pass
-            elif wl in _CRYPTO:
-                return _err(orig, f"{shown}: fundbot records amounts in ordinary currencies (ISO 4217 "
-                                          "codes such as USD or EUR), not crypto-currencies.")
-            elif wl in _CURRENCY_WORDS:
-                post = _CURRENCY_WORDS[wl]
-                s = head.rstrip()
-            elif len(word) == 3:
-                code = _currency_code(word)
-                if code is None:
-                    return _err(orig, f"{_show(word)} is not a currency code fundbot knows: use a "
-                                              "three-letter ISO 4217 code such as USD, EUR or GBP, e.g. "
-                                              "“500 USD”.")
-                post = code
-                s = head.rstrip()
-    if pre and post and pre != post:
-        return _err(orig, f"{shown} names two currencies ({pre} and {post}): write one, e.g. {_show('500 ' + pre)}.")
-    currency = pre or post
-
-    if not s:
-        return _err(orig, f"{shown} has no number: write e.g. {_show('25 ' + (currency or 'USD'))}.")
-    m = _NUM_RE.fullmatch(s)
-    if m is None:
-        return _err(orig, _number_problem(s, shown))
-    int_part, frac, k = m.group(1), m.group(2), m.group(3)
-    if "," in int_part and not _GROUPED_RE.fullmatch(int_part):
-        return _err(orig, _comma_problem(int_part, frac, k, shown))
-    if frac == "":
-        whole = int_part + (k or "")
-        if _amount_example(whole, "") == _show(""):
-            return _err(orig, f"{shown} ends with a decimal point: write a number {_EXAMPLES}.")
-        return _err(orig, f"{shown} ends with a decimal point: write {_show(whole)} or {_show(int_part + '.00' + (k or ''))}.")
-    digits = int_part.replace(",", "")
-    if len(digits.lstrip("0")) > MAX_DIGITS:
-        return _err(orig, f"{shown} is too large: an amount has at most {MAX_DIGITS} digits before the "
-                            "decimal point.")
-    try:
-        value = Decimal(digits + "." + (frac or "0"))
-        if k:
-            value *= 1000
-    except (InvalidOperation, ValueError):  # pragma: no cover - the regex admits only digits
-        return _err(orig, f"{shown} is not an amount: write a number {_EXAMPLES}.")
-    if value <= 0:
-        return _err(orig, f"{shown} is zero: amounts must be positive, e.g. “25”.")
-    if value >= _LIMIT:
-        return _err(orig, f"{shown} is too large: an amount is below {_money(_LIMIT)}.")
-    if value != value.quantize(_CENT) or (not k and frac is not None and len(frac) > 2):
-        near = value.quantize(_CENT, rounding=ROUND_HALF_UP)
-        if near <= 0:
-            return _err(orig, f"{shown} has more than two decimals: the smallest amount is 0.01.")
-        fix = _amount_example(f"{near:,f}", "")
-        if fix == _show(""):
-            return _err(orig, f"{shown} has more than two decimals: round it to cents, e.g. “25.50”.")
-        if not k and frac is not None and len(frac) == 3 and "," not in int_part:
-            grouped = _amount_example(f"{int(int_part + frac):,}", "")
-            if grouped != _show(""):
-                return _err(orig, f"{shown} has more than two decimals: write {fix}, or {grouped} if the point "
-                                  "separates thousands.")
-        return _err(orig, f"{shown} has more than two decimals: write {fix}.")
-    return Amount(value.quantize(_CENT), currency)
-
-
-def _number_problem(s: str, shown: str) -> str:
-    if _EXPONENT_RE.search(s):
-        return f"{shown} is not an amount: write the number in full, e.g. “1000” or “1k” instead of 1e3."
-    if s.startswith("."):
-        return f"{shown} is not an amount: write it with a leading zero, e.g. {_amount_example('0' + s, '0.50')}."
-    if "." in s and "," in s and s.rfind(",") > s.rfind("."):
-        fixed = s.replace(".", "\0").replace(",", ".").replace("\0", ",")
-        return (f"{shown} is not an amount: use commas between thousands and a point for decimals, e.g. "
-                f"{_amount_example(fixed, '1,250.50')}.")
-    if " " in s or "_" in s or "'" in s:
-        joined = s.replace(" ", "").replace("_", "").replace("'", "")
-        return (f"{shown} is not an amount: write it without spaces (or with commas, as in 1,000), e.g. "
-                f"{_amount_example(joined, '1,000')}.")
-    if s.count(".") > 1:
-        return f"{shown} is not an amount: use one decimal point, e.g. “1250.50” or “1,250.50”."
-    if any(c.isdigit() and not c.isascii() for c in s):
-        return f"{shown} is not an amount: write it with the digits 0-9."
-    if re.search(r"[0-9][mMbB]$", s):
-        return f"{shown} is not an amount: only k (thousands) is understood; write the number in full."
-    return f"{shown} is not an amount: write a number {_EXAMPLES}."
-
-
-def _comma_problem(int_part: str, frac: str | None, k: str | None, shown: str) -> str:
-    parts = int_part.split(",")
-    plain = "".join(parts)
-    suffix = k or ""
-    if frac is None and len(parts) == 2 and 1 <= len(parts[1]) <= 2 and parts[0]:
-        written = parts[0] + "." + parts[1]
-        as_decimal = _amount_example((written if k else f"{Decimal(written).quantize(_CENT)}") + suffix, "2.50")
-        return (f"{shown} is not an amount: write {as_decimal} (with a decimal point) or "
-                f"{_amount_example(plain + suffix, '250')} (no comma); commas only separate groups of three "
-                "digits, as in 1,250.")
-    return (f"{shown} is not an amount: commas must separate groups of three digits, as in 1,250; "
-            f"or write {_amount_example(plain + ('.' + frac if frac else '') + suffix, '1250')} without commas.")
-
-
-def check_amount(amount: Amount, *, currency: str, minimum: Decimal, maximum: Decimal) -> str | None:
-    """None when ``amount`` is acceptable for a campaign in ``currency`` with these limits, else the
-    reason (saying what would have worked). An amount written without a currency is in ``currency``."""
-    try:
-        cur = (currency or "").strip().upper()
-        lo, hi = Decimal(str(minimum)), Decimal(str(maximum))
-        unit = f" {cur}" if cur else ""
-        if amount.currency is not None and cur and amount.currency != cur:
-            return (f"this campaign is in {cur}, not {amount.currency}: write the amount in {cur}, "
-                    f"e.g. {_show(_money(amount.value) + ' ' + cur, 40)}.")
-        if amount.value < lo:
-            return f"{_money(amount.value)}{unit} is below the minimum of {_money(lo)}{unit}."
-        if amount.value > hi:
-            return f"{_money(amount.value)}{unit} is above the maximum of {_money(hi)}{unit}."
-        return None
-    except Exception as exc:  # pragma: no cover - defensive
-        return f"the amount could not be checked ({type(exc).__name__})."
-
-
 # ---------------------------------------------------------------------------------- logins, issues
 
 _LOGIN_RE = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
@@ -469,8 +189,6 @@ def is_valid_login(login: str) -> bool:
     return isinstance(login, str) and 1 <= len(login) <= 39 and _LOGIN_RE.fullmatch(login) is not None
 
 
-# ------------------------------------------------------------------------------------------- lines
-
 # ---------------------------------------------------------------------------------------- commands
 
 # Where a reason offers something to type: “...” right after one of these words.
@@ -481,105 +199,10 @@ _CANONICAL = {"fund": "/fund", "pledge": "/pledge 25", "offer": "/offer 250", "u
               "bounty extend": "/bounty extend 14 days", "bounty accept": "/bounty accept @user",
               "sponsors": "/sponsors refresh", "sponsors refresh": "/sponsors refresh", "fundbot": "/fundbot help",
               "fundbot help": "/fundbot help"}
-_TOP = ("fund", "bounty", "pledge", "unpledge", "offer", "claim", "campaign", "sponsors", "fundbot")
-_ALIASES = {
-    "bounties": "bounty",
-    "pledges": "pledge",
-    "pledged": "pledge",
-    "unpledges": "unpledge",
-    "offers": "offer",
-    "claims": "claim",
-    "campaigns": "campaign",
-    "sponsor": "sponsors",
-    "funds": "fund",
-}
-_SUBCOMMANDS = ("cancel", "extend", "accept")
 _NAME_RE = re.compile(r"/([A-Za-z]+)")
 _INT_RE = re.compile(r"[0-9]{1,6}")
 _DATE_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
-_PUNCT = ".!?;:,)"
 _DAY_UNITS = {"day": 1, "days": 1, "week": 7, "weeks": 7}
-
-
-def _depunct(tok: str) -> str:
-    """``tok`` without one trailing sentence punctuation mark ("50." -> "50")."""
-    return tok[:-1] if len(tok) > 1 and tok[-1] in _PUNCT else tok
-
-
-def _osa(a: str, b: str) -> int:
-    """Optimal-string-alignment edit distance (insert, delete, substitute, swap neighbours)."""
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        cur = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1]))
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                v = min(v, prev2[j - 2] + 1)
-            cur[j] = v
-        prev2, prev = prev, cur
-    return prev[-1]
-
-
-def _closest(word: str, names: tuple[str, ...]) -> str | None:
-    """The unique name within distance 1 (names of up to 5 letters) or 2 (longer) of ``word``."""
-    if not (4 <= len(word) <= 12) or not word.isalpha():
-        return None
-    best: list[tuple[int, str]] = []
-    for name in names:
-        d = _osa(word, name)
-        if len(name) <= 5:
-            # Short names: one letter added, dropped or swapped ("/fudn"), not replaced ("/find", "/order").
-            if d != 1 or (len(word) == len(name) and sorted(word) != sorted(name)):
-                continue
-        elif not 0 < d <= 2:
-            continue
-        best.append((d, name))
-    if not best:
-        return None
-    best.sort()
-    if len(best) > 1 and best[0][0] == best[1][0]:
-        return None
-    return best[0][1]
-
-
-def _amountish(tok: str) -> bool:
-    """Could this token be (the start of) an amount?"""
-    t = _depunct(tok)
-    if not t:
-        return False
-    if t[0].isdigit() or t[0] in _SYMBOLS or t[0] in _OTHER_SYMBOLS:
-        return True
-    return t[0] in "-+−.," and len(t) > 1 and (t[1].isdigit() or t[1] in _SYMBOLS)
-
-
-def _starts_with_amount(toks: list[str]) -> bool:
-    if not toks:
-        return False
-    if _amountish(toks[0]):
-        return True
-    return len(toks) > 1 and _currency_code(toks[0]) is not None and _amountish(toks[1])
-
-
-def _near_miss(word: str, toks: list[str]) -> str | None:
-    """The command ``/word ARGS`` probably meant, or None (see the module docstring)."""
-    name = _ALIASES.get(word) or _closest(word, _TOP)
-    if name is None:
-        return None
-    first = _depunct(toks[0]).lower() if toks else ""
-    if name in ("pledge", "offer"):
-        ok = _starts_with_amount(toks)
-    elif name == "bounty":
-        ok = _starts_with_amount(toks) or first in _SUBCOMMANDS
-    elif name in ("fund", "unpledge", "campaign"):
-        ok = not toks
-    elif name == "claim":
-        ok = not toks or toks[0].startswith(("#", "http://", "https://"))
-    elif name == "sponsors":
-        ok = first == "refresh"
-    else:  # fundbot
-        ok = first == "help" or not toks
-    return name if ok else None
 
 
 class _Line:
@@ -636,46 +259,6 @@ class _Line:
             return (self.today + datetime.timedelta(days=30)).isoformat()
         except OverflowError:
             return "2030-12-31"
-
-
-def _take_amount(toks: list[str]) -> tuple[Amount | AmountError, int]:
-    """Read an amount from the first one or two tokens; returns it and the number of tokens used."""
-    t0 = toks[0]
-    t1 = _depunct(toks[1]) if len(toks) > 1 else ""
-    if len(toks) > 1 and _currency_of_token(t0) and t1[:1].isdigit():
-        text, used = t0 + " " + t1, 2  # "USD 500", "$ 500"
-    elif t1 and (_currency_of_token(t1) or t1 in _OTHER_SYMBOLS) and t0[-1:].isalnum():
-        text, used = t0 + " " + t1, 2  # "500 USD", "$500 USD", "50 €", "50 dollars"
-    else:
-        text, used = t0, 1
-    result = parse_amount(text)
-    if isinstance(result, AmountError) and used == 1 and _depunct(t0) != t0:
-        retry = parse_amount(_depunct(t0))  # "/pledge $50."
-        if isinstance(retry, Amount):
-            return retry, 1
-    return result, used
-
-
-def _junk_after_amount(toks: list[str], cmd: str) -> str | None:
-    """Why the words after an amount cannot be ignored, or None if they can."""
-    if not toks:
-        return None
-    t = _depunct(toks[0])
-    shown = _show(t)
-    if t in ("k", "K"):
-        return f"write the k right after the number, without a space, e.g. “/{cmd} 2k”."
-    if t.lower() in _CRYPTO:
-        return (f"{shown}: fundbot records amounts in ordinary currencies (ISO 4217 codes such as USD or "
-                "EUR), not crypto-currencies.")
-    if _currency_of_token(t) or t in _OTHER_SYMBOLS:
-        return f"{shown} is a second currency: write the amount once, e.g. “/{cmd} 25 USD”."
-    if len(t) == 3 and t.isascii() and t.isalpha() and t.isupper():
-        return (f"{shown} is not a currency code fundbot knows: use a three-letter ISO 4217 code such "
-                f"as USD, EUR or GBP, e.g. “/{cmd} 25 USD”.")
-    if _amountish(t):
-        hint = " For a deadline write e.g. “/bounty 500 in 30 days”." if cmd == "bounty" else ""
-        return f"unexpected {shown} after the amount: write one amount, e.g. “/{cmd} 25”.{hint}"
-    return None
 
 
 def _deadline_problem(ln: _Line, shown: str) -> str:
