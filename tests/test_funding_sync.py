@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 from bot.core import funding as rules
 
@@ -20,12 +21,22 @@ async def wait_for(condition, *, timeout: float, interval: float = 0.02) -> None
         await asyncio.sleep(interval)
 
 
-async def settle(sandbox, bot, wait: float = 0.0):
-    if wait:
-        await asyncio.sleep(wait)
+async def syncs_quiet(bot, within: float = 10.0) -> bool:
+    """No files.sync job running or due within ``within`` seconds (a retry after its backoff, a debounce window)."""
+    soon = time.time() + within
+    return not [j for j in await bot.store.list_jobs(None) if j.kind == "files.sync"
+                and (j.status == "running" or (j.status == "pending" and j.run_at <= soon))]
+
+
+async def settle(sandbox, bot, *, syncs: bool = True):
+    """Deliveries drained and due jobs done; with ``syncs``, also no files.sync retry or debounce window pending
+    (a bounded wait for that condition, not a fixed sleep)."""
     for _ in range(3):
         await sandbox.drain()
         await bot.settle()
+        if syncs:
+            await wait_for(lambda: syncs_quiet(bot), timeout=20.0)
+            await bot.settle()
 
 
 def pulls(sandbox):
@@ -41,7 +52,7 @@ EXPECTED = rules.render({"github": ["octocat", "hubot"], "custom": ["https://exa
 
 async def test_pull_request_mode_proposes_the_rendered_file(sandbox, sandbox_repo, sandbox_installation_id, bot):
     await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": FUNDING + "readme:\n  update: off\n  debounce_seconds: 0\n"})
-    await settle(sandbox, bot, 0.2)
+    await settle(sandbox, bot)
     assert sandbox.file(REPO, ".github/FUNDING.yml") == b"github: [octocat]\n"  # default branch untouched
     assert sandbox.file(REPO, ".github/FUNDING.yml", ref="fundbot/update") == EXPECTED
     assert len(pulls(sandbox)) == 1
@@ -52,26 +63,26 @@ async def test_pull_request_mode_proposes_the_rendered_file(sandbox, sandbox_rep
 async def test_commit_mode_commits_once_and_then_stays_quiet(sandbox, sandbox_repo, sandbox_installation_id, bot):
     config = FUNDING + "funding_file: commit\nreadme:\n  update: off\n  debounce_seconds: 0\n"
     await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": config})
-    await settle(sandbox, bot, 0.2)
+    await settle(sandbox, bot)
     assert sandbox.file(REPO, ".github/FUNDING.yml") == EXPECTED
     head = sandbox.repo(REPO).head
     commits = len(sandbox.calls_to("POST", f"/repos/{REPO}/git/commits"))
     # a config change that does not change the rendering writes nothing
     await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": config + "issues:\n  comment: false\n"})
-    await settle(sandbox, bot, 0.2)
+    await settle(sandbox, bot)
     assert len(sandbox.calls_to("POST", f"/repos/{REPO}/git/commits")) == commits
     assert sandbox.repo(REPO).head != head  # (only the human's push moved it)
     assert pulls(sandbox) == []
     # a human edit of the generated file is put back
     await sandbox.push_files(REPO, "octocat", {".github/FUNDING.yml": "github: [someone-else]\n"})
-    await settle(sandbox, bot, 0.2)
+    await settle(sandbox, bot)
     assert sandbox.file(REPO, ".github/FUNDING.yml") == EXPECTED
 
 
 async def test_without_funding_in_config_a_human_file_is_left_alone(sandbox, sandbox_repo, sandbox_installation_id, bot):
     await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": "readme:\n  update: off\n  debounce_seconds: 0\n",
                                                ".github/FUNDING.yml": "patreon: widgets\n"})
-    await settle(sandbox, bot, 0.2)
+    await settle(sandbox, bot)
     assert sandbox.file(REPO, ".github/FUNDING.yml") == b"patreon: widgets\n"
     assert pulls(sandbox) == [] and sync_runs(sandbox) == []
     assert [r.name for r in sandbox.repo(REPO).check_runs.values()].count("fundbot/funding") == 1  # linted
@@ -82,7 +93,7 @@ async def test_branch_protection_falls_back_to_the_pull_request(sandbox, sandbox
                        body={"message": "Changes must be made through a pull request.",
                              "documentation_url": "https://docs.github.com/rest/git/refs#update-a-reference"})
     await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": FUNDING + "funding_file: commit\nreadme:\n  update: off\n  debounce_seconds: 0\n"})
-    await settle(sandbox, bot, 0.2)
+    await settle(sandbox, bot)
     assert sandbox.file(REPO, ".github/FUNDING.yml", ref="fundbot/update") == EXPECTED
     [run] = sync_runs(sandbox)
     assert "refused" in run.output["summary"] and "pull request" in run.output["summary"]
@@ -94,17 +105,19 @@ async def test_triggers_within_the_debounce_window_write_once(sandbox, sandbox_r
     started = loop.time()
     for i in range(3):
         await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": base + f"# edit {i}\n"})
-        await settle(sandbox, bot)
+        await settle(sandbox, bot, syncs=False)
     assert loop.time() - started < 3
     assert sandbox.file(REPO, ".github/FUNDING.yml") == b"github: [octocat]\n"  # not yet: the window is open
-    await settle(sandbox, bot, 3.3 - (loop.time() - started))
+    await wait_for(lambda: syncs_quiet(bot), timeout=20.0)
+    await settle(sandbox, bot)
+    assert loop.time() - started >= 3  # written only when the window closed
     assert sandbox.file(REPO, ".github/FUNDING.yml") == EXPECTED
     assert len(sandbox.calls_to("POST", f"/repos/{REPO}/git/commits")) == 1
 
 
 async def test_invalid_config_writes_nothing(sandbox, sandbox_repo, sandbox_installation_id, bot):
     await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": FUNDING + "funding_file: commit\nreadme:\n  update: off\n  debounce_seconds: 0\nbounties:\n  min_pledge: -1\n"})
-    await settle(sandbox, bot, 0.2)
+    await settle(sandbox, bot)
     assert sandbox.file(REPO, ".github/FUNDING.yml") == b"github: [octocat]\n"
 
 
@@ -139,5 +152,5 @@ async def test_installing_on_a_configured_repository_syncs_funding(sandbox, bot)
         ".github/fundbot.yml": "funding:\n  liberapay: tools\nfunding_file: commit\nreadme:\n  update: off\n  debounce_seconds: 0\n",
         ".github/FUNDING.yml": "patreon: old\n"})
     await sandbox.install("octo-org", ["octo-org/tools"])
-    await settle(sandbox, bot, 0.2)
+    await settle(sandbox, bot)
     assert sandbox.file("octo-org/tools", ".github/FUNDING.yml") == rules.render({"liberapay": "tools"}).encode()
