@@ -37,7 +37,9 @@ Life of a job::
 from __future__ import annotations
 
 import abc
+import asyncio
 import dataclasses
+import json
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -69,10 +71,27 @@ class Job:
     updated_at: float
 
 
+#: An enqueue waiting for its group commit: the row (kind, key, event, payload, installation_id,
+#: ordering_key, run_at, now) and the future resolved after the COMMIT.
+Pending = tuple[tuple[Any, ...], "asyncio.Future[bool]"]
+
+
 class Store(abc.ABC):
-    """Abstract store. All times are epoch seconds (float); ``now=None`` means ``time.time()``."""
+    """Abstract store. All times are epoch seconds (float); ``now=None`` means ``time.time()``.
+
+    ``enqueue`` is implemented here for both backends (group commit): it queues the row and wakes the
+    backend's writer task, which inserts every queued row in one transaction (``_queue``, ``_wakeup``,
+    ``_writer_task`` and ``_closing`` are set up by the backend; ``_connected`` says whether it is open)."""
 
     url: str
+    _queue: list[Pending]
+    _wakeup: asyncio.Event
+    _writer_task: asyncio.Task[None] | None
+    _closing: bool
+
+    @abc.abstractmethod
+    def _connected(self) -> bool:
+        """Whether ``connect`` ran (and ``close`` did not)."""
 
     # -- lifecycle -------------------------------------------------------------------------------
     @abc.abstractmethod
@@ -91,7 +110,6 @@ class Store(abc.ABC):
         """Raise if the database cannot answer a trivial query."""
 
     # -- jobs ------------------------------------------------------------------------------------
-    @abc.abstractmethod
     async def enqueue(
         self,
         kind: str,
@@ -107,8 +125,19 @@ class Store(abc.ABC):
         """Durably store a new pending job. True if stored, False if ``key`` already exists.
 
         When this returns, the job is committed (it survives a SIGKILL of the process)."""
+        payload = check_enqueue_args(kind, key, payload)
+        if not self._connected() or self._closing or self._writer_task is None or self._writer_task.done():
+            raise RuntimeError(f"{type(self).__name__} is not connected")
+        now = now_or(now)
+        run_at = now if run_at is None else run_at
+        row = (kind, key, event, payload, installation_id, ordering_key, float(run_at), float(now))
+        fut: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._queue.append((row, fut))
+        self._wakeup.set()
+        # A caller that gives up (cancelled) cancels only its own future; its row is still inserted,
+        # which is harmless (keys are idempotent).
+        return await fut
 
-    @abc.abstractmethod
     async def schedule(
         self,
         kind: str,
@@ -133,6 +162,22 @@ class Store(abc.ABC):
         ``progress``. A rescheduled running task also becomes such a fresh pending task (at the new
         ``run_at``) when its runner calls ``retry_later`` or ``park`` instead. If its lease expires, whoever
         claims it (once the new ``run_at`` is due) runs the new payload and the reschedule is consumed."""
+        payload = check_enqueue_args(kind, key, payload)
+        await self._schedule(
+            {
+                "kind": kind,
+                "key": key,
+                "payload": payload,
+                "installation_id": installation_id,
+                "ordering_key": ordering_key,
+                "run_at": float(run_at),
+                "now": float(now_or(now)),
+            }
+        )
+
+    @abc.abstractmethod
+    async def _schedule(self, params: dict[str, Any]) -> None:
+        """The upsert of ``schedule`` (arguments checked)."""
 
     @abc.abstractmethod
     async def unschedule(self, key: str) -> bool:
@@ -147,12 +192,11 @@ class Store(abc.ABC):
     @abc.abstractmethod
     async def extend_lease(self, job_id: int, owner: str, *, lease: float, now: float | None = None) -> bool: ...
 
-    @abc.abstractmethod
     async def complete(self, job_id: int, owner: str, *, now: float | None = None) -> bool:
         """Done (or pending again if rescheduled while running). A done job keeps its key (so a redelivery
         is still recognised) but not its payload: the inbox does not grow with processed deliveries."""
+        return await self._release("complete", {"id": job_id, "owner": owner, "now": float(now_or(now))})
 
-    @abc.abstractmethod
     async def retry_later(
         self,
         job_id: int,
@@ -162,12 +206,20 @@ class Store(abc.ABC):
         error: str,
         progress: Sequence[str] = (),
         now: float | None = None,
-    ) -> bool: ...
+    ) -> bool:
+        params = {"id": job_id, "owner": owner, "run_at": float(run_at), "error": error}
+        return await self._release("retry", {**params, "progress": json.dumps(list(progress)), "now": float(now_or(now))})
 
-    @abc.abstractmethod
     async def park(
         self, job_id: int, owner: str, *, error: str, progress: Sequence[str] = (), now: float | None = None
-    ) -> bool: ...
+    ) -> bool:
+        params = {"id": job_id, "owner": owner, "error": error, "progress": json.dumps(list(progress))}
+        return await self._release("park", {**params, "now": float(now_or(now))})
+
+    @abc.abstractmethod
+    async def _release(self, how: str, params: dict[str, Any]) -> bool:
+        """Run :data:`COMPLETE_SQL` (``how="complete"``), :data:`RETRY_SQL` or :data:`PARK_SQL` with these
+        named parameters; True if ``owner`` still held the lease."""
 
     @abc.abstractmethod
     async def requeue(self, job_id: int, *, now: float | None = None) -> bool:
@@ -209,7 +261,6 @@ class Store(abc.ABC):
     async def cache_get(self, namespace: str, key: str, *, now: float | None = None) -> Any | None:
         """The JSON value stored under (namespace, key), or None (also when expired)."""
 
-    @abc.abstractmethod
     async def cache_set(
         self,
         namespace: str,
@@ -221,6 +272,13 @@ class Store(abc.ABC):
         now: float | None = None,
     ) -> None:
         """Store a JSON-serialisable value (upsert)."""
+        now = float(now_or(now))
+        expires = None if ttl is None else now + ttl
+        await self._cache_put((namespace, key, json.dumps(value), expires, installation_id, now))
+
+    @abc.abstractmethod
+    async def _cache_put(self, row: tuple[Any, ...]) -> None:
+        """Upsert (namespace, key, value JSON, expires_at, installation_id, updated_at) into :data:`CACHE_SQL`."""
 
     @abc.abstractmethod
     async def cache_delete(self, namespace: str, key: str) -> None: ...
@@ -228,3 +286,151 @@ class Store(abc.ABC):
 
 def now_or(now: float | None) -> float:
     return time.time() if now is None else now
+
+
+# -------------------------------------------------------------------------- shared by both backends
+
+JOB_COLUMNS = (
+    "id, kind, key, event, payload, installation_id, ordering_key, status, attempts, run_at, "
+    "lease_owner, lease_expires, last_error, progress, created_at, updated_at"
+)
+
+
+def job_from_row(row: Sequence[Any]) -> Job:
+    """A :class:`Job` from a row of :data:`JOB_COLUMNS` (an sqlite3 tuple or an asyncpg Record)."""
+    return Job(
+        id=row[0],
+        kind=row[1],
+        key=row[2],
+        event=row[3],
+        payload=bytes(row[4]) if row[4] is not None else b"",
+        installation_id=row[5],
+        ordering_key=row[6],
+        status=row[7],
+        attempts=row[8],
+        run_at=row[9],
+        lease_owner=row[10],
+        lease_expires=row[11],
+        last_error=row[12],
+        progress=tuple(json.loads(row[13] or "[]")),
+        created_at=row[14],
+        updated_at=row[15],
+    )
+
+
+def check_enqueue_args(kind: str, key: str, payload: Any) -> bytes:
+    if not isinstance(kind, str) or not kind:
+        raise TypeError("kind must be a non-empty str")
+    if not isinstance(key, str) or not key:
+        raise TypeError("key must be a non-empty str")
+    if not isinstance(payload, bytes | bytearray | memoryview):
+        raise TypeError(f"payload must be bytes, not {type(payload).__name__}")
+    return bytes(payload)
+
+
+def resolve(batch: list[Pending], results: Sequence[bool | BaseException]) -> None:
+    """Answer each waiting enqueue of a committed batch (True, False or its row's own exception)."""
+    for (_, fut), result in zip(batch, results, strict=True):
+        if fut.done():
+            continue
+        if isinstance(result, BaseException):
+            fut.set_exception(result)
+        else:
+            fut.set_result(result)
+
+
+def fail(batch: list[Pending], exc: BaseException, closed: str) -> None:
+    """A batch failed as a whole (nothing committed): every waiting enqueue gets ``exc`` (or, when it is
+    not an Exception - a cancellation - a RuntimeError ``closed``)."""
+    for _, fut in batch:
+        if not fut.done():
+            fut.set_exception(exc if isinstance(exc, Exception) else RuntimeError(closed))
+
+
+# The statements of the job life cycle, in both SQL dialects: ``{name}`` fields are the backend's
+# placeholders (``:now`` / ``$3``), ``{lock}`` the row-lock clause of claim, ``{empty}`` an empty BLOB.
+# See Store.schedule: in an upsert's SET, ``jobs.x`` is the existing row and every right-hand side sees
+# the old values, so the order of the assignments does not matter.
+SCHEDULE_SET = """
+    kind            = excluded.kind,
+    payload         = excluded.payload,
+    run_at          = excluded.run_at,
+    installation_id = excluded.installation_id,
+    ordering_key    = excluded.ordering_key,
+    rescheduled     = (jobs.status = 'running'),
+    status          = CASE WHEN jobs.status = 'running' THEN 'running' ELSE 'pending' END,
+    attempts        = CASE WHEN jobs.status = 'running' THEN jobs.attempts ELSE 0 END,
+    last_error      = CASE WHEN jobs.status = 'running' THEN jobs.last_error ELSE NULL END,
+    progress        = CASE WHEN jobs.status = 'running' THEN jobs.progress ELSE '[]' END,
+    lease_owner     = CASE WHEN jobs.status = 'running' THEN jobs.lease_owner ELSE NULL END,
+    lease_expires   = CASE WHEN jobs.status = 'running' THEN jobs.lease_expires ELSE NULL END,
+    updated_at      = excluded.updated_at
+"""
+
+CLAIM_SQL = f"""
+UPDATE jobs SET
+    status        = 'running',
+    lease_owner   = {{owner}},
+    lease_expires = {{lease_expires}},
+    attempts      = attempts + 1,
+    rescheduled   = FALSE,
+    updated_at    = {{now}}
+WHERE id IN (
+    SELECT j.id FROM jobs AS j
+    WHERE j.status IN ('pending', 'running')  -- redundant, lets the planner use jobs_active_idx
+      AND j.run_at <= {{now}}
+      AND (j.status = 'pending' OR (j.status = 'running' AND j.lease_expires <= {{now}}))
+      AND (j.ordering_key IS NULL OR NOT EXISTS (
+            SELECT 1 FROM jobs AS e
+            WHERE e.ordering_key = j.ordering_key AND e.id <> j.id
+              AND (   (e.status = 'running' AND e.lease_expires > {{now}})
+                   OR (e.id < j.id AND e.status = 'running')
+                   OR (e.id < j.id AND e.status = 'pending' AND (e.kind = 'webhook' OR e.run_at <= {{now}})))))
+    ORDER BY j.id
+    LIMIT {{limit}}{{lock}}
+)
+RETURNING {JOB_COLUMNS}
+"""
+
+HOLDS_LEASE = "id = {id} AND lease_owner = {owner} AND status = 'running'"
+
+# A job rescheduled while it ran (see ``schedule``) becomes pending at its new run_at as a fresh task,
+# whatever the outcome of the run that was in flight.
+_RELEASE = f"""
+    lease_owner   = NULL,
+    lease_expires = NULL,
+    rescheduled   = FALSE,
+    updated_at    = {{now}}
+WHERE {HOLDS_LEASE}
+"""
+
+COMPLETE_SQL = """
+UPDATE jobs SET
+    status        = CASE WHEN rescheduled THEN 'pending' ELSE 'done' END,
+    payload       = CASE WHEN rescheduled THEN payload ELSE {empty} END,  -- done: only the key is kept (dedup)
+    attempts      = CASE WHEN rescheduled THEN 0 ELSE attempts END,
+    last_error    = CASE WHEN rescheduled THEN NULL ELSE last_error END,
+    progress      = CASE WHEN rescheduled THEN '[]' ELSE progress END,""" + _RELEASE
+
+RETRY_SQL = """
+UPDATE jobs SET
+    status        = 'pending',
+    run_at        = CASE WHEN rescheduled THEN run_at ELSE {run_at} END,
+    attempts      = CASE WHEN rescheduled THEN 0 ELSE attempts END,
+    progress      = CASE WHEN rescheduled THEN '[]' ELSE {progress} END,
+    last_error    = {error},""" + _RELEASE
+
+PARK_SQL = """
+UPDATE jobs SET
+    status        = CASE WHEN rescheduled THEN 'pending' ELSE 'failed' END,
+    attempts      = CASE WHEN rescheduled THEN 0 ELSE attempts END,
+    progress      = CASE WHEN rescheduled THEN '[]' ELSE {progress} END,
+    last_error    = {error},""" + _RELEASE
+
+# The cache upsert; ``{}`` are the backend's six positional placeholders.
+CACHE_SQL = (
+    "INSERT INTO kv_cache (namespace, key, value, expires_at, installation_id, updated_at) "
+    "VALUES ({}, {}, {}, {}, {}, {}) ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, "
+    "expires_at = excluded.expires_at, installation_id = excluded.installation_id, "
+    "updated_at = excluded.updated_at"
+)

@@ -62,11 +62,24 @@ from typing import Any
 import asyncpg
 
 from . import errors
-from .base import PENDING, STATUSES, Job, Store, now_or
-
-JOB_COLUMNS = (
-    "id, kind, key, event, payload, installation_id, ordering_key, status, attempts, run_at, "
-    "lease_owner, lease_expires, last_error, progress, created_at, updated_at"
+from .base import (
+    CACHE_SQL,
+    CLAIM_SQL,
+    COMPLETE_SQL,
+    HOLDS_LEASE,
+    JOB_COLUMNS,
+    PARK_SQL,
+    PENDING,
+    RETRY_SQL,
+    SCHEDULE_SET,
+    STATUSES,
+    Job,
+    Pending,
+    Store,
+    fail,
+    job_from_row,
+    now_or,
+    resolve,
 )
 
 # Advisory lock keys. The single-bigint and the two-int4 key spaces do not overlap.
@@ -176,124 +189,24 @@ INSERT INTO jobs (kind, key, event, payload, installation_id, ordering_key, stat
 SELECT $1::text, $2::text, NULL, $3::bytea, $4::bigint, $6::text, 'pending', 0, $5::float8,
        '[]', FALSE, $7::float8, $7::float8
 WHERE {_ORDERING_LOCK}
-ON CONFLICT (key) DO UPDATE SET
-    kind            = EXCLUDED.kind,
-    payload         = EXCLUDED.payload,
-    run_at          = EXCLUDED.run_at,
-    installation_id = EXCLUDED.installation_id,
-    ordering_key    = EXCLUDED.ordering_key,
-    rescheduled     = (jobs.status = 'running'),
-    status          = CASE WHEN jobs.status = 'running' THEN 'running' ELSE 'pending' END,
-    attempts        = CASE WHEN jobs.status = 'running' THEN jobs.attempts ELSE 0 END,
-    last_error      = CASE WHEN jobs.status = 'running' THEN jobs.last_error ELSE NULL END,
-    progress        = CASE WHEN jobs.status = 'running' THEN jobs.progress ELSE '[]' END,
-    lease_owner     = CASE WHEN jobs.status = 'running' THEN jobs.lease_owner ELSE NULL END,
-    lease_expires   = CASE WHEN jobs.status = 'running' THEN jobs.lease_expires ELSE NULL END,
-    updated_at      = EXCLUDED.updated_at
-"""
+ON CONFLICT (key) DO UPDATE SET{SCHEDULE_SET}"""
 
 # See the module docstring for why this is safe with concurrent claimers.
-_CLAIM_SQL = f"""
-UPDATE jobs SET
-    status        = 'running',
-    lease_owner   = $1,
-    lease_expires = $2,
-    attempts      = attempts + 1,
-    rescheduled   = FALSE,
-    updated_at    = $3
-WHERE id IN (
-    SELECT j.id FROM jobs AS j
-    WHERE j.status IN ('pending', 'running')  -- redundant, lets the planner use jobs_active_idx
-      AND j.run_at <= $3
-      AND (j.status = 'pending' OR (j.status = 'running' AND j.lease_expires <= $3))
-      AND (j.ordering_key IS NULL OR NOT EXISTS (
-            SELECT 1 FROM jobs AS e
-            WHERE e.ordering_key = j.ordering_key AND e.id <> j.id
-              AND (   (e.status = 'running' AND e.lease_expires > $3)
-                   OR (e.id < j.id AND e.status = 'running')
-                   OR (e.id < j.id AND e.status = 'pending' AND (e.kind = 'webhook' OR e.run_at <= $3)))))
-    ORDER BY j.id
-    LIMIT $4
-    FOR UPDATE OF j SKIP LOCKED
-)
-RETURNING {JOB_COLUMNS}
-"""
-
-_HOLDS_LEASE = "id = $1 AND lease_owner = $2 AND status = 'running'"
-
-# A job rescheduled while it ran becomes pending at its new run_at as a fresh task, whatever the outcome
-# of the run that was in flight.
-_COMPLETE_SQL = f"""
-UPDATE jobs SET
-    status        = CASE WHEN rescheduled THEN 'pending' ELSE 'done' END,
-    payload       = CASE WHEN rescheduled THEN payload ELSE ''::bytea END,  -- done: only the key is kept (dedup)
-    attempts      = CASE WHEN rescheduled THEN 0 ELSE attempts END,
-    last_error    = CASE WHEN rescheduled THEN NULL ELSE last_error END,
-    progress      = CASE WHEN rescheduled THEN '[]' ELSE progress END,
-    lease_owner   = NULL,
-    lease_expires = NULL,
-    rescheduled   = FALSE,
-    updated_at    = $3
-WHERE {_HOLDS_LEASE}
-"""
-
-_RETRY_SQL = f"""
-UPDATE jobs SET
-    status        = 'pending',
-    run_at        = CASE WHEN rescheduled THEN run_at ELSE $3 END,
-    attempts      = CASE WHEN rescheduled THEN 0 ELSE attempts END,
-    progress      = CASE WHEN rescheduled THEN '[]' ELSE $5 END,
-    last_error    = $4,
-    lease_owner   = NULL,
-    lease_expires = NULL,
-    rescheduled   = FALSE,
-    updated_at    = $6
-WHERE {_HOLDS_LEASE}
-"""
-
-_PARK_SQL = f"""
-UPDATE jobs SET
-    status        = CASE WHEN rescheduled THEN 'pending' ELSE 'failed' END,
-    attempts      = CASE WHEN rescheduled THEN 0 ELSE attempts END,
-    progress      = CASE WHEN rescheduled THEN '[]' ELSE $4 END,
-    last_error    = $3,
-    lease_owner   = NULL,
-    lease_expires = NULL,
-    rescheduled   = FALSE,
-    updated_at    = $5
-WHERE {_HOLDS_LEASE}
-"""
+_CLAIM_SQL = CLAIM_SQL.format(owner="$1", lease_expires="$2", now="$3", limit="$4", lock="\n    FOR UPDATE OF j SKIP LOCKED")
+_CACHE_SQL = CACHE_SQL.format("$1", "$2", "$3", "$4", "$5", "$6")
+_HOLDS_LEASE = HOLDS_LEASE.format(id="$1", owner="$2")
 
 
-def _job(row: asyncpg.Record) -> Job:
-    return Job(
-        id=row["id"],
-        kind=row["kind"],
-        key=row["key"],
-        event=row["event"],
-        payload=bytes(row["payload"]) if row["payload"] is not None else b"",
-        installation_id=row["installation_id"],
-        ordering_key=row["ordering_key"],
-        status=row["status"],
-        attempts=row["attempts"],
-        run_at=row["run_at"],
-        lease_owner=row["lease_owner"],
-        lease_expires=row["lease_expires"],
-        last_error=row["last_error"],
-        progress=tuple(json.loads(row["progress"] or "[]")),
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
+def _numbered(sql: str, *names: str, **literals: str) -> tuple[str, tuple[str, ...]]:
+    """``sql`` with ``{name}`` fields as ``$1``, ``$2``... in the order of ``names`` (and the names)."""
+    return sql.format(**{name: f"${i}" for i, name in enumerate(names, 1)}, **literals), names
 
 
-def _check_enqueue_args(kind: str, key: str, payload: Any) -> bytes:
-    if not isinstance(kind, str) or not kind:
-        raise TypeError("kind must be a non-empty str")
-    if not isinstance(key, str) or not key:
-        raise TypeError("key must be a non-empty str")
-    if not isinstance(payload, bytes | bytearray | memoryview):
-        raise TypeError(f"payload must be bytes, not {type(payload).__name__}")
-    return bytes(payload)
+_RELEASE_SQL = {
+    "complete": _numbered(COMPLETE_SQL, "id", "owner", "now", empty="''::bytea"),
+    "retry": _numbered(RETRY_SQL, "id", "owner", "run_at", "error", "progress", "now"),
+    "park": _numbered(PARK_SQL, "id", "owner", "error", "progress", "now"),
+}
 
 
 def _affected(status: str) -> int:
@@ -327,7 +240,7 @@ class PostgresStore(Store):
         self.max_batch = max_batch
         self.max_inflight = max(1, min(4, self.max_size // 2))
         self._pool: asyncpg.Pool | None = None
-        self._queue: list[tuple[tuple[Any, ...], asyncio.Future[bool]]] = []
+        self._queue: list[Pending] = []
         self._wakeup = asyncio.Event()
         self._writer_task: asyncio.Task[None] | None = None
         self._closing = False
@@ -400,30 +313,9 @@ class PostgresStore(Store):
         await self.pool.fetchval("SELECT 1")
 
     # -- jobs ------------------------------------------------------------------------------------------
-    async def enqueue(
-        self,
-        kind: str,
-        key: str,
-        *,
-        payload: bytes = b"",
-        event: str | None = None,
-        installation_id: int | None = None,
-        ordering_key: str | None = None,
-        run_at: float | None = None,
-        now: float | None = None,
-    ) -> bool:
-        payload = _check_enqueue_args(kind, key, payload)
-        if self._pool is None or self._closing or self._writer_task is None or self._writer_task.done():
-            raise RuntimeError("PostgresStore is not connected")
-        now = now_or(now)
-        run_at = now if run_at is None else run_at
-        row = (kind, key, event, payload, installation_id, ordering_key, float(run_at), float(now))
-        fut: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._queue.append((row, fut))
-        self._wakeup.set()
-        # A caller that gives up (cancelled) cancels only its own future; its row is still inserted,
-        # which is harmless (keys are idempotent).
-        return await fut
+    # -- enqueue with group commit (Store.enqueue queues the row) -------------------------------------
+    def _connected(self) -> bool:
+        return self._pool is not None
 
     async def _writer_loop(self) -> None:
         """Group commit: one transaction for everything enqueued while earlier batches were committing.
@@ -449,29 +341,15 @@ class PostgresStore(Store):
             if inflight:
                 await asyncio.gather(*inflight, return_exceptions=True)
 
-    async def _run_batch(self, batch: list[tuple[tuple[Any, ...], asyncio.Future[bool]]]) -> None:
+    async def _run_batch(self, batch: list[Pending]) -> None:
         try:
             results = await self._insert_batch([row for row, _ in batch])
-        except (
-            BaseException
-        ) as exc:  # a bug, or cancelled (event loop shutting down): never leave a caller hanging
-            for _, fut in batch:
-                if not fut.done():
-                    fut.set_exception(
-                        exc
-                        if isinstance(exc, Exception)
-                        else RuntimeError("store closed before the job was stored")
-                    )
+        except BaseException as exc:  # a bug, or cancelled (event loop shutting down): never leave a caller hanging
+            fail(batch, exc, "store closed before the job was stored")
             if not isinstance(exc, Exception):
                 raise
             return
-        for (_, fut), result in zip(batch, results, strict=True):
-            if fut.done():
-                continue
-            if isinstance(result, BaseException):
-                fut.set_exception(result)
-            else:
-                fut.set_result(result)
+        resolve(batch, results)
 
     async def _insert_one(self, row: tuple[Any, ...]) -> bool | Exception:
         try:
@@ -503,28 +381,9 @@ class PostgresStore(Store):
             inserted.discard(key)  # a key given twice in one batch: the first caller gets True
         return results
 
-    async def schedule(
-        self,
-        kind: str,
-        key: str,
-        *,
-        run_at: float,
-        payload: bytes = b"",
-        installation_id: int | None = None,
-        ordering_key: str | None = None,
-        now: float | None = None,
-    ) -> None:
-        payload = _check_enqueue_args(kind, key, payload)
-        await self.pool.execute(
-            _SCHEDULE_SQL,
-            kind,
-            key,
-            payload,
-            installation_id,
-            float(run_at),
-            ordering_key,
-            float(now_or(now)),
-        )
+    async def _schedule(self, params: dict[str, Any]) -> None:
+        names = ("kind", "key", "payload", "installation_id", "run_at", "ordering_key", "now")
+        await self.pool.execute(_SCHEDULE_SQL, *(params[name] for name in names))
 
     async def unschedule(self, key: str) -> bool:
         # One statement: delete it if pending; if running and rescheduled, cancel the next run (the
@@ -546,7 +405,7 @@ class PostgresStore(Store):
             return []
         now = float(now_or(now))
         rows = await self.pool.fetch(_CLAIM_SQL, owner, now + lease, now, limit)
-        return sorted((_job(r) for r in rows), key=lambda j: j.id)
+        return sorted((job_from_row(r) for r in rows), key=lambda j: j.id)
 
     async def extend_lease(self, job_id: int, owner: str, *, lease: float, now: float | None = None) -> bool:
         now = float(now_or(now))
@@ -559,32 +418,9 @@ class PostgresStore(Store):
         )
         return _affected(status) > 0
 
-    async def complete(self, job_id: int, owner: str, *, now: float | None = None) -> bool:
-        status = await self.pool.execute(_COMPLETE_SQL, job_id, owner, float(now_or(now)))
-        return _affected(status) > 0
-
-    async def retry_later(
-        self,
-        job_id: int,
-        owner: str,
-        *,
-        run_at: float,
-        error: str,
-        progress: Sequence[str] = (),
-        now: float | None = None,
-    ) -> bool:
-        status = await self.pool.execute(
-            _RETRY_SQL, job_id, owner, float(run_at), error, json.dumps(list(progress)), float(now_or(now))
-        )
-        return _affected(status) > 0
-
-    async def park(
-        self, job_id: int, owner: str, *, error: str, progress: Sequence[str] = (), now: float | None = None
-    ) -> bool:
-        status = await self.pool.execute(
-            _PARK_SQL, job_id, owner, error, json.dumps(list(progress)), float(now_or(now))
-        )
-        return _affected(status) > 0
+    async def _release(self, how: str, params: dict[str, Any]) -> bool:
+        sql, names = _RELEASE_SQL[how]
+        return _affected(await self.pool.execute(sql, *(params[name] for name in names))) > 0
 
     async def requeue(self, job_id: int, *, now: float | None = None) -> bool:
         status = await self.pool.execute(
@@ -597,11 +433,11 @@ class PostgresStore(Store):
 
     async def get_job(self, job_id: int) -> Job | None:
         row = await self.pool.fetchrow(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1", job_id)
-        return _job(row) if row else None
+        return job_from_row(row) if row else None
 
     async def get_job_by_key(self, key: str) -> Job | None:
         row = await self.pool.fetchrow(f"SELECT {JOB_COLUMNS} FROM jobs WHERE key = $1", key)
-        return _job(row) if row else None
+        return job_from_row(row) if row else None
 
     async def list_jobs(self, statuses: Sequence[str] | None = None, *, limit: int = 100) -> list[Job]:
         if statuses is None:
@@ -612,7 +448,7 @@ class PostgresStore(Store):
                 list(statuses),
                 limit,
             )
-        return [_job(r) for r in rows]
+        return [job_from_row(r) for r in rows]
 
     async def counts(self) -> dict[str, int]:
         result = dict.fromkeys(STATUSES, 0)
@@ -650,29 +486,8 @@ class PostgresStore(Store):
         )
         return None if value is None else json.loads(value)
 
-    async def cache_set(
-        self,
-        namespace: str,
-        key: str,
-        value: Any,
-        *,
-        ttl: float | None = None,
-        installation_id: int | None = None,
-        now: float | None = None,
-    ) -> None:
-        now = float(now_or(now))
-        await self.pool.execute(
-            "INSERT INTO kv_cache (namespace, key, value, expires_at, installation_id, updated_at) "
-            "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (namespace, key) DO UPDATE SET value = EXCLUDED.value, "
-            "expires_at = EXCLUDED.expires_at, installation_id = EXCLUDED.installation_id, "
-            "updated_at = EXCLUDED.updated_at",
-            namespace,
-            key,
-            json.dumps(value),
-            None if ttl is None else now + ttl,
-            installation_id,
-            now,
-        )
+    async def _cache_put(self, row: tuple[Any, ...]) -> None:
+        await self.pool.execute(_CACHE_SQL, *row)
 
     async def cache_delete(self, namespace: str, key: str) -> None:
         await self.pool.execute("DELETE FROM kv_cache WHERE namespace = $1 AND key = $2", namespace, key)

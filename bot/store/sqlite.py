@@ -36,14 +36,27 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from . import errors
-from .base import PENDING, STATUSES, Job, Store, now_or
+from .base import (
+    CACHE_SQL,
+    CLAIM_SQL,
+    COMPLETE_SQL,
+    HOLDS_LEASE,
+    JOB_COLUMNS,
+    PARK_SQL,
+    PENDING,
+    RETRY_SQL,
+    SCHEDULE_SET,
+    STATUSES,
+    Job,
+    Pending,
+    Store,
+    fail,
+    job_from_row,
+    now_or,
+    resolve,
+)
 
 T = TypeVar("T")
-
-JOB_COLUMNS = (
-    "id, kind, key, event, payload, installation_id, ordering_key, status, attempts, run_at, "
-    "lease_owner, lease_expires, last_error, progress, created_at, updated_at"
-)
 
 # Append new migrations at the end; never edit an applied one. Each is a list of single statements
 # (``executescript`` would COMMIT the surrounding ``BEGIN IMMEDIATE``).
@@ -101,139 +114,33 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
     ),
 ]
 
+# Numbered parameters: the row is (kind, key, event, payload, installation_id, ordering_key, run_at, now).
 _ENQUEUE_SQL = """
 INSERT INTO jobs (kind, key, event, payload, installation_id, ordering_key, status, attempts, run_at,
                   progress, rescheduled, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, '[]', 0, ?, ?)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, '[]', 0, ?8, ?8)
 ON CONFLICT (key) DO NOTHING
 """
 
-# See base.Store.schedule. In an upsert's SET, ``jobs.x`` is the existing row and every right-hand side
-# sees the old values, so the order of the assignments does not matter.
-_SCHEDULE_SQL = """
+_SCHEDULE_SQL = f"""
 INSERT INTO jobs (kind, key, event, payload, installation_id, ordering_key, status, attempts, run_at,
                   progress, rescheduled, created_at, updated_at)
 VALUES (:kind, :key, NULL, :payload, :installation_id, :ordering_key, 'pending', 0, :run_at,
         '[]', 0, :now, :now)
-ON CONFLICT (key) DO UPDATE SET
-    kind            = excluded.kind,
-    payload         = excluded.payload,
-    run_at          = excluded.run_at,
-    installation_id = excluded.installation_id,
-    ordering_key    = excluded.ordering_key,
-    rescheduled     = (jobs.status = 'running'),
-    status          = CASE WHEN jobs.status = 'running' THEN 'running' ELSE 'pending' END,
-    attempts        = CASE WHEN jobs.status = 'running' THEN jobs.attempts ELSE 0 END,
-    last_error      = CASE WHEN jobs.status = 'running' THEN jobs.last_error ELSE NULL END,
-    progress        = CASE WHEN jobs.status = 'running' THEN jobs.progress ELSE '[]' END,
-    lease_owner     = CASE WHEN jobs.status = 'running' THEN jobs.lease_owner ELSE NULL END,
-    lease_expires   = CASE WHEN jobs.status = 'running' THEN jobs.lease_expires ELSE NULL END,
-    updated_at      = excluded.updated_at
-"""
+ON CONFLICT (key) DO UPDATE SET{SCHEDULE_SET}"""
 
 # Runs inside BEGIN IMMEDIATE: no other writer (thread or process) can change the table between the
 # candidate selection and the update, so the ordering rule is checked against the current state.
 # The IN subquery is not correlated: SQLite computes it once, before updating.
-_CLAIM_SQL = f"""
-UPDATE jobs SET
-    status        = 'running',
-    lease_owner   = :owner,
-    lease_expires = :lease_expires,
-    attempts      = attempts + 1,
-    rescheduled   = 0,
-    updated_at    = :now
-WHERE id IN (
-    SELECT j.id FROM jobs AS j
-    WHERE j.status IN ('pending', 'running')  -- redundant, lets the planner use jobs_active_idx
-      AND j.run_at <= :now
-      AND (j.status = 'pending' OR (j.status = 'running' AND j.lease_expires <= :now))
-      AND (j.ordering_key IS NULL OR NOT EXISTS (
-            SELECT 1 FROM jobs AS e
-            WHERE e.ordering_key = j.ordering_key AND e.id <> j.id
-              AND (   (e.status = 'running' AND e.lease_expires > :now)
-                   OR (e.id < j.id AND e.status = 'running')
-                   OR (e.id < j.id AND e.status = 'pending' AND (e.kind = 'webhook' OR e.run_at <= :now)))))
-    ORDER BY j.id
-    LIMIT :limit
-)
-RETURNING {JOB_COLUMNS}
-"""
-
-_HOLDS_LEASE = "id = :id AND lease_owner = :owner AND status = 'running'"
-
-# A job rescheduled while it ran (see ``schedule``) becomes pending at its new run_at as a fresh task,
-# whatever the outcome of the run that was in flight.
-_COMPLETE_SQL = f"""
-UPDATE jobs SET
-    status        = CASE WHEN rescheduled THEN 'pending' ELSE 'done' END,
-    payload       = CASE WHEN rescheduled THEN payload ELSE x'' END,  -- done: only the key is kept (dedup)
-    attempts      = CASE WHEN rescheduled THEN 0 ELSE attempts END,
-    last_error    = CASE WHEN rescheduled THEN NULL ELSE last_error END,
-    progress      = CASE WHEN rescheduled THEN '[]' ELSE progress END,
-    lease_owner   = NULL,
-    lease_expires = NULL,
-    rescheduled   = 0,
-    updated_at    = :now
-WHERE {_HOLDS_LEASE}
-"""
-
-_RETRY_SQL = f"""
-UPDATE jobs SET
-    status        = 'pending',
-    run_at        = CASE WHEN rescheduled THEN run_at ELSE :run_at END,
-    attempts      = CASE WHEN rescheduled THEN 0 ELSE attempts END,
-    progress      = CASE WHEN rescheduled THEN '[]' ELSE :progress END,
-    last_error    = :error,
-    lease_owner   = NULL,
-    lease_expires = NULL,
-    rescheduled   = 0,
-    updated_at    = :now
-WHERE {_HOLDS_LEASE}
-"""
-
-_PARK_SQL = f"""
-UPDATE jobs SET
-    status        = CASE WHEN rescheduled THEN 'pending' ELSE 'failed' END,
-    attempts      = CASE WHEN rescheduled THEN 0 ELSE attempts END,
-    progress      = CASE WHEN rescheduled THEN '[]' ELSE :progress END,
-    last_error    = :error,
-    lease_owner   = NULL,
-    lease_expires = NULL,
-    rescheduled   = 0,
-    updated_at    = :now
-WHERE {_HOLDS_LEASE}
-"""
-
-
-def _job(row: Sequence[Any]) -> Job:
-    return Job(
-        id=row[0],
-        kind=row[1],
-        key=row[2],
-        event=row[3],
-        payload=bytes(row[4]) if row[4] is not None else b"",
-        installation_id=row[5],
-        ordering_key=row[6],
-        status=row[7],
-        attempts=row[8],
-        run_at=row[9],
-        lease_owner=row[10],
-        lease_expires=row[11],
-        last_error=row[12],
-        progress=tuple(json.loads(row[13] or "[]")),
-        created_at=row[14],
-        updated_at=row[15],
-    )
-
-
-def _check_enqueue_args(kind: str, key: str, payload: Any) -> bytes:
-    if not isinstance(kind, str) or not kind:
-        raise TypeError("kind must be a non-empty str")
-    if not isinstance(key, str) or not key:
-        raise TypeError("key must be a non-empty str")
-    if not isinstance(payload, bytes | bytearray | memoryview):
-        raise TypeError(f"payload must be bytes, not {type(payload).__name__}")
-    return bytes(payload)
+_CLAIM_SQL = CLAIM_SQL.format(owner=":owner", lease_expires=":lease_expires", now=":now", limit=":limit", lock="")
+_CACHE_SQL = CACHE_SQL.format(*"??????")
+_HOLDS_LEASE = HOLDS_LEASE.format(id=":id", owner=":owner")
+_NAMED = {name: f":{name}" for name in ("id", "owner", "now", "run_at", "error", "progress")}
+_RELEASE_SQL = {
+    "complete": COMPLETE_SQL.format(empty="x''", **_NAMED),
+    "retry": RETRY_SQL.format(**_NAMED),
+    "park": PARK_SQL.format(**_NAMED),
+}
 
 
 class SQLiteStore(Store):
@@ -262,7 +169,7 @@ class SQLiteStore(Store):
         self._reader: aiosqlite.Connection | None = None
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._queue: list[tuple[tuple[Any, ...], asyncio.Future[bool]]] = []
+        self._queue: list[Pending] = []
         self._wakeup = asyncio.Event()
         self._writer_task: asyncio.Task[None] | None = None
         self._closing = False
@@ -391,31 +298,9 @@ class SQLiteStore(Store):
     async def ping(self) -> None:
         await self._fetchall("SELECT 1")
 
-    # -- enqueue with group commit -------------------------------------------------------------------
-    async def enqueue(
-        self,
-        kind: str,
-        key: str,
-        *,
-        payload: bytes = b"",
-        event: str | None = None,
-        installation_id: int | None = None,
-        ordering_key: str | None = None,
-        run_at: float | None = None,
-        now: float | None = None,
-    ) -> bool:
-        payload = _check_enqueue_args(kind, key, payload)
-        if self._loop is None or self._closing or self._writer_task is None or self._writer_task.done():
-            raise RuntimeError("SQLiteStore is not connected")
-        now = now_or(now)
-        run_at = now if run_at is None else run_at
-        params = (kind, key, event, payload, installation_id, ordering_key, float(run_at), now, now)
-        fut: asyncio.Future[bool] = self._loop.create_future()
-        self._queue.append((params, fut))
-        self._wakeup.set()
-        # A caller that gives up (cancelled) cancels only its own future; its row is still inserted,
-        # which is harmless (keys are idempotent).
-        return await fut
+    # -- enqueue with group commit (Store.enqueue queues the row) -------------------------------------
+    def _connected(self) -> bool:
+        return self._loop is not None
 
     async def _writer_loop(self) -> None:
         while True:
@@ -428,21 +313,11 @@ class SQLiteStore(Store):
                 try:
                     results = await self._write(functools.partial(self._insert_rows, rows=rows))
                 except BaseException as exc:  # the transaction failed as a whole: nothing was committed
-                    for _, fut in batch:
-                        if not fut.done():
-                            fut.set_exception(
-                                exc if isinstance(exc, Exception) else RuntimeError("store closed")
-                            )
+                    fail(batch, exc, "store closed")
                     if not isinstance(exc, Exception):
                         raise
                     continue
-                for (_, fut), result in zip(batch, results, strict=True):
-                    if fut.done():
-                        continue
-                    if isinstance(result, BaseException):
-                        fut.set_exception(result)
-                    else:
-                        fut.set_result(result)
+                resolve(batch, results)
             if self._closing:
                 return
 
@@ -463,27 +338,7 @@ class SQLiteStore(Store):
         return results
 
     # -- jobs ------------------------------------------------------------------------------------------
-    async def schedule(
-        self,
-        kind: str,
-        key: str,
-        *,
-        run_at: float,
-        payload: bytes = b"",
-        installation_id: int | None = None,
-        ordering_key: str | None = None,
-        now: float | None = None,
-    ) -> None:
-        payload = _check_enqueue_args(kind, key, payload)
-        params = {
-            "kind": kind,
-            "key": key,
-            "payload": payload,
-            "installation_id": installation_id,
-            "ordering_key": ordering_key,
-            "run_at": float(run_at),
-            "now": now_or(now),
-        }
+    async def _schedule(self, params: dict[str, Any]) -> None:
         await self._write(lambda conn: conn.execute(_SCHEDULE_SQL, params))
 
     async def unschedule(self, key: str) -> bool:
@@ -512,7 +367,7 @@ class SQLiteStore(Store):
             return conn.execute(_CLAIM_SQL, params).fetchall()
 
         rows = await self._write(run)
-        return sorted((_job(r) for r in rows), key=lambda j: j.id)
+        return sorted((job_from_row(r) for r in rows), key=lambda j: j.id)
 
     async def _update(self, sql: str, params: dict[str, Any]) -> bool:
         return await self._write(lambda conn: conn.execute(sql, params).rowcount > 0)
@@ -524,44 +379,8 @@ class SQLiteStore(Store):
             {"id": job_id, "owner": owner, "lease_expires": now + lease, "now": now},
         )
 
-    async def complete(self, job_id: int, owner: str, *, now: float | None = None) -> bool:
-        return await self._update(_COMPLETE_SQL, {"id": job_id, "owner": owner, "now": now_or(now)})
-
-    async def retry_later(
-        self,
-        job_id: int,
-        owner: str,
-        *,
-        run_at: float,
-        error: str,
-        progress: Sequence[str] = (),
-        now: float | None = None,
-    ) -> bool:
-        return await self._update(
-            _RETRY_SQL,
-            {
-                "id": job_id,
-                "owner": owner,
-                "run_at": float(run_at),
-                "error": error,
-                "progress": json.dumps(list(progress)),
-                "now": now_or(now),
-            },
-        )
-
-    async def park(
-        self, job_id: int, owner: str, *, error: str, progress: Sequence[str] = (), now: float | None = None
-    ) -> bool:
-        return await self._update(
-            _PARK_SQL,
-            {
-                "id": job_id,
-                "owner": owner,
-                "error": error,
-                "progress": json.dumps(list(progress)),
-                "now": now_or(now),
-            },
-        )
+    async def _release(self, how: str, params: dict[str, Any]) -> bool:
+        return await self._update(_RELEASE_SQL[how], params)
 
     async def requeue(self, job_id: int, *, now: float | None = None) -> bool:
         now = now_or(now)
@@ -573,11 +392,11 @@ class SQLiteStore(Store):
 
     async def get_job(self, job_id: int) -> Job | None:
         rows = await self._fetchall(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,))
-        return _job(rows[0]) if rows else None
+        return job_from_row(rows[0]) if rows else None
 
     async def get_job_by_key(self, key: str) -> Job | None:
         rows = await self._fetchall(f"SELECT {JOB_COLUMNS} FROM jobs WHERE key = ?", (key,))
-        return _job(rows[0]) if rows else None
+        return job_from_row(rows[0]) if rows else None
 
     async def list_jobs(self, statuses: Sequence[str] | None = None, *, limit: int = 100) -> list[Job]:
         if statuses is None:
@@ -588,7 +407,7 @@ class SQLiteStore(Store):
                 "ORDER BY id DESC LIMIT ?",
                 (json.dumps(list(statuses)), limit),
             )
-        return [_job(r) for r in rows]
+        return [job_from_row(r) for r in rows]
 
     async def counts(self) -> dict[str, int]:
         result = dict.fromkeys(STATUSES, 0)
@@ -634,34 +453,8 @@ class SQLiteStore(Store):
         )
         return json.loads(rows[0][0]) if rows else None
 
-    async def cache_set(
-        self,
-        namespace: str,
-        key: str,
-        value: Any,
-        *,
-        ttl: float | None = None,
-        installation_id: int | None = None,
-        now: float | None = None,
-    ) -> None:
-        now = now_or(now)
-        params = (
-            namespace,
-            key,
-            json.dumps(value),
-            None if ttl is None else now + ttl,
-            installation_id,
-            now,
-        )
-        await self._write(
-            lambda conn: conn.execute(
-                "INSERT INTO kv_cache (namespace, key, value, expires_at, installation_id, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, "
-                "expires_at = excluded.expires_at, installation_id = excluded.installation_id, "
-                "updated_at = excluded.updated_at",
-                params,
-            )
-        )
+    async def _cache_put(self, row: tuple[Any, ...]) -> None:
+        await self._write(lambda conn: conn.execute(_CACHE_SQL, row))
 
     async def cache_delete(self, namespace: str, key: str) -> None:
         await self._write(
