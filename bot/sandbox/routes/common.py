@@ -1,0 +1,112 @@
+"""What the REST handlers of every API area share: the route table type and request helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from .. import webhooks as wh
+from ..http import Req, Resp, not_found, validation_failed
+from ..state import Issue, RepoState, User
+
+Handler = Callable[[Req], Awaitable[Resp]]
+MAX_BODY = 65536
+
+
+class Table(dict[str, Handler]):
+    """One API area's handlers, keyed by GitHub's operationId (``routes.HANDLERS`` merges the tables)."""
+
+    def op(self, operation_id: str) -> Callable[[Handler], Handler]:
+        def deco(fn: Handler) -> Handler:
+            if operation_id in self:
+                raise ValueError(f"{operation_id} has two handlers")
+            self[operation_id] = fn
+            return fn
+
+        return deco
+
+
+# --- helpers -----------------------------------------------------------------------------------------
+def _repo(req: Req) -> RepoState:
+    assert req.repo is not None
+    return req.repo
+
+
+def _actor(req: Req) -> User:
+    return req.sb.bot_user if req.by_app else req.sb.app_owner
+
+
+def _issue(req: Req, number: int) -> Issue:
+    i = _repo(req).issues.get(number)
+    if i is None:
+        raise not_found(req.doc)
+    return i
+
+
+def _emit(req: Req, event: str, payload: dict | None) -> None:
+    if payload is not None:
+        req.sb._emit(event, payload)
+
+
+def _body(req: Req) -> dict[str, Any]:
+    return req.body if isinstance(req.body, dict) else {}
+
+
+def _parse_time(value: Any) -> float | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def _check_body_text(req: Req, text: Any, resource: str = "IssueComment") -> str:
+    if not isinstance(text, str):
+        raise validation_failed([{"resource": resource, "code": "missing_field", "field": "body"}], req.doc)
+    if len(text) > MAX_BODY:
+        raise validation_failed([{"resource": resource, "code": "custom", "field": "body",
+                                  "message": f"body is too long (maximum is {MAX_BODY} characters)"}], req.doc)
+    return text
+
+
+def _label_names(body: Any) -> list[str]:
+    """Label names from any of the request shapes GitHub accepts for issue labels."""
+    items = body.get("labels", []) if isinstance(body, dict) else body if isinstance(body, list) else []
+    out = []
+    for x in items or []:
+        name = x.get("name") if isinstance(x, dict) else x
+        if isinstance(name, str) and name and name.lower() not in (n.lower() for n in out):
+            out.append(name)
+    return out
+
+
+def _apply_labels(req: Req, issue: Issue, names: list[str], *, replace: bool) -> None:
+    sb, r = req.sb, _repo(req)
+    actor = _actor(req)
+    wanted = [sb._ensure_label(r, n) for n in names]
+    before = list(issue.labels)
+    if replace:
+        removed = [lb for lb in before if lb not in wanted]
+        added = [lb for lb in wanted if lb not in before]
+        issue.labels = wanted
+    else:
+        removed = []
+        added = [lb for lb in wanted if lb not in before]
+        issue.labels = before + added
+    for lb in removed:
+        sb._issue_event(r, issue, "unlabeled", actor, label=lb, via_app=req.by_app)
+        _emit(req, *wh.issue_or_pull(sb, r, issue, "unlabeled", actor, label=lb))
+    for lb in added:
+        sb._issue_event(r, issue, "labeled", actor, label=lb, via_app=req.by_app)
+        _emit(req, *wh.issue_or_pull(sb, r, issue, "labeled", actor, label=lb))
+    if added or removed:
+        issue.updated_at = sb.clock()
+
+
+def _labels_of(req: Req, issue: Issue) -> Resp:
+    r = _repo(req)
+    return Resp(200, [req.sb.render.label(r, lb) for lb in issue.labels])
+
+
