@@ -304,23 +304,9 @@ class HttpMixin:
 
         if is_graphql and method != "POST":
             return self._error_response(404, "Not Found")
-        # authentication requirements
-        path = request.path
-        needs = ("none" if path.startswith("/app-manifests/") else "any" if path == "/rate_limit"
-                 else "jwt" if path == "/app" or path.startswith("/app/")
-                 or (op is not None and op.operation_id in JWT_OPERATIONS) else "token")
-        if auth.error and needs != "none":
-            return self._error_response(401, auth.error, headers=self._rate_headers(self._bucket(("anon",))))
-        if needs == "jwt" and auth.kind != "jwt":
-            msg = ("A JSON web token could not be decoded" if auth.kind else
-                   "You must authenticate with a JSON web token (JWT) to access this endpoint.")
-            return self._error_response(401, msg, headers=self._rate_headers(self._bucket(("anon",))))
-        if needs == "token" and auth.kind is None:
-            return self._error_response(401, "Requires authentication",
-                                        headers=self._rate_headers(self._bucket(("anon",))))
-        if needs == "token" and auth.kind == "jwt":
-            return self._error_response(403, "Resource not accessible by integration",
-                                        headers=self._rate_headers(self._bucket(("app",))))
+        refusal = self._auth_refusal(request.path, op, auth)
+        if refusal is not None:
+            return refusal
 
         bucket = self._bucket(bucket_key)
         if bucket.remaining <= 0 and not (op and op.operation_id in NO_RATE_COUNT):
@@ -336,8 +322,43 @@ class HttpMixin:
         if op is None:
             self._violation(f"{method} {request.path}: no such operation in GitHub's REST description")
             return self._count(bucket, self._error_response(404, "Not Found"))
+        checked = self._check_request(request, op, path_params, body, body_error)
+        if isinstance(checked, web.Response):
+            return self._count(bucket, checked)
+        params, query = checked
+        req = Req(self, request, op, params, query, body, auth, f"{request.scheme}://{request.host}")
+        try:
+            result = await self._run_handler(req, op, params, auth)
+        except ApiError as e:
+            resp = self._error_response(e.status, e.message, doc=e.doc or op.doc_url, errors=e.errors, headers=e.headers)
+            return self._count(bucket, resp)
+        return self._respond(request, op, result, bucket)
 
-        # request validation
+    def _auth_refusal(self: Sandbox, path: str, op: Operation | None,  # type: ignore[misc]
+                      auth: AuthInfo) -> web.Response | None:
+        """The 401/403 for a request whose credentials do not fit the endpoint, or None."""
+        needs = ("none" if path.startswith("/app-manifests/") else "any" if path == "/rate_limit"
+                 else "jwt" if path == "/app" or path.startswith("/app/")
+                 or (op is not None and op.operation_id in JWT_OPERATIONS) else "token")
+        if auth.error and needs != "none":
+            return self._error_response(401, auth.error, headers=self._rate_headers(self._bucket(("anon",))))
+        if needs == "jwt" and auth.kind != "jwt":
+            msg = ("A JSON web token could not be decoded" if auth.kind else
+                   "You must authenticate with a JSON web token (JWT) to access this endpoint.")
+            return self._error_response(401, msg, headers=self._rate_headers(self._bucket(("anon",))))
+        if needs == "token" and auth.kind is None:
+            return self._error_response(401, "Requires authentication",
+                                        headers=self._rate_headers(self._bucket(("anon",))))
+        if needs == "token" and auth.kind == "jwt":
+            return self._error_response(403, "Resource not accessible by integration",
+                                        headers=self._rate_headers(self._bucket(("app",))))
+        return None
+
+    def _check_request(self: Sandbox, request: web.Request, op: Operation,  # type: ignore[misc]
+                       path_params: dict[str, str], body: Any, body_error: str | None,
+                       ) -> tuple[dict[str, Any], dict[str, Any]] | web.Response:
+        """The coerced path and query parameters, or the error response (violations are recorded)."""
+        method = request.method.upper()
         doc = op.doc_url
         params: dict[str, Any] = {}
         query: dict[str, Any] = {}
@@ -366,48 +387,58 @@ class HttpMixin:
             else:
                 query[name] = v
         bad_query = [e for e in problems if e.startswith("query parameter")]
-        body_problem = None
-        if body_error:
-            body_problem = body_error
-        elif body is None and op.body_required:
-            body_problem = "a request body is required"
-        elif body is not None and op.body_pointer is None:
-            problems.append("this operation takes no request body")
-        elif body is not None:
-            errs = op.body_errors(body)
-            if errs:
-                body_problem = errs[0]
+        body_problem = self._body_problem(op, body, body_error, problems)
         if self.validate:
             for p in problems:
                 self._violation(f"{method} {op.template}: {p}")
             if body_problem:
                 self._violation(f"{method} {op.template}: body: {body_problem}")
         if path_problem:
-            return self._count(bucket, self._error_response(404, "Not Found", doc=doc))
+            return self._error_response(404, "Not Found", doc=doc)
         if body_error:
-            return self._count(bucket, self._error_response(400, "Problems parsing JSON", doc=doc))
+            return self._error_response(400, "Problems parsing JSON", doc=doc)
         if body_problem and self.validate:
-            return self._count(bucket, self._error_response(422, f"Invalid request.\n\n{body_problem}", doc=doc))
+            return self._error_response(422, f"Invalid request.\n\n{body_problem}", doc=doc)
         if bad_query and self.validate:
-            return self._count(bucket, self._error_response(422, f"Invalid request.\n\n{bad_query[0]}", doc=doc))
+            return self._error_response(422, f"Invalid request.\n\n{bad_query[0]}", doc=doc)
+        return params, query
 
-        req = Req(self, request, op, params, query, body, auth, f"{request.scheme}://{request.host}")
-        try:
-            if "owner" in params and "repo" in params:
-                req.repo = self._scoped_repo(auth, params["owner"], params["repo"], op)
-            perm = WRITE_PERMISSION.get(op.operation_id)
-            if perm and auth.token is not None:
-                granted = auth.token.permissions
-                ok = granted.get(perm) == "write" or (perm == "issues" and granted.get("pull_requests") == "write")
-                if not ok:
-                    raise ApiError(403, "Resource not accessible by integration", doc=doc)
-            handler = self._handlers.get(op.operation_id)
-            if handler is None:
-                raise ApiError(501, f"{op.operation_id} is not implemented by the sandbox", doc=doc)
-            result = await handler(req)
-        except ApiError as e:
-            resp = self._error_response(e.status, e.message, doc=e.doc or doc, errors=e.errors, headers=e.headers)
-            return self._count(bucket, resp)
+    @staticmethod
+    def _body_problem(op: Operation, body: Any, body_error: str | None, problems: list[str]) -> str | None:
+        """What is wrong with the request body for ``op`` (a body where none is taken goes to ``problems``)."""
+        if body_error:
+            return body_error
+        if body is None and op.body_required:
+            return "a request body is required"
+        if body is not None and op.body_pointer is None:
+            problems.append("this operation takes no request body")
+        elif body is not None:
+            errs = op.body_errors(body)
+            if errs:
+                return errs[0]
+        return None
+
+    async def _run_handler(self: Sandbox, req: Req, op: Operation,  # type: ignore[misc]
+                           params: dict[str, Any], auth: AuthInfo) -> Resp:
+        """Scope the repository, check the token's permission, run the operation's handler."""
+        doc = op.doc_url
+        if "owner" in params and "repo" in params:
+            req.repo = self._scoped_repo(auth, params["owner"], params["repo"], op)
+        perm = WRITE_PERMISSION.get(op.operation_id)
+        if perm and auth.token is not None:
+            granted = auth.token.permissions
+            ok = granted.get(perm) == "write" or (perm == "issues" and granted.get("pull_requests") == "write")
+            if not ok:
+                raise ApiError(403, "Resource not accessible by integration", doc=doc)
+        handler = self._handlers.get(op.operation_id)
+        if handler is None:
+            raise ApiError(501, f"{op.operation_id} is not implemented by the sandbox", doc=doc)
+        return await handler(req)
+
+    def _respond(self: Sandbox, request: web.Request, op: Operation, result: Resp,  # type: ignore[misc]
+                 bucket: RateBucket) -> web.Response:
+        """The HTTP response for a handler's result: ETag, 304 for a matching If-None-Match, rate headers."""
+        method = request.method.upper()
         if self.validate_responses and result.data is not None:
             for err in op.response_errors(result.status, result.data):
                 self._violation(f"response {result.status} of {method} {op.template}: {err}")
