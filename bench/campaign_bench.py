@@ -13,8 +13,8 @@ from bot.core.config import Config
 
 
 async def calls_per_pledge(comments: int) -> dict:
+    from bot.app import Service, wait_until_idle
     from bot.sandbox import Sandbox
-    from bot.service import Service, wait_until_idle
     from bot.settings import Settings
 
     sandbox = Sandbox(validate=False)

@@ -69,7 +69,7 @@ async def workers_run(processes: int, jobs: int, concurrency: int) -> dict:
         store = open_store(url)
         await store.connect()
         await store.migrate()
-        from bot.events import installation_id_of, ordering_key
+        from bot.edge.events import installation_id_of, ordering_key
 
         sandbox.latency = 0.05
         with tempfile.TemporaryDirectory() as tmp:

@@ -56,8 +56,8 @@ def _install_stop_signals(stop: asyncio.Event, who: str = "fundbot") -> None:
 # --- serve / worker ---------------------------------------------------------------------------------
 
 async def _serve(args: argparse.Namespace) -> int:
-    from bot.service import Service
-    from bot.supervisor import Supervisor, worker_processes
+    from bot.app import Service
+    from bot.jobs.supervisor import Supervisor, worker_processes
 
     settings = _settings()
     if args.worker_processes is not None:
@@ -110,8 +110,8 @@ async def _serve(args: argparse.Namespace) -> int:
 
 
 async def _worker(args: argparse.Namespace) -> int:
-    from bot.service import Service
-    from bot.supervisor import become_child
+    from bot.app import Service
+    from bot.jobs.supervisor import become_child
 
     settings = _settings()
     logs.setup(settings.log_level, settings.log_format, role=args.role)
@@ -136,7 +136,7 @@ async def _worker(args: argparse.Namespace) -> int:
 # --- receive --------------------------------------------------------------------------------------
 
 async def _receive(args: argparse.Namespace) -> int:
-    from bot.service import Service
+    from bot.app import Service
     from bot.store import open_store
 
     path = Path(args.payload)
@@ -169,7 +169,7 @@ async def _receive(args: argparse.Namespace) -> int:
             print("fundbot receive: APP_ID and PRIVATE_KEY are required (or use --sandbox)", file=sys.stderr)
             return 2
         store = _store(settings)
-    from bot.events import installation_id_of, ordering_key
+    from bot.edge.events import installation_id_of, ordering_key
 
     service = Service(settings, store=store)
     await service.open()
@@ -272,9 +272,9 @@ async def _migrate(args: argparse.Namespace) -> int:
 async def _rebuild(args: argparse.Namespace) -> int:
     import gidgethub
 
-    from bot import campaigns
+    from bot.app import Service
     from bot.github import TransientError
-    from bot.service import Service
+    from bot.services import campaigns
 
     owner, _, name = args.repo.partition("/")
     if not owner or not name or "/" in name:
@@ -358,7 +358,7 @@ async def _preview(args: argparse.Namespace) -> int:
 
     from bot.core import config as core
     from bot.core import funding, readme, sponsors
-    from bot.sponsor_sources import config_sponsors
+    from bot.services.sponsor_sources import config_sponsors
 
     root = check_repo_dir(args.repo_dir)
     config_path = root / core.CONFIG_PATH

@@ -14,7 +14,9 @@ import textwrap
 from pathlib import Path
 
 from bot import logs
-from bot.service import Service, wait_until_idle
+from bot.app import Service, wait_until_idle
+from bot.core import readme
+from bot.sandbox import Sandbox
 from bot.settings import Settings
 
 REPO = "octo-org/hello-fundbot"
@@ -76,8 +78,6 @@ async def _settle(sandbox, store) -> None:
 
 
 async def run_demo(*, verbose: bool = False) -> int:
-    from bot.sandbox import Sandbox
-
     logs.setup("INFO" if verbose else "ERROR", "text")
     sandbox = Sandbox(validate=True)
     await sandbox.start()
@@ -181,8 +181,6 @@ async def run_demo(*, verbose: bool = False) -> int:
             await settle()
             print(_quote(sandbox.repo(REPO).releases[rel["id"]].body or ""))
             _section("10. The README sponsor section, in the rolling pull request from fundbot/update")
-            from bot.core import readme
-
             proposed = sandbox.file(REPO, "README.md", ref="fundbot/update") or b""
             print(_quote(readme.extract(proposed) or "(no section yet)"))
 

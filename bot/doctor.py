@@ -23,8 +23,17 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import aiohttp
+import asyncpg
+import gidgethub
+import gidgethub.apps
 
+from bot.github import GitHubApp, RetryLater, RetryPolicy, TransientError
 from bot.settings import Settings, SettingsError
+from bot.store import open_store
+from bot.store.postgres import MIGRATIONS as POSTGRES_MIGRATIONS
+from bot.store.postgres import PostgresStore
+from bot.store.sqlite import MIGRATIONS as SQLITE_MIGRATIONS
+from bot.store.sqlite import SQLiteStore
 
 OK, FAIL, WARN, SKIP = "ok", "fail", "warn", "skip"
 SYMBOLS = {OK: "✓", FAIL: "✗", WARN: "!", SKIP: "-"}
@@ -326,10 +335,6 @@ def format_rows(rows: Sequence[Row], *, encoding: str | None = "utf-8") -> str:
 
 def _error_text(exc: BaseException) -> tuple[int | None, str]:
     """(HTTP status or None, a one-line reason) for whatever a GitHub call raised."""
-    import gidgethub
-
-    from bot.github import RetryLater, TransientError
-
     if isinstance(exc, gidgethub.HTTPException):
         message = str(exc.args[0]) if exc.args and exc.args[0] else exc.status_code.phrase
         return int(exc.status_code), message
@@ -341,10 +346,6 @@ def _error_text(exc: BaseException) -> tuple[int | None, str]:
 
 
 async def _github_rows(settings: Settings, session: aiohttp.ClientSession) -> list[Row]:
-    import gidgethub.apps
-
-    from bot.github import GitHubApp, RetryPolicy
-
     policy = RetryPolicy(request_timeout=GITHUB_TIMEOUT, max_transport_retries=0, max_5xx_retries=1,
                          max_rate_limit_retries=0, max_inline_wait=0, backoff_base=0.2, backoff_cap=1.0)
     assert settings.app_id and settings.private_key
@@ -431,17 +432,12 @@ def _sqlite_version(path: str) -> int:
 
 
 async def _database_rows(settings: Settings) -> list[Row]:
-    from bot.store import open_store
-
     fix_url = "set DATABASE_URL to sqlite:///PATH or postgresql://USER@HOST/DB (see README.md)"
     try:
         store = open_store(settings.database_url)
     except (ValueError, TypeError) as exc:
         return [Row(FAIL, "database", str(exc), fix_url)]
     url = getattr(store, "url", settings.database_url or "")
-    from bot.store.postgres import PostgresStore
-    from bot.store.sqlite import SQLiteStore
-
     if isinstance(store, SQLiteStore):
         if store.memory:
             return [Row(WARN, "database", f"{url} is in memory: nothing outlives the process",
@@ -464,12 +460,10 @@ async def _database_rows(settings: Settings) -> list[Row]:
         rows = [Row(OK, "database", f"{url} reachable ({(time.perf_counter() - started) * 1000:.0f} ms)")]
         async with asyncio.timeout(DATABASE_TIMEOUT):
             if isinstance(store, SQLiteStore):
-                from bot.store.sqlite import MIGRATIONS as migrations
+                migrations = SQLITE_MIGRATIONS
                 version = await asyncio.to_thread(_sqlite_version, store.path)
             elif isinstance(store, PostgresStore):
-                import asyncpg
-
-                from bot.store.postgres import MIGRATIONS as migrations
+                migrations = POSTGRES_MIGRATIONS
                 try:
                     version = int(await store.pool.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_version"))
                 except asyncpg.UndefinedTableError:

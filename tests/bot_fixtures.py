@@ -7,7 +7,7 @@ import json
 import aiohttp
 import pytest
 
-from bot.service import Service, wait_until_idle
+from bot.app import Service, wait_until_idle
 from bot.settings import Settings
 from tests.helpers import github_headers
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot import campaigns as shell
 from bot.core import markdown
+from bot.services import campaigns as shell
 
 REPO = "octo-org/widgets"  # FUNDING.yml: github: [octocat]; octocat is an admin
 
@@ -151,8 +151,8 @@ async def test_rebuild_from_github_equals_the_incremental_state(sandbox, repo, b
 
 async def test_the_deadline_expires_the_campaign_even_across_a_restart(sandbox, repo, tmp_path):
     """Fake clock: pledge, stop the service, start a new one on the same database, let the deadline pass."""
+    from bot.app import Service
     from bot.github import RetryPolicy
-    from bot.service import Service
     from tests.bot_fixtures import bot_settings
     from tests.test_github_client import FakeClock
 

@@ -16,7 +16,7 @@ import pytest
 from gidgethub import BadRequest, apps
 from gidgethub.aiohttp import GitHubAPI
 
-from bot import repo_ops
+from bot.github import repo_ops
 from bot.sandbox import Sandbox
 from bot.sandbox.openapi import Router, schema_errors
 
@@ -253,7 +253,7 @@ async def test_a_config_with_500_problems_costs_at_most_two_check_run_requests(
     summary = run.output["summary"]
     assert len(summary) <= 65535 and len(summary.encode()) <= 65535
     # honest: every problem fundbot listed is either an annotation or counted in the summary
-    from bot import config_loader
+    from bot.services import config_loader
     gh = await bot.service.github.installation(sandbox_installation_id)
     loaded = await config_loader.load(gh, bot.service.ctx, {"full_name": REPO, "id": sandbox.repo(REPO).id})
     located = [i for i in loaded.errors + loaded.warnings if i.line > 0]

@@ -6,8 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot import config_loader
 from bot.core import config as core
+from bot.services import config_loader
 
 ROOT = Path(__file__).resolve().parent.parent
 REPO = "octo-org/widgets"

@@ -22,9 +22,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bot import doctor
+from bot.edge.web import make_app
 from bot.settings import DEFAULT_WEBHOOK_PATH, Settings
 from bot.store import open_store
-from bot.web import make_app
 from tests.store_fixtures import postgres_base_url, with_query
 from tests.test_crash import free_port
 

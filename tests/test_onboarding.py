@@ -14,12 +14,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from bot import config_loader
 from bot.core import config as core_config
 from bot.core import funding as funding_rules
 from bot.core import labels as label_rules
 from bot.core import markdown
 from bot.core import onboarding as onboarding_rules
+from bot.services import config_loader
 
 ORG = "octo-org"
 REPO = "octo-org/app"

@@ -39,9 +39,9 @@ async def test_installations_are_paced_independently():
 async def test_per_installation_concurrency_limit(tmp_path):
     import asyncio
 
-    from bot import routing
+    from bot.jobs import routing
+    from bot.jobs.worker import Worker
     from bot.store import open_store
-    from bot.worker import Worker
 
     store = open_store(f"sqlite:///{tmp_path / 'c.db'}")
     await store.connect()

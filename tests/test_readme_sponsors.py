@@ -67,8 +67,8 @@ async def test_unchanged_data_writes_nothing(sandbox, sandbox_repo, sandbox_inst
 
 async def test_fifty_pledges_on_ten_issues_within_the_window_make_one_commit(sandbox, sandbox_repo, sandbox_installation_id, tmp_path):
     """Fake clock: the debounce window only ends when the test says so."""
+    from bot.app import Service
     from bot.github import RetryPolicy
-    from bot.service import Service
     from tests.bot_fixtures import bot_settings
     from tests.test_github_client import FakeClock
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot import recovery
 from bot.core import markdown
+from bot.jobs import recovery
 
 REPO = "octo-org/widgets"
 

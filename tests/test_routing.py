@@ -6,8 +6,8 @@ import gidgethub
 from gidgethub.routing import Router
 from gidgethub.sansio import Event
 
-from bot import routing
 from bot.github import RetryLater
+from bot.jobs import routing
 
 calls: list[str] = []
 

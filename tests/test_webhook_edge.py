@@ -7,7 +7,7 @@ import json
 import aiohttp
 import pytest
 
-from bot.service import Service
+from bot.app import Service
 from bot.settings import Settings
 from tests.helpers import WEBHOOKS, github_headers, payload_bytes, payload_files
 
@@ -154,8 +154,8 @@ async def test_index_in_setup_mode_explains_registration(edge):
 
 
 def test_the_app_refuses_to_start_without_a_secret(tmp_path):
+    from bot.edge.web import make_app
     from bot.store import open_store
-    from bot.web import make_app
 
     with pytest.raises(ValueError, match="WEBHOOK_SECRET"):
         make_app(Settings(webhook_secret=None), open_store(f"sqlite:///{tmp_path / 'x.db'}"))

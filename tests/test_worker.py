@@ -6,11 +6,12 @@ import asyncio
 
 import pytest
 
-from bot import cli, routing
+from bot import cli
+from bot.app import Service
 from bot.github import RetryPolicy
-from bot.service import Service
+from bot.jobs import routing
+from bot.jobs.worker import Worker
 from bot.store import open_store
-from bot.worker import Worker
 from tests.bot_fixtures import bot_settings
 from tests.test_github_client import FakeClock
 

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from bot.core import filediff
 from bot.github import GitHubApp
+from bot.github.writer import FileChange, WriteConflict, write_files
 from bot.sandbox.faults import FaultRule
 from bot.sandbox.gitobj import ObjectStore
-from bot.writer import FileChange, WriteConflict, write_files
 
 REPO = "octo-org/widgets"
 BRANCH = "fundbot/update"

@@ -10,10 +10,9 @@ import logging
 import gidgethub
 from gidgethub.routing import Router
 
-from bot import campaigns, repo_ops
 from bot.core import campaign as ledger
-from bot.github import status_of
-from bot.tasks import TASKS
+from bot.github import repo_ops, status_of
+from bot.services import campaigns
 
 log = logging.getLogger(__name__)
 router = Router()
@@ -103,7 +102,6 @@ async def run_claim(job, ctx) -> None:
 
 
 CLAIM_KIND = "campaign.claim"
-TASKS[CLAIM_KIND] = run_claim
 
 
 @router.register("issue_comment", action="deleted")

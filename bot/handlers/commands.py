@@ -14,11 +14,12 @@ from typing import Any
 
 from gidgethub.routing import Router
 
-from bot import campaigns, config_loader, repo_ops
 from bot.core import commands as parser
 from bot.core import comments, status
 from bot.core import config as core
-from bot.handlers.funding import links_for
+from bot.github import repo_ops
+from bot.services import campaigns, config_loader, sync_requests
+from bot.services.links import links_for
 
 log = logging.getLogger(__name__)
 router = Router()
@@ -101,9 +102,7 @@ async def on_comment(event, gh, ctx, *args, **kwargs) -> None:
             if loaded.config.readme.update == "off":
                 invalid.append((command.raw, "the README sponsor section is off here (readme.update: off)."))
                 continue
-            from bot import sync
-
-            await sync.request(ctx, gh, repository, loaded.config, reason="/sponsors refresh", debounce=0)
+            await sync_requests.request(ctx, gh, repository, loaded.config, reason="/sponsors refresh", debounce=0)
         else:
             continue  # ledger commands were handled above; /claim belongs to pull requests
         others_accepted = True

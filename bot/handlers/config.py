@@ -13,9 +13,10 @@ from typing import Any
 
 from gidgethub.routing import Router
 
-from bot import config_loader, repo_ops
 from bot.core import config as core
 from bot.core import markdown
+from bot.github import repo_ops
+from bot.services import config_loader
 
 log = logging.getLogger(__name__)
 router = Router()

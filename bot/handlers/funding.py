@@ -15,26 +15,16 @@ from typing import Any
 
 from gidgethub.routing import Router
 
-from bot import config_loader, repo_ops
 from bot.core import comments, release, status
-from bot.core import funding as funding_rules
-from bot.core.links import PaymentLink, payment_links, skip_greeting
+from bot.core.links import skip_greeting
+from bot.github import repo_ops
+from bot.services import campaigns, config_loader, sync_requests
+from bot.services.links import links_for
 
 log = logging.getLogger(__name__)
 router = Router()
 
-FUNDING_PATH = ".github/FUNDING.yml"
 GREETED = "greeted"  # store cache namespace: issues that already got the funding comment
-
-
-async def links_for(gh: Any, repository: dict, config: Any) -> list[PaymentLink]:
-    """Payment links: ``funding:`` from config, else the repository's FUNDING.yml; then ``links:``."""
-    repo_funding = None
-    if not config.funding:
-        found = await repo_ops.read_file(gh, repository, FUNDING_PATH)
-        if found is not None:
-            repo_funding, _problems = funding_rules.parse(found[0])
-    return payment_links(config.funding, repo_funding, config.links)
 
 
 async def _greet(event, gh, ctx, *, label_added: str | None = None) -> None:
@@ -91,9 +81,7 @@ async def release_footer(event, gh, ctx, *args, **kwargs) -> None:
     loaded = await config_loader.load(gh, ctx, repository)
     cfg = loaded.config.releases
     if event.data.get("action") == "published":
-        from bot import sync
-
-        await sync.request(ctx, gh, repository, loaded.config, reason="release")
+        await sync_requests.request(ctx, gh, repository, loaded.config, reason="release")
     if not cfg.footer or (rel.get("draft") and not cfg.drafts) or (rel.get("prerelease") and not cfg.prereleases):
         return
     if event.data.get("action") == "edited" and release.START not in (rel.get("body") or ""):
@@ -125,8 +113,6 @@ async def release_footer(event, gh, ctx, *args, **kwargs) -> None:
 
 async def delivered_since_previous_release(gh: Any, ctx: Any, repository: dict, rel: dict, config: Any) -> list:
     """Campaigns of this repository delivered after the release published before ``rel``."""
-    from bot import campaigns
-
     this = campaigns._ts(rel.get("published_at") or rel.get("created_at"), ctx.clock.time())
     since = 0.0
     async for other in gh.getiter("/repos/{owner}/{repo}/releases{?per_page}", {**repo_ops.repo_vars(repository), "per_page": 100}):

@@ -11,11 +11,12 @@ import logging
 
 from gidgethub.routing import Router
 
-from bot import config_loader, repo_ops, sync
 from bot.core import config as core
 from bot.core import funding as rules
 from bot.core import markdown
+from bot.github import repo_ops
 from bot.handlers.config import changed_paths, is_default_branch_push
+from bot.services import config_loader, sync_requests
 
 log = logging.getLogger(__name__)
 router = Router()
@@ -85,4 +86,4 @@ async def sync_on_push(event, gh, ctx, *args, **kwargs) -> None:
     loaded = await config_loader.load(gh, ctx, repository)
     if paths is not None and core.CONFIG_PATH not in paths and (not loaded.config.funding or loaded.config.funding_file == "off"):
         return  # a human-edited FUNDING.yml that fundbot does not manage is only linted
-    await sync.request(ctx, gh, repository, loaded.config, reason="push", head_sha=push.get("after"))
+    await sync_requests.request(ctx, gh, repository, loaded.config, reason="push", head_sha=push.get("after"))

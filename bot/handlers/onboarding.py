@@ -36,12 +36,12 @@ from urllib.parse import quote
 import gidgethub
 from gidgethub.routing import Router
 
-from bot import config_loader, repo_ops, sync
 from bot.core import config as core_config
 from bot.core import funding as funding_rules
-from bot.core import labels as label_rules
 from bot.core import onboarding
-from bot.github import RetryLater, is_permanent, status_of
+from bot.github import RetryLater, is_permanent, repo_ops, status_of
+from bot.services import config_loader, sync_requests
+from bot.services.labels import ensure_labels
 
 log = logging.getLogger(__name__)
 router = Router()
@@ -65,11 +65,6 @@ def _is_422(exc: BaseException, *needles: str) -> bool:
     return status_of(exc) == 422 and any(n in _message(exc) for n in needles)
 
 
-def _label_exists(exc: BaseException) -> bool:
-    errors = getattr(exc, "errors", None) or []
-    return status_of(exc) == 422 and any(isinstance(e, dict) and e.get("code") == "already_exists" for e in errors)
-
-
 async def _branch_sha(gh: Any, repository: dict, branch: str) -> str | None:
     """The commit a branch points at; None when it does not exist (404) or the repository is empty (409)."""
     try:
@@ -80,27 +75,6 @@ async def _branch_sha(gh: Any, repository: dict, branch: str) -> str | None:
         raise
     obj = ref.get("object") if isinstance(ref, dict) else None
     return obj.get("sha") if isinstance(obj, dict) else None
-
-
-# --- labels ---------------------------------------------------------------------------------------------------
-async def ensure_labels(gh: Any, repository: dict, config: core_config.Config) -> list[str]:
-    """Create the config's missing bounty labels; return the names of the labels standing for its entries."""
-    variables = repo_ops.repo_vars(repository)
-    existing = [lb async for lb in gh.getiter("/repos/{owner}/{repo}/labels{?per_page}", {**variables, "per_page": 100})]
-    for body in label_rules.missing(config, existing):
-        try:
-            created = await gh.post("/repos/{owner}/{repo}/labels", variables, data=body)
-        except gidgethub.BadRequest as exc:
-            if _label_exists(exc):
-                log.info("label %r appeared meanwhile in %s", body["name"], repository["full_name"])
-                continue
-            if status_of(exc) == 422:  # e.g. a name GitHub refuses: the config check run reports it
-                log.warning("GitHub refused the label %r in %s: %s", body["name"], repository["full_name"], exc)
-                continue
-            raise
-        existing.append(created if isinstance(created, dict) else body)
-        log.info("created label %r in %s", body["name"], repository["full_name"])
-    return [name for name in label_rules.resolve(config, existing).values() if name]
 
 
 # --- the onboarding pull request --------------------------------------------------------------------------------
@@ -231,8 +205,8 @@ async def onboard_repository(gh: Any, ctx: Any, repository: dict, *, repository_
     if loaded.source != "defaults":
         log.info("%s is configured by its %s file: no onboarding pull request", full["full_name"], loaded.source)
         if loaded.config.funding and loaded.config.funding_file != "off" and not loaded.errors:
-            await sync.schedule(ctx, full, getattr(gh, "installation_id", None),
-                                debounce=loaded.config.readme.debounce_seconds, reason="installed")
+            await sync_requests.schedule(ctx, full, getattr(gh, "installation_id", None),
+                                         debounce=loaded.config.readme.debounce_seconds, reason="installed")
         return
     reason = onboarding.pull_request_skip_reason(full)
     if reason:

@@ -8,9 +8,9 @@ import asyncio
 import contextlib
 import dataclasses
 
-from bot.service import Service
+from bot.app import Service
+from bot.edge.web import BUDGET_KEY
 from bot.settings import Settings
-from bot.web import BUDGET_KEY
 
 SECRET = "edge-secret"
 HOOK_PATH = "/api/github/webhooks"

@@ -15,9 +15,9 @@ from decimal import Decimal
 
 import pytest
 
-from bot import campaigns as shell
 from bot.core import history, markdown
 from bot.sandbox import Sandbox
+from bot.services import campaigns as shell
 from tests.reliability.test_differential_faults import Interceptor
 from tests.test_campaigns import settle, status_comments
 

@@ -12,10 +12,11 @@ import time
 
 import pytest
 
-from bot import config_loader, repo_ops
 from bot.core import config as core
 from bot.core import paths
+from bot.github import repo_ops
 from bot.sandbox import webhooks
+from bot.services import config_loader
 
 REPO = "octo-org/widgets"  # public, the sandbox_repo fixture
 VAULT = "octo-org/vault"  # private, in the same installation

@@ -34,10 +34,10 @@ from typing import Any
 
 import pytest
 
+from bot.app import Service, wait_until_idle
 from bot.core import markdown
 from bot.github import RetryPolicy
 from bot.sandbox import Sandbox
-from bot.service import Service, wait_until_idle
 from tests.bot_fixtures import bot_settings
 
 pytestmark = pytest.mark.slow

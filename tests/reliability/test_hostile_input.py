@@ -32,13 +32,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from multidict import CIMultiDict
 
-from bot import campaigns as shell
+from bot.app import Service
 from bot.core import config as core_config
 from bot.core import markdown
 from bot.core.campaign import Campaign
-from bot.service import Service
+from bot.edge.web import parse_json
+from bot.services import campaigns as shell
 from bot.settings import MAX_WEBHOOK_BYTES, Settings
-from bot.web import parse_json
 from tests.bot_fixtures import BotUnderTest, bot_settings
 from tests.helpers import WEBHOOKS, github_headers, payload_bytes, payload_files, sign
 
@@ -767,8 +767,8 @@ async def test_schema_invalid_payloads_end_done_or_parked_and_the_workers_keep_g
     # no crash of the loop itself (store errors), no lost task exception, no traceback logged at all
     assert "store error" not in caplog.text and "Traceback" not in caplog.text
     assert "exception was never retrieved" not in caplog.text
-    assert not [r for r in caplog.records if r.name == "bot.worker" and r.exc_info], \
-        [r.getMessage() for r in caplog.records if r.name == "bot.worker" and r.exc_info]
+    assert not [r for r in caplog.records if r.name == "bot.jobs.worker" and r.exc_info], \
+        [r.getMessage() for r in caplog.records if r.name == "bot.jobs.worker" and r.exc_info]
     # the bot's API calls stayed valid even for garbage input (the sandbox checks them against GitHub's schema)
     assert sandbox.violations == []
 

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
 
 import cachetools
 
-if TYPE_CHECKING:
-    from bot.github import Clock, GitHubApp
-    from bot.settings import Settings
-    from bot.store import Store
+from bot.github import Clock, GitHubApp
+from bot.settings import Settings
+from bot.store import Store
 
 
 @dataclasses.dataclass

@@ -13,8 +13,9 @@ from typing import Any
 
 import gidgethub
 
-from bot import campaigns, repo_ops
 from bot.core.sponsors import DeliveredBackers, Entry, OpenCampaign
+from bot.github import repo_ops
+from bot.services import campaigns
 
 log = logging.getLogger(__name__)
 

@@ -29,14 +29,15 @@ from typing import Any
 
 import gidgethub
 
-from bot import config_loader, repo_ops
 from bot.core import campaign as ledger
 from bot.core import commands as parser
-from bot.core import history, markdown, status
+from bot.core import comments, history, markdown, status
 from bot.core import labels as label_rules
 from bot.core.config import Config
-from bot.github import status_of
-from bot.tasks import TASKS
+from bot.github import repo_ops, status_of
+from bot.services import config_loader, sync_requests
+from bot.services.labels import ensure_labels
+from bot.services.links import links_for
 
 log = logging.getLogger(__name__)
 
@@ -310,16 +311,12 @@ async def publish(gh: Any, ctx: Any, repository: dict, issue: dict, record: Reco
     await _schedule_tick(ctx, gh, repository, number, c)
     await save(ctx, gh, repository, number, record)
     if before is None or (before.state, before.raised(), before.goal) != (c.state, c.raised(), c.goal):
-        from bot import sync
-
-        await sync.request(ctx, gh, repository, s.config, reason="campaign")  # the README's campaigns table
+        await sync_requests.request(ctx, gh, repository, s.config, reason="campaign")  # the README's campaigns table
     if before is not None and before.state != c.state:
         log.info("campaign on #%s: %s -> %s", number, before.state, c.state)
 
 
 async def _status_comment(gh: Any, ctx: Any, repository: dict, number: int, record: Record, s: Setup) -> None:
-    from bot.handlers.funding import links_for
-
     c = record.campaign
     links = await links_for(gh, repository, s.config) if c.state in ("funded", "delivered") else []
     body = status.status_comment(c, repo=repository["full_name"], issue=number, links=links,
@@ -367,8 +364,6 @@ async def _labels(gh: Any, ctx: Any, repository: dict, issue: dict, c: ledger.Ca
     if add:
         existing = {lb["name"].lower() for lb in await repo_labels(gh, ctx, repository)}
         if any(name.lower() not in existing for name in add):
-            from bot.handlers.onboarding import ensure_labels
-
             await ensure_labels(gh, repository, s.config)
             forget_repo_labels(ctx, repository)
         await gh.post("/repos/{owner}/{repo}/issues/{issue_number}/labels", variables, data={"labels": add})
@@ -401,8 +396,6 @@ async def acknowledge(gh: Any, repository: dict, number: int, comment_id: int, o
         if "refused" not in answered:
             await react(gh, repository, comment_id, "confused")
             reasons = [(f"/{o.command}", o.reason or "refused") for o in refused] + list(invalid)
-            from bot.core import comments
-
             await repo_ops.reply_once(gh, repository, number, comments.refused_reply(reasons=reasons, comment_id=comment_id),
                                       to=comment_id, what="refused", bot_login=bot_login)
             done.append("refused")
@@ -532,7 +525,6 @@ async def run_tick(job: Any, ctx: Any) -> None:
     await publish(gh, ctx, repository, issue, record, s, before=before)
 
 
-TASKS[TICK_KIND] = run_tick
 
 
 # --- references from pull requests ---------------------------------------------------------------------

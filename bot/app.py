@@ -14,14 +14,15 @@ from collections.abc import Callable
 import aiohttp
 from aiohttp import web
 
-from bot.context import Context
-from bot.edge_guard import ConnectionGuard, GuardedAppRunner, raise_fd_limit
+from bot.edge.guard import ConnectionGuard, GuardedAppRunner, raise_fd_limit
+from bot.edge.web import make_app
 from bot.github import Clock, GitHubApp, RealClock, RetryPolicy
+from bot.jobs import recovery
+from bot.jobs.worker import Processor, Worker
 from bot.metrics import Metrics
+from bot.services.context import Context
 from bot.settings import Settings
 from bot.store import Store, open_store
-from bot.web import make_app
-from bot.worker import Processor, Worker
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +97,6 @@ class Service:
 
     async def schedule_recovery(self, delay: float = 60.0) -> None:
         """The periodic missed-delivery recovery (one job for the whole App, in the shared store)."""
-        from bot import recovery
-
         if self.github is not None and self.ctx is not None:
             existing = await self.store.get_job_by_key(recovery.KEY)
             if existing is None or existing.status in ("done", "failed"):

@@ -34,8 +34,8 @@ import orjson
 from aiohttp import HttpVersion11, web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from bot.edge_guard import BodyBudget, BodyHold
-from bot.events import installation_id_of, ordering_key
+from bot.edge.events import installation_id_of, ordering_key
+from bot.edge.guard import BodyBudget, BodyHold
 from bot.metrics import Metrics
 from bot.settings import MAX_WEBHOOK_BYTES, Settings
 from bot.store import Store

@@ -24,14 +24,14 @@ import cachetools
 import gidgethub
 from gidgethub.sansio import Event
 
-from bot import logs, routing
-from bot import recovery as _recovery  # noqa: F401  (registers its scheduled task)
-from bot.context import Context
-from bot.events import installation_id_of, valid_full_name
+from bot import logs
+from bot.edge.events import installation_id_of, valid_full_name
 from bot.github import Clock, GitHubApp, RealClock, RetryLater, is_permanent
+from bot.jobs import routing
+from bot.jobs.tasks import TASKS
 from bot.metrics import Metrics
+from bot.services.context import Context
 from bot.store import Job, Store
-from bot.tasks import TASKS
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,6 @@ from typing import Any
 import gidgethub
 
 from bot.store import Job
-from bot.tasks import TASKS
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +85,3 @@ async def run(job: Job, ctx: Any) -> None:
         log.info("delivery recovery: %s", json.dumps(counts))
     finally:
         await schedule(ctx)  # the next pass, whatever happened to this one
-
-
-TASKS[KIND] = run

@@ -1,10 +1,10 @@
 """Generated files, written together and coalesced: one ``files.sync`` task per repository.
 
 Anything that changes what fundbot would write (a config push, a FUNDING.yml edit, later pledges and
-sponsors for the README) calls ``schedule``; the task runs once the debounce window
+sponsors for the README) calls ``bot.services.sync_requests.request``; the task runs once the debounce window
 (``readme.debounce_seconds``, default 60 s) has passed since the *first* trigger (a steady stream of
 triggers cannot postpone it forever), renders every generated file, and writes them in ONE call of
-``bot.writer.write_files``: a direct commit or the rolling ``fundbot/update`` pull request. Nothing is
+``bot.github.writer.write_files``: a direct commit or the rolling ``fundbot/update`` pull request. Nothing is
 written when the renderings equal the files, or while the configuration has errors.
 """
 
@@ -14,16 +14,15 @@ import json
 import logging
 from typing import Any
 
-from bot import config_loader, repo_ops, writer
 from bot.core import funding as funding_rules
-from bot.core import paths
+from bot.core import paths, readme, sponsors
+from bot.github import repo_ops, writer
+from bot.services import config_loader, sponsor_sources
+from bot.services.sync_requests import DUE, schedule, schedule_daily
 from bot.store import Job
-from bot.tasks import TASKS
 
 log = logging.getLogger(__name__)
 
-TASK_KIND = "files.sync"
-DUE = "sync:due"  # cache: repository id -> when the pending sync is due (keeps the first trigger's deadline)
 FUNDING_PATH = ".github/FUNDING.yml"
 CHECK_NAME = "fundbot/sync"
 
@@ -36,33 +35,6 @@ This pull request is rebuilt on top of the default branch each time something ch
 conflicts; merge it whenever you like. To have fundbot commit directly instead, set `funding_file: commit`
 (and `readme.update: commit`); to stop, set them to `off`.
 """
-
-
-# A sync has its own ordering key: a task waiting for its debounce window must not hold back the
-# repository's webhook events (jobs of one ordering key run strictly one after another).
-
-
-def _key(repository: dict) -> str:
-    return f"sync:{repository['id']}"
-
-
-async def schedule(ctx: Any, repository: dict, installation_id: int | None, *, debounce: float,
-                   reason: str, head_sha: str | None = None) -> float:
-    """Ask for a sync of this repository's generated files; returns when it will run."""
-    now = ctx.clock.time()
-    repo_id = str(repository["id"])
-    due = await ctx.store.cache_get(DUE, repo_id, now=now)
-    run_at = due if isinstance(due, (int, float)) and now <= due <= now + debounce else now + debounce
-    await ctx.store.cache_set(DUE, repo_id, run_at, ttl=debounce + 3600, installation_id=installation_id, now=now)
-    payload = {
-        "repository": {k: repository.get(k) for k in ("id", "full_name", "default_branch", "name", "owner") if k in repository},
-        "reason": reason,
-        "head_sha": head_sha,
-    }
-    await ctx.store.schedule(TASK_KIND, _key(repository), run_at=run_at, payload=json.dumps(payload).encode(),
-                             installation_id=installation_id, ordering_key=f"sync:{repo_id}", now=now)
-    log.info("sync of %s scheduled in %.0fs (%s)", repository["full_name"], run_at - now, reason)
-    return run_at
 
 
 def funding_change(config: Any) -> writer.FileChange | None:
@@ -162,9 +134,6 @@ async def readme_change(gh: Any, ctx: Any, repository: dict, config: Any,
                         problems: list[str]) -> tuple[writer.FileChange, list[str]]:
     """The README sponsor section as a FileChange, and the warnings of sources that were skipped.
     Duplicate or unbalanced markers leave the README alone and are reported in ``problems``."""
-    from bot import sponsor_sources
-    from bot.core import readme, sponsors
-
     entries, warnings = [], []
     open_campaigns, delivered = [], []
     sources = config.readme.sources
@@ -193,40 +162,9 @@ async def readme_change(gh: Any, ctx: Any, repository: dict, config: Any,
     return writer.FileChange(config.readme.path, render), warnings
 
 
-DAILY_KIND = "sponsors.daily"
-
-
-async def schedule_daily(ctx: Any, repository: dict, installation_id: int | None) -> None:
-    """A daily refresh of the README section per repository, at a time of day spread by repository id, so
-    installations do not all refresh at midnight. Durable: it is a scheduled job in the store."""
-    now = ctx.clock.time()
-    offset = (int(repository["id"]) * 2654435761) % 86400
-    day_start = now - (now % 86400)
-    run_at = day_start + offset
-    if run_at <= now + 3600:  # a refresh just ran: the next one is tomorrow
-        run_at += 86400
-    payload = {"repository": {k: repository.get(k) for k in ("id", "full_name", "default_branch", "name")}}
-    await ctx.store.schedule(DAILY_KIND, f"daily:{repository['id']}", run_at=run_at, payload=json.dumps(payload).encode(),
-                             installation_id=installation_id, ordering_key=f"sync:{repository['id']}", now=now)
-
-
 async def run_daily(job: Job, ctx: Any) -> None:
     repository = json.loads(job.payload)["repository"]
     gh = await ctx.github.installation(job.installation_id)
     loaded = await config_loader.load(gh, ctx, repository)
     if loaded.config.readme.update != "off":
         await schedule(ctx, repository, job.installation_id, debounce=0, reason="daily")
-
-
-async def request(ctx: Any, gh: Any, repository: dict, config: Any, *, reason: str, head_sha: str | None = None,
-                  debounce: float | None = None) -> None:
-    """Schedule a sync if this repository has generated files at all."""
-    manages_funding = bool(config.funding) and config.funding_file != "off"
-    if not manages_funding and config.readme.update == "off":
-        return
-    await schedule(ctx, repository, getattr(gh, "installation_id", None),
-                   debounce=config.readme.debounce_seconds if debounce is None else debounce, reason=reason, head_sha=head_sha)
-
-
-TASKS[TASK_KIND] = run
-TASKS[DAILY_KIND] = run_daily

@@ -27,9 +27,9 @@ from typing import Any
 import cachetools
 import gidgethub
 
-from bot import repo_ops
 from bot.core import config as core
 from bot.core import disclosure, paths
+from bot.github import repo_ops
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,40 @@
+"""The configuration's bounty labels in a repository: created when missing, resolved to the repository's names."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import gidgethub
+
+from bot.core import config as core_config
+from bot.core import labels as label_rules
+from bot.github import repo_ops, status_of
+
+log = logging.getLogger(__name__)
+
+
+def label_exists(exc: BaseException) -> bool:
+    """GitHub's 422 for a label that is already there (a concurrent attempt created it)."""
+    errors = getattr(exc, "errors", None) or []
+    return status_of(exc) == 422 and any(isinstance(e, dict) and e.get("code") == "already_exists" for e in errors)
+
+
+async def ensure_labels(gh: Any, repository: dict, config: core_config.Config) -> list[str]:
+    """Create the config's missing bounty labels; return the names of the labels standing for its entries."""
+    variables = repo_ops.repo_vars(repository)
+    existing = [lb async for lb in gh.getiter("/repos/{owner}/{repo}/labels{?per_page}", {**variables, "per_page": 100})]
+    for body in label_rules.missing(config, existing):
+        try:
+            created = await gh.post("/repos/{owner}/{repo}/labels", variables, data=body)
+        except gidgethub.BadRequest as exc:
+            if label_exists(exc):
+                log.info("label %r appeared meanwhile in %s", body["name"], repository["full_name"])
+                continue
+            if status_of(exc) == 422:  # e.g. a name GitHub refuses: the config check run reports it
+                log.warning("GitHub refused the label %r in %s: %s", body["name"], repository["full_name"], exc)
+                continue
+            raise
+        existing.append(created if isinstance(created, dict) else body)
+        log.info("created label %r in %s", body["name"], repository["full_name"])
+    return [name for name in label_rules.resolve(config, existing).values() if name]

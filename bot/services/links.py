@@ -1,0 +1,21 @@
+"""Payment links of a repository: ``funding:`` from config, else its FUNDING.yml; then ``links:``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.core import funding as funding_rules
+from bot.core.links import PaymentLink, payment_links
+from bot.github import repo_ops
+
+FUNDING_PATH = ".github/FUNDING.yml"
+
+
+async def links_for(gh: Any, repository: dict, config: Any) -> list[PaymentLink]:
+    """Payment links: ``funding:`` from config, else the repository's FUNDING.yml; then ``links:``."""
+    repo_funding = None
+    if not config.funding:
+        found = await repo_ops.read_file(gh, repository, FUNDING_PATH)
+        if found is not None:
+            repo_funding, _problems = funding_rules.parse(found[0])
+    return payment_links(config.funding, repo_funding, config.links)

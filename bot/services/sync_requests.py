@@ -1,0 +1,65 @@
+"""Asking for a sync of a repository's generated files (``files.sync``, debounced) and its daily README
+refresh (``sponsors.daily``): scheduled jobs in the store. What a sync does is ``bot.services.sync``."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+TASK_KIND = "files.sync"
+DAILY_KIND = "sponsors.daily"
+DUE = "sync:due"  # cache: repository id -> when the pending sync is due (keeps the first trigger's deadline)
+
+
+# A sync has its own ordering key: a task waiting for its debounce window must not hold back the
+# repository's webhook events (jobs of one ordering key run strictly one after another).
+
+
+def _key(repository: dict) -> str:
+    return f"sync:{repository['id']}"
+
+
+async def schedule(ctx: Any, repository: dict, installation_id: int | None, *, debounce: float,
+                   reason: str, head_sha: str | None = None) -> float:
+    """Ask for a sync of this repository's generated files; returns when it will run."""
+    now = ctx.clock.time()
+    repo_id = str(repository["id"])
+    due = await ctx.store.cache_get(DUE, repo_id, now=now)
+    run_at = due if isinstance(due, (int, float)) and now <= due <= now + debounce else now + debounce
+    await ctx.store.cache_set(DUE, repo_id, run_at, ttl=debounce + 3600, installation_id=installation_id, now=now)
+    payload = {
+        "repository": {k: repository.get(k) for k in ("id", "full_name", "default_branch", "name", "owner") if k in repository},
+        "reason": reason,
+        "head_sha": head_sha,
+    }
+    await ctx.store.schedule(TASK_KIND, _key(repository), run_at=run_at, payload=json.dumps(payload).encode(),
+                             installation_id=installation_id, ordering_key=f"sync:{repo_id}", now=now)
+    log.info("sync of %s scheduled in %.0fs (%s)", repository["full_name"], run_at - now, reason)
+    return run_at
+
+
+async def schedule_daily(ctx: Any, repository: dict, installation_id: int | None) -> None:
+    """A daily refresh of the README section per repository, at a time of day spread by repository id, so
+    installations do not all refresh at midnight. Durable: it is a scheduled job in the store."""
+    now = ctx.clock.time()
+    offset = (int(repository["id"]) * 2654435761) % 86400
+    day_start = now - (now % 86400)
+    run_at = day_start + offset
+    if run_at <= now + 3600:  # a refresh just ran: the next one is tomorrow
+        run_at += 86400
+    payload = {"repository": {k: repository.get(k) for k in ("id", "full_name", "default_branch", "name")}}
+    await ctx.store.schedule(DAILY_KIND, f"daily:{repository['id']}", run_at=run_at, payload=json.dumps(payload).encode(),
+                             installation_id=installation_id, ordering_key=f"sync:{repository['id']}", now=now)
+
+
+async def request(ctx: Any, gh: Any, repository: dict, config: Any, *, reason: str, head_sha: str | None = None,
+                  debounce: float | None = None) -> None:
+    """Schedule a sync if this repository has generated files at all."""
+    manages_funding = bool(config.funding) and config.funding_file != "off"
+    if not manages_funding and config.readme.update == "off":
+        return
+    await schedule(ctx, repository, getattr(gh, "installation_id", None),
+                   debounce=config.readme.debounce_seconds if debounce is None else debounce, reason=reason, head_sha=head_sha)
