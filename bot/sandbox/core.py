@@ -23,6 +23,7 @@ from .faults import FaultInjector
 from .gitobj import MODE_FILE, Signature
 from .http import HttpMixin
 from .render import Renderer, diff_stats
+from .seeding import Seeder
 from .state import (
     PERMISSION_ROLES,
     Comment,
@@ -158,6 +159,7 @@ class Sandbox(HttpMixin, ActionsMixin):
         self.app = web.Application(client_max_size=64 * 1024 * 1024)
         self.app.router.add_route("*", "/{tail:.*}", self._dispatch)
         self._init_http()
+        self.seeder = Seeder(self)
 
     # ------------------------------------------------------------------------------------------
     # lifecycle
