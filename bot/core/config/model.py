@@ -1,0 +1,129 @@
+"""The value types of ``.github/fundbot.yml``: the effective configuration's parts, an issue, an
+``_extends`` target, and the limits. Pure data: no behaviour beyond formatting a target."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+from bot.core import disclosure as _disclosure
+from bot.core.config.yaml_tree import MAX_KEYS
+
+__all__ = ["CONFIG_PATH", "MAX_BYTES", "MAX_EXTENDS_DEPTH", "MAX_ISSUES", "MAX_KEYS", "BountiesConfig", "ExtendsTarget",
+           "Fetched", "FundingGoal", "Issue", "IssuesConfig", "Link", "ReadmeConfig", "ReleasesConfig", "Reward",
+           "Sponsor", "Tier"]
+
+CONFIG_PATH = ".github/fundbot.yml"
+MAX_BYTES = 256 * 1024
+MAX_EXTENDS_DEPTH = 5
+MAX_ISSUES = 100  # errors + warnings reported per validation; the rest are counted in one more issue
+Fetched = _disclosure.Fetched
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem in a configuration file. ``line``/``column`` are 1-based; 0 when unknown."""
+
+    path: str
+    line: int
+    column: int
+    key: str | None
+    expected: str
+    found: str
+    message: str
+    severity: Literal["error", "warning"]
+    code: str
+
+
+@dataclass(frozen=True)
+class Link:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class IssuesConfig:
+    comment: bool
+    labels: tuple[str, ...]
+    skip_authors: tuple[str, ...]
+    message: str
+
+
+@dataclass(frozen=True)
+class ReleasesConfig:
+    footer: bool
+    thank_backers: bool
+    drafts: bool
+    prereleases: bool
+
+
+@dataclass(frozen=True)
+class Reward:
+    min: Decimal
+    reward: str
+
+
+@dataclass(frozen=True)
+class BountiesConfig:
+    enabled: bool
+    label: str
+    labels: dict[str, Decimal]
+    currency: str
+    deadline_days: int
+    min_pledge: Decimal
+    max_amount: Decimal
+    who_can_manage: tuple[str, ...]
+    rewards: tuple[Reward, ...]  # lowest ``min`` first
+    funded_label: str
+    delivered_label: str
+
+
+@dataclass(frozen=True)
+class FundingGoal:
+    title: str
+    amount: Decimal  # 0 = no project-wide goal
+
+
+@dataclass(frozen=True)
+class Sponsor:
+    name: str
+    url: str | None
+    avatar: str | None
+    tier: str | None
+
+
+@dataclass(frozen=True)
+class Tier:
+    name: str
+    min: Decimal
+
+
+@dataclass(frozen=True)
+class ReadmeConfig:
+    path: str
+    update: str
+    sources: tuple[str, ...]
+    sponsors: tuple[Sponsor, ...]
+    tiers: tuple[Tier, ...]  # highest ``min`` first
+    debounce_seconds: int
+
+
+
+@dataclass(frozen=True)
+class ExtendsTarget:
+    owner: str
+    repo: str
+    path: str = CONFIG_PATH
+
+    def __str__(self) -> str:
+        return f"{self.owner}/{self.repo}:{self.path}"
+
+    def same_as(self, other: ExtendsTarget) -> bool:
+        """GitHub owner and repository names are case-insensitive; paths are not."""
+        return (self.owner.lower(), self.repo.lower(), self.path) == (
+            other.owner.lower(),
+            other.repo.lower(),
+            other.path,
+        )
+
+
