@@ -1,0 +1,189 @@
+"""Processes the bench measures, each started through its command line as deployed.
+
+* ``GitHubSandbox``: ``python -m bot sandbox --port N`` (the standalone GitHub API sandbox); its printed
+  ``GITHUB_API_URL`` / ``APP_ID`` / ``PRIVATE_KEY_PATH`` are the App credentials ``serve`` gets.
+* ``Fundbot``: ``python -m bot serve`` with those credentials, so its workers run (defaults: one worker
+  child process), on SQLite (a file in a fresh temporary directory) or PostgreSQL (a fresh schema).
+* ``Bare``: ``bench/bare_server.py``, an aiohttp endpoint that reads the body and answers 202.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+from wrkload import BenchError
+
+ROOT = Path(__file__).resolve().parent.parent
+PG = os.environ.get("TEST_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
+HOOK = "/api/github/webhooks"
+_CLEAR = ("APP_ID", "PRIVATE_KEY", "PRIVATE_KEY_PATH", "DATABASE_URL", "GITHUB_API_URL", "WEBHOOK_SECRET", "PORT",
+          "WORKER_PROCESSES", "WORKER_CONCURRENCY")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, timeout: float = 30.0, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise BenchError(f"{' '.join(proc.args)} exited with {proc.returncode} before answering {url}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status < 500:
+                    return
+        except OSError as exc:
+            if getattr(exc, "code", 0) and exc.code < 500:  # an HTTP error page still means listening
+                return
+        time.sleep(0.1)
+    raise BenchError(f"nothing answered {url} within {timeout:.0f} s")
+
+
+def stop(proc: subprocess.Popen | None, timeout: float = 15.0) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
+
+
+class GitHubSandbox:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.proc: subprocess.Popen | None = None
+        self.env: dict[str, str] = {}
+
+    def __enter__(self) -> GitHubSandbox:
+        self.proc = subprocess.Popen([sys.executable, "-m", "bot", "sandbox", "--port", str(self.port)], cwd=ROOT,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        assert self.proc.stdout is not None
+        deadline = time.monotonic() + 30
+        for line in self.proc.stdout:
+            m = re.match(r"\s+(GITHUB_API_URL|APP_ID|PRIVATE_KEY_PATH)=(\S+)", line)
+            if m:
+                self.env[m.group(1)] = m.group(2)
+            if "webhooks go to" in line or len(self.env) == 3 or time.monotonic() > deadline:
+                break
+        if len(self.env) != 3:
+            stop(self.proc)
+            raise BenchError(f"`python -m bot sandbox` did not print its credentials (got {sorted(self.env)})")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        stop(self.proc)
+
+
+class Server:
+    """A server process on a free port; ``url`` is its webhook URL."""
+
+    name = "server"
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}{HOOK}"
+        self.proc: subprocess.Popen | None = None
+        self.log_path: Path | None = None
+
+    def command(self) -> tuple[list[str], dict[str, str]]:
+        raise NotImplementedError
+
+    def health_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/healthz"
+
+    def __enter__(self) -> Server:
+        cmd, env = self.command()
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log)
+        try:
+            wait_http(self.health_url(), proc=self.proc)
+        except BenchError as exc:
+            stop(self.proc)
+            tail = self.log_path.read_text(errors="replace").strip().splitlines()[-3:] if self.log_path else []
+            raise BenchError(f"{exc}{': ' + ' | '.join(tail) if tail else ''}") from None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        stop(self.proc)
+
+    def rss_mb(self) -> float | None:
+        try:
+            status = Path(f"/proc/{self.proc.pid}/status").read_text()
+        except (OSError, AttributeError):
+            return None
+        m = re.search(r"VmRSS:\s+(\d+)", status)
+        return round(int(m.group(1)) / 1024, 1) if m else None
+
+
+class Bare(Server):
+    name = "bare_aiohttp"
+
+    def command(self) -> tuple[list[str], dict[str, str]]:
+        return [sys.executable, str(ROOT / "bench" / "bare_server.py"), str(self.port)], dict(os.environ)
+
+    def health_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"  # 404/405: listening
+
+
+class Fundbot(Server):
+    """``python -m bot serve`` with App credentials (workers running) on ``backend`` (sqlite|postgres)."""
+
+    def __init__(self, backend: str, sandbox: GitHubSandbox, secret: str, tmp: Path, **extra: str) -> None:
+        super().__init__()
+        self.backend, self.sandbox, self.secret, self.extra = backend, sandbox, secret, extra
+        self.name = f"fundbot_{backend}"
+        tag = uuid.uuid4().hex[:8]
+        self.schema = f"fundbot_bench_{tag}" if backend == "postgres" else None
+        self.database_url = (f"{PG}?schema={self.schema}" if self.schema else f"sqlite:///{tmp / f'bench-{tag}.db'}")
+        self.log_path = tmp / f"{self.name}-{tag}.log"
+
+    def command(self) -> tuple[list[str], dict[str, str]]:
+        env = {k: v for k, v in os.environ.items() if k not in _CLEAR}
+        env.update(self.sandbox.env, WEBHOOK_SECRET=self.secret, PORT=str(self.port), HOST="127.0.0.1",
+                   DATABASE_URL=self.database_url, LOG_LEVEL="WARNING", SHUTDOWN_GRACE_SECONDS="1", **self.extra)
+        return [sys.executable, "-m", "bot", "serve"], env
+
+    def metrics(self) -> dict[str, float]:
+        """fundbot's ``/metrics`` gauges and counters (one small GET)."""
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=30) as r:
+                text = r.read().decode()
+        except OSError:
+            return {}
+        out: dict[str, float] = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                name, _, value = line.rpartition(" ")
+                try:
+                    out[name] = float(value)
+                except ValueError:
+                    pass
+        return out
+
+    def __exit__(self, *exc) -> None:
+        super().__exit__(*exc)
+        if self.schema:
+            subprocess.run(["psql", PG, "-qc", f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'],
+                           capture_output=True, timeout=60)
+
+
+def pg_reachable() -> bool:
+    try:
+        done = subprocess.run(["psql", PG, "-tAc", "select 1"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0 and done.stdout.strip() == "1"

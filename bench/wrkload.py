@@ -1,0 +1,112 @@
+"""Load from wrk (an external, compiled generator), never a Python client sharing the cores.
+
+``ensure_wrk()`` installs Debian's ``wrk`` when it is missing; ``write_bodies()`` writes N signed
+``issues.opened`` deliveries (issue number and installation vary) for ``bench/wrk/webhooks.lua``;
+``run_wrk()`` runs one load and returns its figures (latency from wrk's own histogram, ``--latency``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import shutil
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PAYLOAD = ROOT / "tests" / "data" / "github" / "webhooks" / "issues" / "opened.payload.json"
+SCRIPT = ROOT / "bench" / "wrk" / "webhooks.lua"
+
+
+class BenchError(RuntimeError):
+    """A clear, one-line reason the bench cannot run."""
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    apt = ["apt-get", "install", "-y", "wrk"]
+    if os.geteuid() != 0 and shutil.which("sudo"):
+        apt = ["sudo", "-n", *apt]
+    try:
+        done = subprocess.run(apt, capture_output=True, text=True, timeout=600)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise BenchError(f"wrk is not installed and `{' '.join(apt)}` could not run ({exc}); install wrk "
+                         "(Debian/Ubuntu: apt-get install -y wrk) and run again") from None
+    found = shutil.which("wrk")
+    if done.returncode != 0 or not found:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise BenchError(f"wrk is not installed and `{' '.join(apt)}` failed: {tail[0]}; install wrk "
+                         "(Debian/Ubuntu: apt-get install -y wrk) and run again")
+    return found
+
+
+def wrk_version(binary: str) -> str:
+    out = subprocess.run([binary, "-v"], capture_output=True, text=True).stdout + ""
+    return out.splitlines()[0].split(" [")[0] if out else "unknown"
+
+
+def bodies(n: int, *, installations: int, secret: str) -> list[tuple[str, bytes]]:
+    """N distinct real ``issues.opened`` payloads: issue ``k`` of installation ``k % installations`` (one
+    repository per installation), each with its ``X-Hub-Signature-256`` (HMAC-SHA256 of the body)."""
+    base = json.loads(PAYLOAD.read_bytes())
+    out = []
+    for k in range(n):
+        inst = 1000 + k % installations
+        payload = json.loads(json.dumps(base))
+        payload["issue"]["number"] = k + 1
+        payload["issue"]["id"] = 10_000_000 + k
+        payload["issue"]["node_id"] = f"I_bench{k}"
+        payload["repository"]["id"] = 5_000_000 + inst
+        payload["repository"]["name"] = f"widgets-{inst}"
+        payload["repository"]["full_name"] = f"bench-{inst}/widgets-{inst}"
+        payload["installation"] = {"id": inst, "node_id": f"MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9u{inst}"}
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        out.append(("sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest(), body))
+    return out
+
+
+def write_bodies(path: Path, signed: list[tuple[str, bytes]]) -> Path:
+    with open(path, "wb") as f:
+        for signature, body in signed:
+            f.write(signature.encode() + b"\n" + str(len(body)).encode() + b"\n" + body + b"\n")
+    return path
+
+
+def run_wrk(binary: str, url: str, data: Path, *, seconds: float, connections: int = 200, threads: int = 2,
+            mean_delay_ms: float = 0.0, per_second: bool = False, timeout: str = "10s") -> dict:
+    """One wrk run; figures in requests/s and milliseconds. ``mean_delay_ms`` > 0 paces each connection
+    (see the Lua script); ``per_second`` adds the responses counted in each wall-clock second."""
+    cmd = [binary, "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(seconds))}s",
+           "--timeout", timeout, "--latency", "-s", str(SCRIPT), url, "--",
+           str(data), uuid.uuid4().hex[:8], str(mean_delay_ms), "1" if per_second else "0"]
+    began = int(time.time())
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 120)
+    line = next((x for x in done.stdout.splitlines() if x.startswith("WRKJSON ")), None)
+    if done.returncode != 0 or line is None:
+        raise BenchError(f"wrk failed ({done.returncode}): {(done.stderr or done.stdout).strip()[-400:]}")
+    raw = json.loads(line[len("WRKJSON "):])
+    seconds_run = raw["duration_us"] / 1e6
+    lat = raw["latency_us"]
+    errors = {k: v for k, v in raw["errors"].items() if v}
+    out = {
+        "rps": round(raw["requests"] / seconds_run, 1),
+        "requests": raw["requests"],
+        "seconds": round(seconds_run, 2),
+        "p50_ms": round(lat["p50"] / 1000, 2),
+        "p90_ms": round(lat["p90"] / 1000, 2),
+        "p99_ms": round(lat["p99"] / 1000, 2),
+        "max_ms": round(lat["max"] / 1000, 2),
+        "errors": errors,
+    }
+    if per_second:
+        counted = {int(k): v for k, v in raw["per_second"].items()}  # seconds without a response are absent
+        last = max([began + round(seconds_run), *counted])
+        out["per_second"] = [counted.get(t, 0) for t in range(min([began, *counted]), last + 1)]
+        out["statuses"] = raw["statuses"]
+    return out
