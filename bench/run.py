@@ -109,7 +109,10 @@ def backlog(binary: str, data: Path, sandbox, tmp: Path, backends: list[str], se
         with deploy.Fundbot(b, sandbox, SECRET, tmp) as bot:
             got = wrkload.run_wrk(binary, bot.url, data, seconds=seconds, per_second=True, timeout="30s")
             jobs = {k: v for k, v in bot.metrics().items() if k.startswith("fundbot_queue_jobs")}
-        inner = got["per_second"][1:-1] or got["per_second"]
+        counts = got["per_second"]
+        while counts and counts[0] == 0:  # wrk starting: before its first response
+            counts = counts[1:]
+        inner = counts[1:-1] or counts
         peak = max(inner) if inner else 0
         out[f"backlog_min_over_peak_{b}"] = {
             "value": round(min(inner) / peak, 3) if peak else 0.0, "goal": GOALS["backlog_min_over_peak"],
