@@ -376,7 +376,7 @@ def test_label_goals_from_the_shell_for_renamed_labels():
 
 
 def test_maximum_backers(monkeypatch):
-    monkeypatch.setattr(cm, "MAX_BACKERS", 2)
+    monkeypatch.setattr(cm.machine, "MAX_BACKERS", 2)  # the state machine enforces the bound
     c = run([M(0, "/bounty 1000"), C(1, "a", "/pledge 5"), C(2, "b", "/pledge 5"), C(3, "c", "/pledge 5"),
              C(4, "a", "/pledge 9")])
     assert amounts(c) == {"a": D(9), "b": D(5)}

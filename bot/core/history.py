@@ -63,7 +63,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from bot.core.campaign import Campaign, body_digest
+from bot.core.campaign import Campaign, Record, body_digest
 
 __all__ = [
     "CLAIM_SEQ",
@@ -282,20 +282,20 @@ def decisions_of(campaign: Campaign) -> Decisions:
     label_rules: dict[tuple[float, str], Rule] = {}
     claims: list[tuple[int, str, float]] = []
     for rec in campaign.log:
-        if rec[0] == "c":
-            if not rec[6] and any(cmd[1] in MAINTAINER_COMMANDS for cmd in rec[9]):
-                verdicts[rec[3]] = (rec[8][:DIGEST_CHARS], bool(rec[5]))
-            if rec[10] is not None:
-                if rec[7] == rec[1]:
-                    unedited.append((rec[3], rec[10]))
+        if rec.kind == "c":
+            if not rec.deleted and any(cmd.name in MAINTAINER_COMMANDS for cmd in rec.commands):
+                verdicts[rec.comment_id] = (rec.digest[:DIGEST_CHARS], bool(rec.maintainer))
+            if rec.rule is not None:
+                if rec.version == rec.at:
+                    unedited.append((rec.comment_id, rec.rule))
                 else:
-                    edited[rec[3]] = (rec[8][:DIGEST_CHARS], rec[10])
-        elif rec[0] == "l" and rec[4] and rec[6] is not None:
-            goals.append((rec[1], rec[3].lower(), Decimal(rec[6])))
-            if rec[7] is not None:
-                label_rules[(rec[1], rec[3].lower())] = rec[7]
-        elif rec[0] == "p":
-            claims.append((rec[3], rec[4], rec[1]))
+                    edited[rec.comment_id] = (rec.digest[:DIGEST_CHARS], rec.rule)
+        elif rec.kind == "l" and rec.added and rec.goal is not None:
+            goals.append((rec.at, rec.label.lower(), Decimal(rec.goal)))
+            if rec.rule is not None:
+                label_rules[(rec.at, rec.label.lower())] = rec.rule
+        elif rec.kind == "p":
+            claims.append((rec.pull, rec.solver, rec.at))
     runs: list[list] = []
     for cid, rule in sorted(unedited, key=lambda x: x[0]):
         if runs and runs[-1][2] == rule:
@@ -310,7 +310,7 @@ def decisions_of(campaign: Campaign) -> Decisions:
 
 def next_seq(campaign: Campaign, at: float) -> int:
     """``seq`` for an event delivered now whose time is ``at``: after every record of that second."""
-    seqs = [rec[2] for rec in campaign.log if rec[1] == at and rec[2] < CLAIM_SEQ]
+    seqs = [rec.seq for rec in campaign.log if rec.at == at and rec.seq < CLAIM_SEQ]
     return max(seqs) + 1 if seqs else 0
 
 
@@ -337,7 +337,7 @@ def timeline_seqs(items: Sequence[tuple[float, str, int]]) -> dict[tuple[str, in
 
 def held_duplicate(campaign: Campaign, rec_kind: str, at: float, *, label: str | None = None,
                    added: bool | None = None, actor: str | None = None, state: str | None = None,
-                   reason: str | None = None) -> tuple | None:
+                   reason: str | None = None) -> Record | None:
     """The held record a label (``rec_kind`` ``"l"``) or state (``"s"``) event redelivers, or None.
 
     It is the same event when the latest record about the same label (or the latest state change) has the
@@ -345,13 +345,13 @@ def held_duplicate(campaign: Campaign, rec_kind: str, at: float, *, label: str |
     the opposite event in between."""
     low = (label or "").lower()
     for rec in reversed(campaign.log):
-        if rec[0] != rec_kind:
+        if rec.kind != rec_kind:
             continue
-        if rec_kind == "l":
-            if rec[3].lower() != low:
+        if rec.kind == "l":
+            if rec.label.lower() != low:
                 continue
-            same = rec[4] == added and rec[5] == (actor or "")
+            same = rec.added == added and rec.actor == (actor or "")
         else:
-            same = rec[3] == state and rec[4] == (reason or "")
-        return rec if same and abs(rec[1] - at) <= SLACK else None
+            same = rec.action == state and rec.reason == (reason or "")
+        return rec if same and abs(rec.at - at) <= SLACK else None
     return None

@@ -1,0 +1,100 @@
+"""Campaign bounds and names, the events the ledger folds, and the results it reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+DAY = 86400.0
+MAX_BACKERS = 10_000
+MAX_OFFERS = 1_000
+MAX_LOG = 200_000
+PAYMENT_WINDOW_DAYS = 30
+SNAPSHOT_VERSION = 1
+
+#: The commands the ledger acts on (names as in :data:`bot.core.commands.NAMES`).
+LEDGER_COMMANDS = frozenset(
+    {"bounty", "bounty cancel", "bounty extend", "bounty accept", "pledge", "unpledge", "offer"}
+)
+
+State = Literal["none", "open", "funded", "delivered", "closed", "expired", "cancelled"]
+STATES = ("none", "open", "funded", "delivered", "closed", "expired", "cancelled")
+_ISSUE_STATES = ("open", "completed", "not_planned")
+_END_REASONS = (None, "deadline", "command", "label", "not_planned", "payment_window")
+
+
+@dataclass(frozen=True)
+class CommentEvent:
+    """An issue comment: its latest body at its original position. Edits re-use ``comment_id``."""
+
+    at: float  # created_at (epoch seconds)
+    seq: int  # stable tie-breaker, e.g. the comment id
+    comment_id: int
+    author: str
+    body: str
+    maintainer: bool
+    deleted: bool = False
+    edited_at: float | None = None  # updated_at: the newer version of a comment wins
+    rule: tuple | None = None  # (currency, min, max, deadline_days) that judged it (recorded); None: the config
+
+
+@dataclass(frozen=True)
+class LabelEvent:
+    at: float
+    seq: int
+    label: str
+    added: bool
+    actor: str
+    goal: Decimal | None = None  # the goal this addition applies (recorded decision); None: from the config
+    rule: tuple | None = None  # as CommentEvent.rule (its deadline_days opens a campaign)
+
+
+@dataclass(frozen=True)
+class StateEvent:
+    at: float
+    seq: int
+    kind: Literal["closed", "reopened"]
+    reason: str | None = None  # GitHub's state_reason: "completed" | "not_planned" | "duplicate" | None
+
+
+@dataclass(frozen=True)
+class ClaimEvent:
+    """A merged pull request that claims (``/claim``) or closes (``Fixes #12``) the issue."""
+
+    at: float
+    seq: int
+    pull: int
+    solver: str
+
+
+Event = CommentEvent | LabelEvent | StateEvent | ClaimEvent
+
+# ============================================================================================ results
+
+
+@dataclass(frozen=True)
+class Pledge:
+    backer: str
+    amount: Decimal
+    comment_id: int
+    at: float
+
+
+@dataclass(frozen=True)
+class Offer:
+    user: str
+    amount: Decimal
+    comment_id: int
+    at: float
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one command, so the shell can react (👍/😕) and reply."""
+
+    comment_id: int
+    line: int
+    command: str  # a name from LEDGER_COMMANDS
+    accepted: bool
+    reason: str | None  # why it was refused (None when accepted)

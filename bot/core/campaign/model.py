@@ -1,0 +1,205 @@
+"""The :class:`Campaign` a fold produces, and its snapshot (plain JSON data) both ways."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+from bot.core.campaign.events import (
+    _END_REASONS,
+    _ISSUE_STATES,
+    LEDGER_COMMANDS,
+    SNAPSHOT_VERSION,
+    STATES,
+    Offer,
+    Outcome,
+    Pledge,
+    State,
+)
+from bot.core.campaign.records import (
+    Record,
+    _bool,
+    _dec,
+    _dec_out,
+    _int,
+    _num,
+    _opt_num,
+    _opt_str,
+    _rec_in,
+    _rec_out,
+    _str,
+)
+from bot.core.config import Reward
+
+
+@dataclass(frozen=True)
+class Campaign:
+    state: State = "none"
+    goal: Decimal | None = None
+    currency: str = "USD"
+    deadline: float | None = None  # epoch: midnight UTC ending the deadline day
+    opened_at: float | None = None
+    opened_by: str | None = None
+    pledges: tuple[Pledge, ...] = ()  # one per backer, by (amount desc, at, backer)
+    offers: tuple[Offer, ...] = ()  # one per user, by (at, user)
+    implementer: str | None = None  # whose offer was accepted
+    solver: str | None = None  # who delivered (merged pull request)
+    pull: int | None = None
+    labels_wanted: frozenset[str] = frozenset()  # config names of fundbot's state labels to carry
+    outcomes: tuple[Outcome, ...] = ()
+    goal_source: str | None = None  # "command" | "offer" | "label:NAME"
+    bounty_labels: tuple[str, ...] = ()  # bounty (goal) labels on the issue, in the order added
+    bounty_goals: tuple[Decimal, ...] = ()  # the goal each of bounty_labels applied when it was added
+    issue_state: Literal["open", "completed", "not_planned"] = "open"
+    funded_at: float | None = None
+    delivered_at: float | None = None
+    ended_at: float | None = None  # expired / cancelled / closed at
+    end_reason: str | None = None  # "deadline" | "command" | "label" | "not_planned" | "payment_window"
+    ended_by: str | None = None
+    deadline_passed: bool = False  # funded when the deadline passed: funding is final
+    rewards: tuple[Reward, ...] = ()  # bounties.rewards at fold time, lowest min first
+    log: tuple[Record, ...] = field(default=(), repr=False)  # the canonical event log (records.py)
+
+    # ---------------------------------------------------------------------------------- queries
+
+    def raised(self) -> Decimal:
+        return sum((p.amount for p in self.pledges), Decimal("0.00"))
+
+    def backers(self) -> int:
+        return len(self.pledges)
+
+    def pledge_of(self, backer: str) -> Pledge | None:
+        key = (backer or "").lower()
+        return next((p for p in self.pledges if p.backer.lower() == key), None)
+
+    def rewards_for(self, backer: str, rewards: Sequence[Reward] | None = None) -> list[Reward]:
+        """The reward tiers ``backer``'s current pledge qualifies for (pledge >= min), lowest first."""
+        pledge = self.pledge_of(backer)
+        if pledge is None:
+            return []
+        tiers = self.rewards if rewards is None else tuple(rewards)
+        return sorted((r for r in tiers if pledge.amount >= r.min), key=lambda r: (r.min, r.reward))
+
+    def outcomes_for(self, comment_id: int) -> list[Outcome]:
+        return [o for o in self.outcomes if o.comment_id == comment_id]
+
+    @property
+    def active(self) -> bool:
+        """Open or funded: pledges are taken."""
+        return self.state in ("open", "funded")
+
+    # --------------------------------------------------------------------------------- snapshot
+
+    def to_snapshot(self) -> dict[str, Any]:
+        """Every field as plain JSON data (amounts as strings); :meth:`from_snapshot` inverts it."""
+        return {
+            "v": SNAPSHOT_VERSION,
+            "state": self.state,
+            "goal": _dec_out(self.goal),
+            "currency": self.currency,
+            "deadline": self.deadline,
+            "opened_at": self.opened_at,
+            "opened_by": self.opened_by,
+            "pledges": [[p.backer, str(p.amount), p.comment_id, p.at] for p in self.pledges],
+            "offers": [[o.user, str(o.amount), o.comment_id, o.at] for o in self.offers],
+            "implementer": self.implementer,
+            "solver": self.solver,
+            "pull": self.pull,
+            "labels_wanted": sorted(self.labels_wanted),
+            "outcomes": [[o.comment_id, o.line, o.command, o.accepted, o.reason] for o in self.outcomes],
+            "goal_source": self.goal_source,
+            "bounty_labels": list(self.bounty_labels),
+            "bounty_goals": [str(g) for g in self.bounty_goals],
+            "issue_state": self.issue_state,
+            "funded_at": self.funded_at,
+            "delivered_at": self.delivered_at,
+            "ended_at": self.ended_at,
+            "end_reason": self.end_reason,
+            "ended_by": self.ended_by,
+            "deadline_passed": self.deadline_passed,
+            "rewards": [[str(r.min), r.reward] for r in self.rewards],
+            "log": [_rec_out(r) for r in self.log],
+        }
+
+    @classmethod
+    def from_snapshot(cls, data: Mapping[str, Any]) -> Campaign:
+        """Rebuild from :meth:`to_snapshot` output. Raises ``ValueError`` on anything else (including a
+        partial :meth:`summary`)."""
+        try:
+            return _from_snapshot(data)
+        except ValueError:
+            raise
+        except Exception as exc:  # malformed data of any shape
+            raise ValueError(f"not a campaign snapshot ({type(exc).__name__}: {exc})") from None
+
+    def summary(self) -> dict[str, Any]:
+        """A small JSON summary (for the status marker of a very large campaign, the README table)."""
+        return {
+            "v": SNAPSHOT_VERSION,
+            "partial": True,
+            "state": self.state,
+            "goal": _dec_out(self.goal),
+            "raised": str(self.raised()),
+            "backers": self.backers(),
+            "currency": self.currency,
+            "deadline": self.deadline,
+            "implementer": self.implementer,
+            "solver": self.solver,
+            "pull": self.pull,
+        }
+
+
+def _choice(value: Any, allowed: Sequence[Any]) -> Any:
+    if value not in allowed or isinstance(value, bool):
+        raise ValueError(f"unexpected value {value!r}")
+    return value
+
+
+def _from_snapshot(d: Mapping[str, Any]) -> Campaign:
+    if not isinstance(d, Mapping):
+        raise ValueError("a snapshot is a JSON object")
+    if d.get("partial"):
+        raise ValueError("a partial snapshot (summary) cannot be rebuilt: refold from GitHub")
+    if d.get("v") != SNAPSHOT_VERSION:
+        raise ValueError(f"unsupported snapshot version {d.get('v')!r}")
+    pledges = tuple(Pledge(_str(b), _dec(a), _int(c), _num(t)) for b, a, c, t in d["pledges"])
+    offers = tuple(Offer(_str(u), _dec(a), _int(c), _num(t)) for u, a, c, t in d["offers"])
+    outcomes = tuple(
+        Outcome(_int(c), _int(line), _choice(cmd, sorted(LEDGER_COMMANDS)), _bool(ok), _opt_str(reason))
+        for c, line, cmd, ok, reason in d["outcomes"]
+    )
+    rewards = tuple(Reward(_dec(m), _str(r)) for m, r in d["rewards"])
+    goal = d["goal"]
+    bounty_labels = tuple(_str(x) for x in d["bounty_labels"])
+    bounty_goals = tuple(_dec(x) for x in d.get("bounty_goals", ()))
+    if len(bounty_goals) != len(bounty_labels):
+        raise ValueError("bounty_goals does not match bounty_labels")
+    return Campaign(
+        state=_choice(d["state"], STATES),
+        goal=None if goal is None else _dec(goal),
+        currency=_str(d["currency"]),
+        deadline=_opt_num(d["deadline"]),
+        opened_at=_opt_num(d["opened_at"]),
+        opened_by=_opt_str(d["opened_by"]),
+        pledges=pledges,
+        offers=offers,
+        implementer=_opt_str(d["implementer"]),
+        solver=_opt_str(d["solver"]),
+        pull=None if d["pull"] is None else _int(d["pull"]),
+        labels_wanted=frozenset(_str(x) for x in d["labels_wanted"]),
+        outcomes=outcomes,
+        goal_source=_opt_str(d["goal_source"]),
+        bounty_labels=bounty_labels,
+        bounty_goals=bounty_goals,
+        issue_state=_choice(d["issue_state"], _ISSUE_STATES),
+        funded_at=_opt_num(d["funded_at"]),
+        delivered_at=_opt_num(d["delivered_at"]),
+        ended_at=_opt_num(d["ended_at"]),
+        end_reason=_choice(d["end_reason"], _END_REASONS),
+        ended_by=_opt_str(d["ended_by"]),
+        deadline_passed=_bool(d["deadline_passed"]),
+        rewards=rewards,
+        log=tuple(_rec_in(r) for r in d["log"]),
+    )
