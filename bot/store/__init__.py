@@ -18,6 +18,8 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from .base import DONE, FAILED, PENDING, RUNNING, STATUSES, Job, Store, now_or
 from .errors import DatabaseURLError, NoDatabase, StoreUnavailable, redact_url
+from .postgres import PostgresStore
+from .sqlite import SQLiteStore
 
 __all__ = [
     "DatabaseURLError",
@@ -42,8 +44,6 @@ _redact = redact_url
 
 
 def _sqlite_from_url(url: str, read_only: bool, create: bool) -> Store:
-    from .sqlite import SQLiteStore
-
     rest = url[len("sqlite://") :]
     location, _, query = rest.partition("?")
     if location in ("", ":memory:", "/:memory:"):
@@ -78,8 +78,6 @@ def _sqlite_from_url(url: str, read_only: bool, create: bool) -> Store:
 
 
 def _postgres_from_url(url: str, read_only: bool) -> Store:
-    from .postgres import PostgresStore
-
     parts = urlsplit(url)
     schema: str | None = None
     pool: dict[str, int] = {}
@@ -118,9 +116,7 @@ def open_store(url: str | None, *, read_only: bool = False, create: bool = True)
     ``connect()`` creates nothing (a missing SQLite file raises ``NoDatabase``). A bad URL raises ``ValueError``; ``connect()`` raises
     ``StoreUnavailable`` when the database cannot be opened or reached."""
     if url is None or url == "":
-        from .sqlite import SQLiteStore
-
-        return SQLiteStore(DEFAULT_SQLITE_PATH, url=f"sqlite:///{DEFAULT_SQLITE_PATH}", read_only=read_only,
+            return SQLiteStore(DEFAULT_SQLITE_PATH, url=f"sqlite:///{DEFAULT_SQLITE_PATH}", read_only=read_only,
                            create=create)
     if not isinstance(url, str):
         raise TypeError(f"database URL must be a str, not {type(url).__name__}")
@@ -136,6 +132,4 @@ def open_store(url: str | None, *, read_only: bool = False, create: bool = True)
             f"unsupported database URL scheme {scheme!r} in {_redact(url)!r}: use sqlite:///PATH, a file path, "
             "or postgresql://USER@HOST/DB"
         )
-    from .sqlite import SQLiteStore
-
     return SQLiteStore(url, url=url, read_only=read_only, create=create)
