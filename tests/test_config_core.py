@@ -620,7 +620,10 @@ def test_loader_exceptions_propagate() -> None:
 
 
 def _uncomment(text: str) -> str:
-    return "\n".join(re.sub(r"^# ?", "", line) for line in text.splitlines()) + "\n"
+    """Every key line uncommented; the editor's schema line (``# yaml-language-server: ...``) stays a comment."""
+    lines = text.splitlines()
+    assert lines[0].startswith("# yaml-language-server: $schema=https://")
+    return "\n".join([lines[0], *(re.sub(r"^# ?", "", line) for line in lines[1:])]) + "\n"
 
 
 def test_template_parses_back_to_the_defaults() -> None:

@@ -10,11 +10,13 @@ from typing import Any
 from bot.core import funding as _funding
 from bot.core import markdown as _md
 from bot.core.config.checker import Config
+from bot.core.config.json_schema import SCHEMA_URL
 from bot.core.config.report import flow_yaml
 from bot.core.config.schema import SCHEMA
 from bot.core.config.shapes import FundingKeys, Key, LabelGoals, ListOf, Section
 
 _COMMENT_COLUMN = 44
+MODELINE = f"# yaml-language-server: $schema={SCHEMA_URL}"  # editors complete and check the file
 
 
 def _line(indent: int, body: str, description: str, *, commented: bool) -> str:
@@ -52,14 +54,16 @@ def onboarding_template(*, funding: Mapping[str, Any] | None = None) -> str:
     """A complete ``.github/fundbot.yml``: every key commented out with its default and description;
     ``funding:`` filled in (uncommented) from an existing FUNDING.yml mapping when one is given.
 
-    Lines starting with ``##`` are prose; a line starting with ``# `` is a key: removing the ``# ``
-    from every line gives a file that means exactly the defaults."""
+    The first line names the JSON Schema for editors (``# yaml-language-server: $schema=...``). After it,
+    lines starting with ``##`` are prose and a line starting with ``# `` is a key: removing the ``# `` from
+    every key line gives a file that means exactly the defaults."""
     funding_lines: list[str] | None = None
     if funding:
         rendered = _funding.render(_funding.normalise(funding))
         body = [ln for ln in rendered.splitlines() if ln and not ln.startswith("#")]
         funding_lines = body or None
     out = [
+        MODELINE,
         "## fundbot configuration (.github/fundbot.yml); the README lists every key.",
         "## Every key is optional. Each line below shows a key with its default value: remove the",
         "## leading `# ` from a line to change it. An invalid file is reported in a check run and",
