@@ -39,6 +39,11 @@ class _Ctx:
         self.managers = ", ".join(roles[:-1]) + (" or " if len(roles) > 1 else "") + roles[-1]
 
 
+#: Fields a Campaign and the machine hold alike (copied as they are both ways).
+_SAME_FIELDS = ("state", "goal", "deadline", "opened_at", "opened_by", "implementer", "solver", "pull", "goal_source",
+                "issue_state", "funded_at", "delivered_at", "ended_at", "end_reason", "ended_by", "deadline_passed")
+
+
 class _M:
     """The mutable state machine used while replaying; frozen into a Campaign at the end."""
 
@@ -71,18 +76,14 @@ class _M:
     @classmethod
     def of(cls, c: Campaign, ctx: _Ctx) -> _M:
         m = cls(ctx)
-        m.state, m.goal, m.deadline = c.state, c.goal, c.deadline
-        m.opened_at, m.opened_by = c.opened_at, c.opened_by
+        for name in _SAME_FIELDS:
+            setattr(m, name, getattr(c, name))
         m.pledges = {p.backer.lower(): p for p in c.pledges}
         m.raised = c.raised()
         m.offers = {o.user.lower(): o for o in c.offers}
-        m.implementer, m.solver, m.pull = c.implementer, c.solver, c.pull
         m.outcomes = list(c.outcomes)
-        m.goal_source, m.bounty_labels, m.issue_state = c.goal_source, list(c.bounty_labels), c.issue_state
+        m.bounty_labels = list(c.bounty_labels)
         m.label_goals = {x.lower(): g for x, g in zip(c.bounty_labels, c.bounty_goals, strict=True)}
-        m.funded_at, m.delivered_at = c.funded_at, c.delivered_at
-        m.ended_at, m.end_reason, m.ended_by = c.ended_at, c.end_reason, c.ended_by
-        m.deadline_passed = c.deadline_passed
         return m
 
     def freeze(self, log: Sequence[Record]) -> Campaign:
@@ -98,29 +99,14 @@ class _M:
             elif self.state in ("delivered", "closed"):
                 wanted = frozenset({ctx.delivered_label})
         return Campaign(
-            state=self.state,  # type: ignore[arg-type]
-            goal=self.goal,
+            **{name: getattr(self, name) for name in _SAME_FIELDS},
             currency=ctx.currency,
-            deadline=self.deadline,
-            opened_at=self.opened_at,
-            opened_by=self.opened_by,
             pledges=pledges,
             offers=offers,
-            implementer=self.implementer,
-            solver=self.solver,
-            pull=self.pull,
             labels_wanted=wanted,
             outcomes=tuple(self.outcomes),
-            goal_source=self.goal_source,
             bounty_labels=tuple(self.bounty_labels),
             bounty_goals=tuple(self.label_goals[x.lower()] for x in self.bounty_labels),
-            issue_state=self.issue_state,  # type: ignore[arg-type]
-            funded_at=self.funded_at,
-            delivered_at=self.delivered_at,
-            ended_at=self.ended_at,
-            end_reason=self.end_reason,
-            ended_by=self.ended_by,
-            deadline_passed=self.deadline_passed,
             rewards=ctx.rewards,
             log=tuple(log),
         )
