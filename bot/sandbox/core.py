@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import dataclasses
 import json
 import os
 import random
 import re
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -21,55 +19,32 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from .actions import ActionsMixin
 from .faults import FaultInjector
 from .gitobj import MODE_FILE, Signature
+from .graphql_api import handle_graphql
 from .http import HttpMixin
 from .render import Renderer, diff_stats
+from .routes import HANDLERS
 from .seeding import Seeder
 from .state import (
     PERMISSION_ROLES,
+    Call,
     Comment,
     Delivery,
     Installation,
     Issue,
     Label,
+    RateBucket,
     Release,
     RepoState,
     Sponsorship,
     Token,
     User,
 )
+from .webhooks import delivery_item
 
 DEFAULT_PERMISSIONS = {
     "checks": "write", "contents": "write", "issues": "write", "metadata": "read", "pull_requests": "write",
 }
 DEFAULT_EVENTS = ["issues", "issue_comment", "pull_request", "push", "release", "repository"]
-
-
-@dataclasses.dataclass
-class Call:
-    """One request the sandbox received."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    status: int
-    body: Any
-    installation_id: int | None
-    auth: str | None  # "jwt" | "token" | None
-    ts: float
-    operation_id: str | None = None
-    faulted: bool = False
-    headers: dict[str, str] = dataclasses.field(default_factory=dict)
-
-
-@dataclasses.dataclass
-class RateBucket:
-    limit: int
-    reset: float
-    used: int = 0
-
-    @property
-    def remaining(self) -> int:
-        return max(0, self.limit - self.used)
 
 
 _key_cache: dict[int, bytes] = {}
@@ -159,6 +134,8 @@ class Sandbox(HttpMixin, ActionsMixin):
         self.app = web.Application(client_max_size=64 * 1024 * 1024)
         self.app.router.add_route("*", "/{tail:.*}", self._dispatch)
         self._init_http()
+        self._handlers = HANDLERS  # the REST operations, by operationId (bot.sandbox.routes)
+        self._graphql = handle_graphql  # POST /graphql (bot.sandbox.graphql_api)
         self.seeder = Seeder(self)
 
     # ------------------------------------------------------------------------------------------
@@ -411,8 +388,6 @@ class Sandbox(HttpMixin, ActionsMixin):
     def deliveries(self) -> list[dict]:
         """Every webhook sent, oldest first: the hook-delivery-item fields plus ``payload`` (parsed JSON),
         ``body`` (the exact bytes), ``headers`` (request headers) and ``response_body``."""
-        from .webhooks import delivery_item
-
         out = []
         for d in self._deliveries:
             item = delivery_item(d)

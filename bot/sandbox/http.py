@@ -20,10 +20,10 @@ from cryptography.hazmat.primitives import serialization
 
 from .faults import SECONDARY_MESSAGE, FaultRule
 from .openapi import Operation, Router, coerce_param
-from .state import Installation, RepoState, Token, iso
+from .state import Call, Installation, RateBucket, RepoState, Token, iso
 
 if TYPE_CHECKING:
-    from .core import Call, RateBucket, Sandbox
+    from .core import Sandbox
 
 DOCS = "https://docs.github.com/rest"
 RATE_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
@@ -147,17 +147,12 @@ class HttpMixin:
     def _init_http(self: Sandbox) -> None:  # type: ignore[misc]
         key = serialization.load_pem_private_key(self.private_key_pem, password=None)
         self._public_key = key.public_key()
-        from . import routes  # noqa: F401  (registers handlers)
-
-        self._handlers = routes.HANDLERS
 
     # --- helpers ---------------------------------------------------------------------------------
     def _violation(self: Sandbox, message: str) -> None:  # type: ignore[misc]
         self.violations.append(message)
 
     def _bucket(self: Sandbox, key: tuple) -> RateBucket:  # type: ignore[misc]
-        from .core import RateBucket
-
         now = self.clock()
         b = self._rate.get(key)
         if b is None:
@@ -251,8 +246,6 @@ class HttpMixin:
 
     # --- dispatch -----------------------------------------------------------------------------------
     async def _dispatch(self: Sandbox, request: web.Request) -> web.StreamResponse:  # type: ignore[misc]
-        from .core import Call
-
         raw_body = await request.read()
         body: Any = None
         body_error = None
@@ -313,9 +306,7 @@ class HttpMixin:
             return self._rate_limited(bucket, auth, resource)
 
         if is_graphql:
-            from .graphql_api import handle_graphql
-
-            status, data = await handle_graphql(self, auth, body, body_error)
+            status, data = await self._graphql(self, auth, body, body_error)
             bucket.used += 1
             return self._json_response(status, data, self._rate_headers(bucket, "graphql"))
 

@@ -302,3 +302,31 @@ class Sponsorship:
     one_time: bool = False
     active: bool = True
     tier_name: str | None = None
+
+
+@dataclasses.dataclass
+class Call:
+    """One request the sandbox received."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    status: int
+    body: Any
+    installation_id: int | None
+    auth: str | None  # "jwt" | "token" | None
+    ts: float
+    operation_id: str | None = None
+    faulted: bool = False
+    headers: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
+class RateBucket:
+    limit: int
+    reset: float
+    used: int = 0
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.used)
