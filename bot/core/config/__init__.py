@@ -29,10 +29,10 @@ schema         ``SCHEMA``, the key table
 build          clean values <-> dataclasses
 cross          cross-key checks (effective configuration only)
 read           one text -> located tree and reading issues (size, encoding, syntax, limits)
+json_schema    the JSON Schema generated from ``SCHEMA``
 checker        Config, ConfigResult, validate
 chain          following ``_extends`` (resolve_chain, resolve_chain_async)
 render         onboarding template, README reference table, summary
-json_schema    the JSON Schema generated from ``SCHEMA``
 =============  ==================================================================================
 
 One schema
