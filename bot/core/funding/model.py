@@ -61,8 +61,6 @@ class _Map:
 _Tree = _Scalar | _Seq | _Map
 
 
-
-
 @dataclass
 class _Ctx:
     line_offset: int

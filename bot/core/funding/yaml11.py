@@ -74,7 +74,6 @@ def _int_value(text: str, yaml11: bool) -> int | None:
         return None
 
 
-
 _SAFE_PLAIN_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/@+~-]*")
 
 
