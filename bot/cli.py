@@ -337,6 +337,16 @@ async def _check_config(args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
+async def _schema(args: argparse.Namespace) -> int:
+    """Print the JSON Schema of .github/fundbot.yml (draft 2020-12), generated from the config schema."""
+    import json
+
+    from bot.core.config.json_schema import json_schema
+
+    print(json.dumps(json_schema(), indent=2))  # ASCII-only: safe on any terminal encoding
+    return 0
+
+
 async def _check_funding(args: argparse.Namespace) -> int:
     from bot.core import funding
 
@@ -508,6 +518,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check-funding", help="lint a FUNDING.yml like GitHub reads it (exit 1 on errors)")
     p.add_argument("path", help="the file, e.g. .github/FUNDING.yml")
     p.set_defaults(func=_check_funding)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of .github/fundbot.yml (for editors)")
+    p.set_defaults(func=_schema)
 
     p = sub.add_parser("migrate", help="create or upgrade the database schema (Procfile release:)")
     p.set_defaults(func=_migrate)
