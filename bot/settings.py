@@ -59,6 +59,18 @@ def read_dotenv(path: Path) -> dict[str, str]:
     return {key: value for key, value in values.items() if value is not None}
 
 
+def check_metrics_ports(metrics_port: int, worker_processes: int, port: int) -> None:
+    """``worker`` listens on METRICS_PORT, ``serve``'s worker processes on the WORKER_PROCESSES ports after it."""
+    if metrics_port + worker_processes > 65535:
+        raise SettingsError(f"METRICS_PORT={metrics_port} leaves no port for worker process {65536 - metrics_port} of "
+                            f"{worker_processes} (they use METRICS_PORT+1, +2, ...); set METRICS_PORT to "
+                            f"{65535 - worker_processes} or less")
+    if port and metrics_port <= port <= metrics_port + worker_processes:
+        used = f"METRICS_PORT to METRICS_PORT+{worker_processes}" if worker_processes else "METRICS_PORT"
+        raise SettingsError(f"METRICS_PORT={metrics_port} overlaps PORT={port} (metrics listen on {used}); "
+                            "pick a METRICS_PORT away from PORT")
+
+
 @dataclasses.dataclass(frozen=True)
 class Settings:
     app_id: str | None = None
@@ -85,6 +97,7 @@ class Settings:
     body_timeout: float = 30.0  # seconds to receive a whole body (GitHub Enterprise Server waits 30 s at most)
     keepalive_timeout: float = 15.0  # seconds an idle connection stays open after a response
     public_url: str | None = None  # where GitHub reaches this server, e.g. https://fundbot.example.org (doctor)
+    metrics_port: int | None = None  # `worker` serves its own /metrics here; serve's worker processes: +1, +2, ...
 
     @property
     def has_app_credentials(self) -> bool:
@@ -181,11 +194,15 @@ class Settings:
                                        or "?" in public_url or "#" in public_url):
             raise SettingsError(f"PUBLIC_URL must be an http:// or https:// address without query, got {public_url!r}")
         worker_processes = integer("WORKER_PROCESSES", 1, minimum=0)
+        port = integer("PORT", 3000, minimum=0, maximum=65535)
+        metrics_port = integer("METRICS_PORT", 0, minimum=1, maximum=65535) or None
+        if metrics_port is not None:
+            check_metrics_ports(metrics_port, worker_processes, port)
         return cls(
             app_id=app_id,
             private_key=private_key,
             webhook_secret=get("WEBHOOK_SECRET"),
-            port=integer("PORT", 3000, minimum=0, maximum=65535),
+            port=port,
             host=get("HOST") or "0.0.0.0",
             webhook_path=webhook_path,
             github_api_url=api_url,
@@ -206,4 +223,5 @@ class Settings:
             body_timeout=number("BODY_TIMEOUT_SECONDS", 30.0),
             keepalive_timeout=number("KEEPALIVE_TIMEOUT_SECONDS", 15.0),
             public_url=public_url,
+            metrics_port=metrics_port,
         )
