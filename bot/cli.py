@@ -12,11 +12,12 @@ import logging
 import signal
 import sys
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from bot import logs
 from bot.cli_checks import CliError, Parser, bind_error, check_event, check_repo_dir, port_number, positive
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings, SettingsError, check_metrics_ports
 
 log = logging.getLogger("bot")
 
@@ -74,9 +75,15 @@ async def _serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if processes and settings.metrics_port is not None:
+        try:  # --worker-processes may ask for more ports than WORKER_PROCESSES did
+            check_metrics_ports(settings.metrics_port, processes, settings.port if args.port is None else args.port)
+        except SettingsError as exc:
+            raise CliError(f"configuration error: {exc}") from None
     service = Service(settings, store=_store(settings))
     await service.open()
-    children = Supervisor(processes, grace=settings.shutdown_grace) if processes else None
+    children = Supervisor(processes, grace=settings.shutdown_grace,
+                          metrics_port=settings.metrics_port) if processes else None
     try:
         try:  # listen first: a port in use ends serve before any worker starts
             port = await service.start_web(port=args.port)
@@ -111,13 +118,37 @@ async def _serve(args: argparse.Namespace) -> int:
 
 async def _worker(args: argparse.Namespace) -> int:
     from bot.app import Service
-    from bot.jobs.supervisor import become_child
 
     settings = _settings()
     logs.setup(settings.log_level, settings.log_format, role=args.role)
     stop = asyncio.Event()
     _install_stop_signals(stop, f"fundbot worker{' ' + args.role if args.role else ''}")  # before opening: a SIGTERM while starting still stops cleanly
     service = Service(settings, store=_store(settings))
+    port = args.metrics_port if args.metrics_port is not None else settings.metrics_port
+    stop_metrics = _serve_metrics(service, port)
+    try:
+        return await _work(service, args, stop)
+    finally:
+        stop_metrics()
+
+
+def _serve_metrics(service, port: int | None) -> Callable[[], None]:
+    """``worker``'s own scrape endpoint on METRICS_PORT (or --metrics-port); none when unset. Bound before the
+    store is opened, so a port in use ends the worker before it takes a job."""
+    if port is None:
+        return lambda: None
+    host = service.settings.host
+    try:
+        stop = service.metrics.serve_http(port, host, service._github_stats)
+    except OSError as exc:
+        raise bind_error(host, port, exc, setting="METRICS_PORT") from None
+    log.info("metrics on http://%s:%d/metrics", host, port)
+    return stop
+
+
+async def _work(service, args: argparse.Namespace, stop: asyncio.Event) -> int:
+    from bot.jobs.supervisor import become_child
+
     await service.open(migrate=args.wake_fd is None)  # serve's children: serve migrated before starting them
     if not service.start_workers():
         print("fundbot worker: APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) are required", file=sys.stderr)
@@ -126,7 +157,7 @@ async def _worker(args: argparse.Namespace) -> int:
     if args.wake_fd is not None:  # started by serve: woken when it stores a delivery, stopped if it dies
         become_child(args.wake_fd, service.notify, stop.set)
     await service.schedule_recovery()
-    log.info("fundbot worker %s started (concurrency %d)", service.worker.owner, settings.worker_concurrency)
+    log.info("fundbot worker %s started (concurrency %d)", service.worker.owner, service.settings.worker_concurrency)
     await stop.wait()
     await service.close()
     log.info("fundbot worker %s stopped", service.worker.owner)
@@ -473,6 +504,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("worker", help="workers only, for scale-out (Procfile worker:)")
     p.add_argument("--wake-fd", type=int, default=None, help=argparse.SUPPRESS)  # set by serve's supervisor
     p.add_argument("--role", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--metrics-port", type=port_number, default=None, metavar="PORT",
+                   help="answer Prometheus scrapes on this port (default: $METRICS_PORT; none when unset)")
     p.set_defaults(func=_worker)
 
     p = sub.add_parser("receive", help="replay a saved webhook payload through the handlers")

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, PlatformCollector, ProcessCollector
-from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest, start_http_server
+from prometheus_client.exposition import generate_latest, start_http_server
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 KNOWN_EVENTS = frozenset({
@@ -32,7 +32,7 @@ KNOWN_KINDS = frozenset({"webhook", "files.sync", "sponsors.daily", "campaign.ti
 OUTCOMES = ("done", "retry", "failed")
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 MAX_INSTALLATIONS = 50
-CONTENT_TYPE = CONTENT_TYPE_LATEST  # text/plain; version=0.0.4; charset=utf-8
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"  # what generate_latest writes (Prometheus 2 and 3 read it)
 
 GitHubStats = Callable[[], tuple[dict[int, int], dict[int | None, int]]]
 

@@ -56,8 +56,9 @@ class Supervisor:
     """Runs ``processes`` children of ``python -m bot worker`` and keeps them running until ``stop``."""
 
     def __init__(self, processes: int, *, grace: float, command: list[str] | None = None,
-                 backoff: tuple[float, float] = RESTART_BACKOFF):
+                 backoff: tuple[float, float] = RESTART_BACKOFF, metrics_port: int | None = None):
         self.children = [Child(i + 1) for i in range(max(1, processes))]
+        self.metrics_port = metrics_port  # child N answers scrapes on metrics_port + N (a restart keeps it)
         self.grace = grace
         self.command = command or [sys.executable, "-m", "bot", "worker"]
         self.backoff = backoff
@@ -81,9 +82,10 @@ class Supervisor:
     async def _spawn(self, child: Child) -> None:
         read_fd, write_fd = os.pipe()  # both ends non-inheritable (PEP 446): only pass_fds reaches the child
         os.set_blocking(write_fd, False)
+        metrics = [] if self.metrics_port is None else ["--metrics-port", str(self.metrics_port + child.index)]
         try:
             child.proc = await asyncio.create_subprocess_exec(
-                *self.command, "--wake-fd", str(read_fd), "--role", child.role, pass_fds=(read_fd,))
+                *self.command, "--wake-fd", str(read_fd), "--role", child.role, *metrics, pass_fds=(read_fd,))
         except BaseException:
             os.close(write_fd)
             raise
