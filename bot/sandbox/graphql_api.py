@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 from graphql import GraphQLError, GraphQLSchema, build_schema, execute, parse, validate
 
 from .state import Sponsorship, User, iso, node_id
+from .world import World
 
 if TYPE_CHECKING:
-    from .core import Sandbox
     from .http import AuthInfo
 
 STUBS = '''
@@ -104,7 +104,7 @@ def _uncursor(c: str) -> int:
     return int(m.group(1))
 
 
-def _owner_obj(sb: Sandbox, u: User) -> dict[str, Any]:
+def _owner_obj(sb: World, u: User) -> dict[str, Any]:
     typename = "Organization" if u.type == "Organization" else "User"
     return {
         "__typename": typename, "_user": u, "id": u.node_id, "databaseId": u.id, "login": u.login,
@@ -117,7 +117,7 @@ def _owner_obj(sb: Sandbox, u: User) -> dict[str, Any]:
     }
 
 
-def _sponsorship_obj(sb: Sandbox, s: Sponsorship) -> dict[str, Any]:
+def _sponsorship_obj(sb: World, s: Sponsorship) -> dict[str, Any]:
     created = iso(s.created_at)
     tier_name = s.tier_name or (f"${s.monthly_usd} one time" if s.one_time else f"${s.monthly_usd} a month")
     return {
@@ -139,7 +139,7 @@ def _sponsorship_obj(sb: Sandbox, s: Sponsorship) -> dict[str, Any]:
 def _resolve_sponsorships(obj: dict[str, Any], info: Any, activeOnly: bool = True, after: str | None = None,  # noqa: N803
                           before: str | None = None, first: int | None = None, includePrivate: bool = False,  # noqa: N803
                           last: int | None = None, orderBy: dict | None = None) -> dict[str, Any]:  # noqa: N803
-    sb: Sandbox = info.context["sandbox"]
+    sb: World = info.context["sandbox"]
     u: User = obj["_user"]
     if "*" in sb.graphql_forbidden or u.login in sb.graphql_forbidden:
         raise _Forbidden("Resource not accessible by integration", extensions={"type": "FORBIDDEN"})
@@ -200,7 +200,7 @@ def _format_error(e: GraphQLError) -> dict[str, Any]:
     return d
 
 
-async def handle_graphql(sb: Sandbox, auth: AuthInfo, body: Any, body_error: str | None) -> tuple[int, Any]:
+async def handle_graphql(sb: World, auth: AuthInfo, body: Any, body_error: str | None) -> tuple[int, Any]:
     if body_error or not isinstance(body, dict) or not isinstance(body.get("query"), str):
         sb._violation("POST /graphql: body must be a JSON object with a `query` string")
         return 400, {"message": "Problems parsing JSON", "documentation_url": "https://docs.github.com/graphql"}

@@ -8,10 +8,9 @@ import hashlib
 import http
 import json
 import math
-import string
 import traceback
-import uuid
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 from urllib.parse import urlencode
 
 import jwt
@@ -20,14 +19,11 @@ from cryptography.hazmat.primitives import serialization
 
 from .faults import SECONDARY_MESSAGE, FaultRule
 from .openapi import Operation, Router, coerce_param
-from .state import Call, Installation, RateBucket, RepoState, Token, iso
-
-if TYPE_CHECKING:
-    from .core import Sandbox
+from .state import Call, RateBucket, RepoState, Token
+from .world import World
 
 DOCS = "https://docs.github.com/rest"
 RATE_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
-_ALNUM = string.ascii_letters + string.digits
 _router: Router | None = None
 
 
@@ -78,7 +74,7 @@ class AuthInfo:
 
 @dataclasses.dataclass
 class Req:
-    sb: Sandbox
+    sb: World
     request: web.Request
     op: Operation
     params: dict[str, Any]
@@ -143,53 +139,38 @@ def json_bytes(data: Any) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-class HttpMixin:
-    def _init_http(self: Sandbox) -> None:  # type: ignore[misc]
-        key = serialization.load_pem_private_key(self.private_key_pem, password=None)
+class HttpFront:
+    """The sandbox's HTTP side (``sandbox.http``): every request to the aiohttp app goes through
+    :meth:`dispatch`; the REST operations run ``handlers`` (by operationId), ``POST /graphql`` runs ``graphql``."""
+
+    def __init__(self, sb: World, handlers: Mapping[str, Callable[[Req], Awaitable[Resp]]],
+                 graphql: Callable[[World, AuthInfo, Any, str | None], Awaitable[tuple[int, Any]]]) -> None:
+        self.sb = sb
+        self._handlers = handlers  # the REST operations, by operationId (bot.sandbox.routes)
+        self._graphql = graphql  # POST /graphql (bot.sandbox.graphql_api)
+        key = serialization.load_pem_private_key(sb.private_key_pem, password=None)
         self._public_key = key.public_key()
-
+        self._request_counter = 0
     # --- helpers ---------------------------------------------------------------------------------
-    def _violation(self: Sandbox, message: str) -> None:  # type: ignore[misc]
-        self.violations.append(message)
-
-    def _bucket(self: Sandbox, key: tuple) -> RateBucket:  # type: ignore[misc]
-        now = self.clock()
-        b = self._rate.get(key)
-        if b is None:
-            limit = 60 if key == ("anon",) else 5000
-            b = self._rate[key] = RateBucket(limit=limit, reset=now + 3600)
-        elif now >= b.reset:
-            b.used = 0
-            b.reset = now + 3600
-        return b
-
-    def _rate_headers(self, b: RateBucket, resource: str = "core") -> dict[str, str]:
+    def rate_headers(self, b: RateBucket, resource: str = "core") -> dict[str, str]:
         return {"x-ratelimit-limit": str(b.limit), "x-ratelimit-remaining": str(b.remaining),
                 "x-ratelimit-reset": str(int(math.ceil(b.reset))), "x-ratelimit-used": str(min(b.used, b.limit)),
                 "x-ratelimit-resource": resource}
 
-    def _mint_token(self: Sandbox, inst: Installation, repo_ids: set[int] | None = None,  # type: ignore[misc]
-                    permissions: dict[str, str] | None = None) -> Token:
-        tok = "ghs_" + "".join(self._rng.choice(_ALNUM) for _ in range(36))
-        t = Token(token=tok, installation_id=inst.id, expires_at=self.clock() + 3600,
-                  permissions=dict(permissions or inst.permissions), repo_ids=repo_ids)
-        self._tokens[tok] = t
-        return t
-
     def _request_id(self) -> str:
-        self._request_counter = getattr(self, "_request_counter", 0) + 1
+        self._request_counter += 1
         return f"5A3C:{self._request_counter:05X}:{self._request_counter * 7919:07X}:0000000:00000000"
 
-    def _error_response(self, status: int, message: str, *, doc: str | None = None, errors: list | None = None,
-                        headers: dict[str, str] | None = None) -> web.Response:
+    def error_response(self, status: int, message: str, *, doc: str | None = None, errors: list | None = None,
+                       headers: dict[str, str] | None = None) -> web.Response:
         data: dict[str, Any] = {"message": message, "documentation_url": doc or DOCS}
         if errors is not None:
             data["errors"] = errors
         data["status"] = str(status)
-        return self._json_response(status, data, headers)
+        return self.json_response(status, data, headers)
 
-    def _json_response(self, status: int, data: Any, headers: dict[str, str] | None = None,
-                       encoded: bytes | None = None) -> web.Response:
+    def json_response(self, status: int, data: Any, headers: dict[str, str] | None = None,
+                      encoded: bytes | None = None) -> web.Response:
         h = {"X-GitHub-Media-Type": "github.v3; format=json", "X-GitHub-Api-Version-Selected": "2022-11-28",
              "Server": "github.com", "Vary": "Accept, Authorization, Cookie, X-GitHub-OTP",
              "X-GitHub-Request-Id": self._request_id()}
@@ -200,7 +181,7 @@ class HttpMixin:
         return web.Response(status=status, body=encoded if encoded is not None else json_bytes(data), headers=h)
 
     # --- authentication ---------------------------------------------------------------------------
-    def _authenticate(self: Sandbox, request: web.Request) -> AuthInfo:  # type: ignore[misc]
+    def _authenticate(self, request: web.Request) -> AuthInfo:
         header = request.headers.get("Authorization", "").strip()
         if not header:
             return AuthInfo(None)
@@ -208,11 +189,11 @@ class HttpMixin:
         cred = cred.strip()
         if scheme.lower() not in ("token", "bearer") or not cred:
             return AuthInfo(None, error="Bad credentials")
-        tok = self._tokens.get(cred)
+        tok = self.sb._tokens.get(cred)
         if tok is not None:
-            if tok.expires_at <= self.clock():
+            if tok.expires_at <= self.sb.clock():
                 return AuthInfo("token", tok.installation_id, tok, error="Bad credentials")
-            inst = self._installations.get(tok.installation_id)
+            inst = self.sb._installations.get(tok.installation_id)
             if inst is None:
                 return AuthInfo("token", tok.installation_id, tok, error="Bad credentials")
             return AuthInfo("token", tok.installation_id, tok)
@@ -220,14 +201,14 @@ class HttpMixin:
             return AuthInfo("jwt", error=self._check_jwt(cred))
         return AuthInfo("token", error="Bad credentials")
 
-    def _check_jwt(self: Sandbox, token: str) -> str | None:  # type: ignore[misc]
+    def _check_jwt(self, token: str) -> str | None:
         try:
             claims = jwt.decode(token, self._public_key, algorithms=["RS256"],
                                 options={"verify_exp": False, "verify_iat": False, "verify_nbf": False,
                                          "verify_iss": False, "verify_aud": False})
         except jwt.PyJWTError:
             return "A JSON web token could not be decoded"
-        now = self.clock()
+        now = self.sb.clock()
         iat, exp, iss = claims.get("iat"), claims.get("exp"), claims.get("iss")
         if not isinstance(iat, int | float) or iat > now + 60:
             return "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued"
@@ -240,12 +221,16 @@ class HttpMixin:
             iss_int = int(iss)  # type: ignore[arg-type]
         except (TypeError, ValueError):
             return "'Issuer' claim ('iss') must be an Integer"
-        if iss_int != self.app_id:
+        if iss_int != self.sb.app_id:
             return "Integration not found"
         return None
 
     # --- dispatch -----------------------------------------------------------------------------------
-    async def _dispatch(self: Sandbox, request: web.Request) -> web.StreamResponse:  # type: ignore[misc]
+    async def dispatch(self, request: web.Request,
+                       handle: Callable[[web.Request, Call, Any, str | None], Awaitable[web.Response]] | None = None,
+                       ) -> web.StreamResponse:
+        """Record the call, answer it (``handle``, default :meth:`handle`), turn an ApiError into GitHub's error
+        answer and a sandbox bug into a 500 and a violation."""
         raw_body = await request.read()
         body: Any = None
         body_error = None
@@ -255,25 +240,25 @@ class HttpMixin:
             except ValueError:
                 body_error = "Problems parsing JSON"
         call = Call(method=request.method, path=request.path, query=dict(request.rel_url.query), status=0,
-                    body=body, installation_id=None, auth=None, ts=self.clock(), headers=dict(request.headers))
-        self.calls.append(call)
+                    body=body, installation_id=None, auth=None, ts=self.sb.clock(), headers=dict(request.headers))
+        self.sb.calls.append(call)
         try:
-            resp = await self._handle(request, call, body, body_error)
+            resp = await (handle or self.handle)(request, call, body, body_error)
         except ApiError as e:
-            resp = self._error_response(e.status, e.message, doc=e.doc, errors=e.errors, headers=e.headers)
+            resp = self.error_response(e.status, e.message, doc=e.doc, errors=e.errors, headers=e.headers)
         except Exception as e:  # a sandbox bug: answer 500 and report it
-            self._violation(f"sandbox internal error on {request.method} {request.path}: {e!r}\n"
-                            + traceback.format_exc(limit=6))
-            resp = self._error_response(500, "Server Error")
+            self.sb._violation(f"sandbox internal error on {request.method} {request.path}: {e!r}\n"
+                               + traceback.format_exc(limit=6))
+            resp = self.error_response(500, "Server Error")
         call.status = resp.status
         return resp
 
-    async def _handle(self: Sandbox, request: web.Request, call: Call, body: Any,  # type: ignore[misc]
-                      body_error: str | None) -> web.Response:
+    async def handle(self, request: web.Request, call: Call, body: Any,
+                     body_error: str | None) -> web.Response:
         method = request.method.upper()
         raw_path = request.rel_url.raw_path
-        if self.latency:
-            await asyncio.sleep(self.latency)
+        if self.sb.latency:
+            await asyncio.sleep(self.sb.latency)
         is_graphql = raw_path == "/graphql"
         op, path_params, _known = (None, {}, True) if is_graphql else router().match(method, raw_path)
         call.operation_id = "graphql" if is_graphql else (op.operation_id if op else None)
@@ -287,7 +272,7 @@ class HttpMixin:
         resource = "graphql" if is_graphql else "core"
 
         # faults first: they model failures in front of the API
-        rule = self.faults.pick(method, request.path)
+        rule = self.sb.faults.pick(method, request.path)
         if rule is not None:
             if rule.delay:
                 await asyncio.sleep(rule.delay)
@@ -296,56 +281,56 @@ class HttpMixin:
                 return await self._fault_response(request, call, rule, bucket_key, resource)
 
         if is_graphql and method != "POST":
-            return self._error_response(404, "Not Found")
+            return self.error_response(404, "Not Found")
         refusal = self._auth_refusal(request.path, op, auth)
         if refusal is not None:
             return refusal
 
-        bucket = self._bucket(bucket_key)
+        bucket = self.sb._bucket(bucket_key)
         if bucket.remaining <= 0 and not (op and op.operation_id in NO_RATE_COUNT):
             return self._rate_limited(bucket, auth, resource)
 
         if is_graphql:
-            status, data = await self._graphql(self, auth, body, body_error)
+            status, data = await self._graphql(self.sb, auth, body, body_error)
             bucket.used += 1
-            return self._json_response(status, data, self._rate_headers(bucket, "graphql"))
+            return self.json_response(status, data, self.rate_headers(bucket, "graphql"))
 
         if op is None:
-            self._violation(f"{method} {request.path}: no such operation in GitHub's REST description")
-            return self._count(bucket, self._error_response(404, "Not Found"))
+            self.sb._violation(f"{method} {request.path}: no such operation in GitHub's REST description")
+            return self._count(bucket, self.error_response(404, "Not Found"))
         checked = self._check_request(request, op, path_params, body, body_error)
         if isinstance(checked, web.Response):
             return self._count(bucket, checked)
         params, query = checked
-        req = Req(self, request, op, params, query, body, auth, f"{request.scheme}://{request.host}")
+        req = Req(self.sb, request, op, params, query, body, auth, f"{request.scheme}://{request.host}")
         try:
             result = await self._run_handler(req, op, params, auth)
         except ApiError as e:
-            resp = self._error_response(e.status, e.message, doc=e.doc or op.doc_url, errors=e.errors, headers=e.headers)
+            resp = self.error_response(e.status, e.message, doc=e.doc or op.doc_url, errors=e.errors, headers=e.headers)
             return self._count(bucket, resp)
         return self._respond(request, op, result, bucket)
 
-    def _auth_refusal(self: Sandbox, path: str, op: Operation | None,  # type: ignore[misc]
+    def _auth_refusal(self, path: str, op: Operation | None,
                       auth: AuthInfo) -> web.Response | None:
         """The 401/403 for a request whose credentials do not fit the endpoint, or None."""
         needs = ("none" if path.startswith("/app-manifests/") else "any" if path == "/rate_limit"
                  else "jwt" if path == "/app" or path.startswith("/app/")
                  or (op is not None and op.operation_id in JWT_OPERATIONS) else "token")
         if auth.error and needs != "none":
-            return self._error_response(401, auth.error, headers=self._rate_headers(self._bucket(("anon",))))
+            return self.error_response(401, auth.error, headers=self.rate_headers(self.sb._bucket(("anon",))))
         if needs == "jwt" and auth.kind != "jwt":
             msg = ("A JSON web token could not be decoded" if auth.kind else
                    "You must authenticate with a JSON web token (JWT) to access this endpoint.")
-            return self._error_response(401, msg, headers=self._rate_headers(self._bucket(("anon",))))
+            return self.error_response(401, msg, headers=self.rate_headers(self.sb._bucket(("anon",))))
         if needs == "token" and auth.kind is None:
-            return self._error_response(401, "Requires authentication",
-                                        headers=self._rate_headers(self._bucket(("anon",))))
+            return self.error_response(401, "Requires authentication",
+                                       headers=self.rate_headers(self.sb._bucket(("anon",))))
         if needs == "token" and auth.kind == "jwt":
-            return self._error_response(403, "Resource not accessible by integration",
-                                        headers=self._rate_headers(self._bucket(("app",))))
+            return self.error_response(403, "Resource not accessible by integration",
+                                       headers=self.rate_headers(self.sb._bucket(("app",))))
         return None
 
-    def _check_request(self: Sandbox, request: web.Request, op: Operation,  # type: ignore[misc]
+    def _check_request(self, request: web.Request, op: Operation,
                        path_params: dict[str, str], body: Any, body_error: str | None,
                        ) -> tuple[dict[str, Any], dict[str, Any]] | web.Response:
         """The coerced path and query parameters, or the error response (violations are recorded)."""
@@ -379,19 +364,19 @@ class HttpMixin:
                 query[name] = v
         bad_query = [e for e in problems if e.startswith("query parameter")]
         body_problem = self._body_problem(op, body, body_error, problems)
-        if self.validate:
+        if self.sb.validate:
             for p in problems:
-                self._violation(f"{method} {op.template}: {p}")
+                self.sb._violation(f"{method} {op.template}: {p}")
             if body_problem:
-                self._violation(f"{method} {op.template}: body: {body_problem}")
+                self.sb._violation(f"{method} {op.template}: body: {body_problem}")
         if path_problem:
-            return self._error_response(404, "Not Found", doc=doc)
+            return self.error_response(404, "Not Found", doc=doc)
         if body_error:
-            return self._error_response(400, "Problems parsing JSON", doc=doc)
-        if body_problem and self.validate:
-            return self._error_response(422, f"Invalid request.\n\n{body_problem}", doc=doc)
-        if bad_query and self.validate:
-            return self._error_response(422, f"Invalid request.\n\n{bad_query[0]}", doc=doc)
+            return self.error_response(400, "Problems parsing JSON", doc=doc)
+        if body_problem and self.sb.validate:
+            return self.error_response(422, f"Invalid request.\n\n{body_problem}", doc=doc)
+        if bad_query and self.sb.validate:
+            return self.error_response(422, f"Invalid request.\n\n{bad_query[0]}", doc=doc)
         return params, query
 
     @staticmethod
@@ -409,7 +394,7 @@ class HttpMixin:
                 return errs[0]
         return None
 
-    async def _run_handler(self: Sandbox, req: Req, op: Operation,  # type: ignore[misc]
+    async def _run_handler(self, req: Req, op: Operation,
                            params: dict[str, Any], auth: AuthInfo) -> Resp:
         """Scope the repository, check the token's permission, run the operation's handler."""
         doc = op.doc_url
@@ -426,13 +411,13 @@ class HttpMixin:
             raise ApiError(501, f"{op.operation_id} is not implemented by the sandbox", doc=doc)
         return await handler(req)
 
-    def _respond(self: Sandbox, request: web.Request, op: Operation, result: Resp,  # type: ignore[misc]
+    def _respond(self, request: web.Request, op: Operation, result: Resp,
                  bucket: RateBucket) -> web.Response:
         """The HTTP response for a handler's result: ETag, 304 for a matching If-None-Match, rate headers."""
         method = request.method.upper()
-        if self.validate_responses and result.data is not None:
+        if self.sb.validate_responses and result.data is not None:
             for err in op.response_errors(result.status, result.data):
-                self._violation(f"response {result.status} of {method} {op.template}: {err}")
+                self.sb._violation(f"response {result.status} of {method} {op.template}: {err}")
         headers = dict(result.headers)
         encoded = json_bytes(result.data) if result.data is not None and result.raw is None else None
         if result.status < 300 and (result.data is not None or result.raw is not None):
@@ -445,22 +430,22 @@ class HttpMixin:
                 inm = request.headers.get("If-None-Match")
                 if result.status == 200 and inm and _etag_matches(inm, etag):
                     h = {k: v for k, v in headers.items() if k != "Link"}
-                    h.update(self._rate_headers(bucket))
-                    return self._json_response(304, None, h)
+                    h.update(self.rate_headers(bucket))
+                    return self.json_response(304, None, h)
         if result.raw is not None:
             headers.setdefault("Content-Type", f"{result.raw_type}; charset=utf-8")
             headers["X-GitHub-Media-Type"] = "github.v3; param=raw"
             resp = web.Response(status=result.status, body=result.raw, headers=headers)
         else:
-            resp = self._json_response(result.status, result.data, headers, encoded)
+            resp = self.json_response(result.status, result.data, headers, encoded)
         if op.operation_id in NO_RATE_COUNT:
-            resp.headers.update(self._rate_headers(bucket))
+            resp.headers.update(self.rate_headers(bucket))
             return resp
         return self._count(bucket, resp)
 
     def _count(self, bucket: RateBucket, resp: web.Response) -> web.Response:
         bucket.used += 1
-        resp.headers.update(self._rate_headers(bucket))
+        resp.headers.update(self.rate_headers(bucket))
         return resp
 
     def _rate_limited(self, bucket: RateBucket, auth: AuthInfo, resource: str = "core") -> web.Response:
@@ -469,55 +454,55 @@ class HttpMixin:
         msg = f"API rate limit exceeded for {who}."
         if auth.kind is None:
             msg += " (But here's the good news: Authenticated requests get a higher rate limit.)"
-        return self._error_response(403, msg, doc=RATE_DOCS, headers=self._rate_headers(bucket, resource))
+        return self.error_response(403, msg, doc=RATE_DOCS, headers=self.rate_headers(bucket, resource))
 
-    def _scoped_repo(self: Sandbox, auth: AuthInfo, owner: str, name: str, op: Operation) -> RepoState:  # type: ignore[misc]
-        r = self._find_repo(owner, name)
+    def _scoped_repo(self, auth: AuthInfo, owner: str, name: str, op: Operation) -> RepoState:
+        r = self.sb._find_repo(owner, name)
         if r is None:
             raise not_found(op.doc_url)
         if auth.kind == "token":
-            inst = self._installations.get(auth.installation_id or -1)
-            covered = inst is not None and r in self._installation_repos(inst)
+            inst = self.sb._installations.get(auth.installation_id or -1)
+            covered = inst is not None and r in self.sb._installation_repos(inst)
             if not covered or (auth.token and auth.token.repo_ids is not None and r.id not in auth.token.repo_ids):
                 raise not_found(op.doc_url)
         return r
 
-    async def _fault_response(self: Sandbox, request: web.Request, call: Call, rule: FaultRule,  # type: ignore[misc]
+    async def _fault_response(self, request: web.Request, call: Call, rule: FaultRule,
                               bucket_key: tuple, resource: str) -> web.Response:
-        bucket = self._bucket(bucket_key)
+        bucket = self.sb._bucket(bucket_key)
         if rule.timeout:
             call.status = 0
             await self._hang(request)
             raise asyncio.CancelledError
         if rule.secondary:
-            headers = self._rate_headers(bucket, resource)
+            headers = self.rate_headers(bucket, resource)
             if rule.retry_after is not None:
                 headers["retry-after"] = str(rule.retry_after)
-            return self._error_response(403, SECONDARY_MESSAGE,
-                                        doc="https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
+            return self.error_response(403, SECONDARY_MESSAGE,
+                                       doc="https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
                                         headers=headers)
         if rule.primary:
-            reset = self.clock() + (rule.retry_after if rule.retry_after is not None else 60)
+            reset = self.sb.clock() + (rule.retry_after if rule.retry_after is not None else 60)
             headers = {"x-ratelimit-limit": str(bucket.limit), "x-ratelimit-remaining": "0",
                        "x-ratelimit-reset": str(int(math.ceil(reset))), "x-ratelimit-used": str(bucket.limit),
                        "x-ratelimit-resource": resource}
             who = bucket_key[1] if len(bucket_key) > 1 else "the app"
             msg = (f"API rate limit exceeded for installation ID {who}." if bucket_key[0] in ("inst", "graphql")
                    else "API rate limit exceeded.")
-            return self._error_response(403, msg, doc=RATE_DOCS, headers=headers)
+            return self.error_response(403, msg, doc=RATE_DOCS, headers=headers)
         status = rule.effective_status
         if rule.body is not None:
             if isinstance(rule.body, bytes | str):
                 raw = rule.body.encode() if isinstance(rule.body, str) else rule.body
                 return web.Response(status=status, body=raw, content_type="text/plain")
-            return self._json_response(status, rule.body)
+            return self.json_response(status, rule.body)
         try:
             phrase = http.HTTPStatus(status).phrase
         except ValueError:
             phrase = "Error"
         if status >= 500:
-            return self._json_response(status, {"message": phrase if status != 500 else "Server Error"})
-        return self._error_response(status, phrase)
+            return self.json_response(status, {"message": phrase if status != 500 else "Server Error"})
+        return self.error_response(status, phrase)
 
     async def _hang(self, request: web.Request) -> None:
         """Sleep until the client gives up (handler cancelled or transport closed), at most 10 minutes."""
@@ -527,11 +512,6 @@ class HttpMixin:
                 return
             await asyncio.sleep(0.1)
 
-    def _delivery_guid(self: Sandbox) -> str:  # type: ignore[misc]
-        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
-
-    def _now_iso(self: Sandbox) -> str:  # type: ignore[misc]
-        return iso(self.clock())
 
 
 def _etag_matches(header: str, etag: str) -> bool:

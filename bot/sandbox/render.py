@@ -8,8 +8,7 @@ name says otherwise (``*_rest`` adds REST-only keys).
 from __future__ import annotations
 
 import base64
-import difflib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 from .gitobj import Commit
@@ -27,16 +26,14 @@ from .state import (
     iso,
     node_id,
 )
-
-if TYPE_CHECKING:
-    from .core import Sandbox
+from .world import World
 
 WEB = "https://github.com"
 REACTION_CONTENTS = ("+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes")
 
 
 class Renderer:
-    def __init__(self, sandbox: Sandbox) -> None:
+    def __init__(self, sandbox: World) -> None:
         self.sb = sandbox
         self._user_cache: dict[tuple, dict[str, Any]] = {}
 
@@ -498,20 +495,3 @@ class Renderer:
         d["actor"] = self.user(c.user)
         return d
 
-
-def diff_stats(old: dict[str, bytes], new: dict[str, bytes]) -> tuple[int, int, int]:
-    """(additions, deletions, changed_files) between two flat file maps, counted by lines."""
-    adds = dels = changed = 0
-    for path in set(old) | set(new):
-        a, b = old.get(path), new.get(path)
-        if a == b:
-            continue
-        changed += 1
-        al = (a or b"").decode("utf-8", "replace").splitlines()
-        bl = (b or b"").decode("utf-8", "replace").splitlines()
-        for line in difflib.ndiff(al, bl):
-            if line.startswith("+ "):
-                adds += 1
-            elif line.startswith("- "):
-                dels += 1
-    return adds, dels, changed

@@ -8,12 +8,10 @@ sandbox's state only through ``self.sb``. ``Sandbox.seed_from_payload`` is the p
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .state import Issue, Label, PullInfo, RepoState, Sponsorship, User
-
-if TYPE_CHECKING:
-    from .core import Sandbox
+from .world import World
 
 
 def _ts(value: Any, default: float) -> float:
@@ -28,7 +26,7 @@ def _ts(value: Any, default: float) -> float:
 
 
 class Seeder:
-    def __init__(self, sb: Sandbox) -> None:
+    def __init__(self, sb: World) -> None:
         self.sb = sb
 
     def _seed_user(self, d: Any) -> User | None:

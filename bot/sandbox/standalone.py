@@ -6,7 +6,7 @@ import asyncio
 import os
 import tempfile
 
-from .core import Sandbox
+from . import Sandbox
 
 DEMO_OWNER = "octo-org"
 DEMO_REPO = f"{DEMO_OWNER}/hello-fundbot"

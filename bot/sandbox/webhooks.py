@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .state import Comment, Delivery, Installation, Issue, Label, Release, RepoState, User, iso
-
-if TYPE_CHECKING:
-    from .core import Sandbox
+from .world import World
 
 ZERO_SHA = "0" * 40
 ALWAYS_DELIVERED = {"installation", "installation_repositories", "github_app_authorization", "ping"}
@@ -16,7 +14,7 @@ ALWAYS_DELIVERED = {"installation", "installation_repositories", "github_app_aut
 Event = tuple[str, dict[str, Any]]
 
 
-def envelope(sb: Sandbox, r: RepoState, sender: User, action: str | None = None, **objects: Any) -> dict[str, Any]:
+def envelope(sb: World, r: RepoState, sender: User, action: str | None = None, **objects: Any) -> dict[str, Any]:
     p: dict[str, Any] = {}
     if action is not None:
         p["action"] = action
@@ -31,7 +29,7 @@ def envelope(sb: Sandbox, r: RepoState, sender: User, action: str | None = None,
     return p
 
 
-def issues(sb: Sandbox, r: RepoState, issue: Issue, action: str, sender: User, *,
+def issues(sb: World, r: RepoState, issue: Issue, action: str, sender: User, *,
            changes: dict[str, Any] | None = None) -> Event:
     extra: dict[str, Any] = {"issue": sb.render.issue(r, issue)}
     if changes is not None:
@@ -39,11 +37,11 @@ def issues(sb: Sandbox, r: RepoState, issue: Issue, action: str, sender: User, *
     return "issues", envelope(sb, r, sender, action, **extra)
 
 
-def issues_label(sb: Sandbox, r: RepoState, issue: Issue, action: str, label: Label, sender: User) -> Event:
+def issues_label(sb: World, r: RepoState, issue: Issue, action: str, label: Label, sender: User) -> Event:
     return "issues", envelope(sb, r, sender, action, issue=sb.render.issue(r, issue), label=sb.render.label(r, label))
 
 
-def issue_or_pull(sb: Sandbox, r: RepoState, issue: Issue, action: str, sender: User, *,
+def issue_or_pull(sb: World, r: RepoState, issue: Issue, action: str, sender: User, *,
                   label: Label | None = None, changes: dict[str, Any] | None = None) -> Event:
     """GitHub sends ``pull_request`` (not ``issues``) events when the issue is a pull request."""
     if issue.pull is not None:
@@ -57,7 +55,7 @@ def issue_or_pull(sb: Sandbox, r: RepoState, issue: Issue, action: str, sender: 
     return event, payload
 
 
-def issue_comment(sb: Sandbox, r: RepoState, issue: Issue, comment: Comment, action: str, sender: User, *,
+def issue_comment(sb: World, r: RepoState, issue: Issue, comment: Comment, action: str, sender: User, *,
                   changes: dict[str, Any] | None = None) -> Event:
     extra: dict[str, Any] = {"issue": sb.render.issue(r, issue), "comment": sb.render.comment(r, comment)}
     if changes is not None:
@@ -65,7 +63,7 @@ def issue_comment(sb: Sandbox, r: RepoState, issue: Issue, comment: Comment, act
     return "issue_comment", envelope(sb, r, sender, action, **extra)
 
 
-def pull_request(sb: Sandbox, r: RepoState, issue: Issue, action: str, sender: User, *,
+def pull_request(sb: World, r: RepoState, issue: Issue, action: str, sender: User, *,
                  changes: dict[str, Any] | None = None) -> Event:
     extra: dict[str, Any] = {"number": issue.number, "pull_request": sb.render.pull(r, issue)}
     if changes is not None:
@@ -73,7 +71,7 @@ def pull_request(sb: Sandbox, r: RepoState, issue: Issue, action: str, sender: U
     return "pull_request", envelope(sb, r, sender, action, **extra)
 
 
-def release(sb: Sandbox, r: RepoState, rel: Release, action: str, sender: User, *,
+def release(sb: World, r: RepoState, rel: Release, action: str, sender: User, *,
             changes: dict[str, Any] | None = None) -> Event:
     extra: dict[str, Any] = {"release": sb.render.release(r, rel, rest=False)}
     if changes is not None:
@@ -81,7 +79,7 @@ def release(sb: Sandbox, r: RepoState, rel: Release, action: str, sender: User, 
     return "release", envelope(sb, r, sender, action, **extra)
 
 
-def label_event(sb: Sandbox, r: RepoState, lb: Label, action: str, sender: User, *,
+def label_event(sb: World, r: RepoState, lb: Label, action: str, sender: User, *,
                 changes: dict[str, Any] | None = None) -> Event:
     extra: dict[str, Any] = {"label": sb.render.label(r, lb)}
     if changes is not None:
@@ -89,7 +87,7 @@ def label_event(sb: Sandbox, r: RepoState, lb: Label, action: str, sender: User,
     return "label", envelope(sb, r, sender, action, **extra)
 
 
-def _commit_dict(sb: Sandbox, r: RepoState, sha: str) -> dict[str, Any]:
+def _commit_dict(sb: World, r: RepoState, sha: str) -> dict[str, Any]:
     c = r.objects.commits[sha]
     old = sb._tree_files(r, c.parents[0]) if c.parents else {}
     new = sb._tree_files(r, sha)
@@ -113,7 +111,7 @@ def _commit_dict(sb: Sandbox, r: RepoState, sha: str) -> dict[str, Any]:
     }
 
 
-def push(sb: Sandbox, r: RepoState, ref: str, before: str | None, after: str | None, sender: User, *,
+def push(sb: World, r: RepoState, ref: str, before: str | None, after: str | None, sender: User, *,
          created: bool | None = None, deleted: bool = False, forced: bool = False) -> Event:
     shas = [] if deleted or after is None else sb._commits_between(r, before, after)[-20:]
     commits = [_commit_dict(sb, r, s) for s in shas]
@@ -133,7 +131,7 @@ def push(sb: Sandbox, r: RepoState, ref: str, before: str | None, after: str | N
     return "push", p
 
 
-def installation_created(sb: Sandbox, inst: Installation, sender: User) -> Event:
+def installation_created(sb: World, inst: Installation, sender: User) -> Event:
     repos = sb._installation_repos(inst)
     return "installation", {
         "action": "created", "installation": sb.render.installation(inst, rest=False),
@@ -141,7 +139,7 @@ def installation_created(sb: Sandbox, inst: Installation, sender: User) -> Event
     }
 
 
-def installation_deleted(sb: Sandbox, inst: Installation, sender: User) -> Event:
+def installation_deleted(sb: World, inst: Installation, sender: User) -> Event:
     repos = sb._installation_repos(inst)
     return "installation", {
         "action": "deleted", "installation": sb.render.installation(inst, rest=False),
@@ -149,7 +147,7 @@ def installation_deleted(sb: Sandbox, inst: Installation, sender: User) -> Event
     }
 
 
-def installation_repositories(sb: Sandbox, inst: Installation, action: str, sender: User,
+def installation_repositories(sb: World, inst: Installation, action: str, sender: User,
                               added: list[RepoState], removed: list[RepoState]) -> Event:
     return "installation_repositories", {
         "action": action, "installation": sb.render.installation(inst, rest=False),

@@ -168,5 +168,5 @@ async def redeliver(req: Req) -> Resp:
     d = next((d for d in req.sb._deliveries if d.id == req.params["delivery_id"]), None)
     if d is None:
         raise not_found(req.doc)
-    req.sb._spawn(req.sb.redeliver(d.id))
+    req.sb.outbox.spawn(req.sb.outbox.redeliver(d.id))
     return Resp(202, {})

@@ -46,7 +46,7 @@ def _issue(req: Req, number: int) -> Issue:
 
 def _emit(req: Req, event: str, payload: dict | None) -> None:
     if payload is not None:
-        req.sb._emit(event, payload)
+        req.sb.outbox.emit(event, payload)
 
 
 def _body(req: Req) -> dict[str, Any]:
