@@ -19,6 +19,7 @@ from gidgethub.aiohttp import GitHubAPI
 from bot.github import repo_ops
 from bot.sandbox import Sandbox
 from bot.sandbox.openapi import Router, schema_errors
+from tests.bot_fixtures import settle
 
 REPO = "octo-org/widgets"
 LIST = f"/repos/{REPO}/commits/{{ref}}/check-runs"
@@ -242,9 +243,7 @@ async def test_a_config_with_500_problems_costs_at_most_two_check_run_requests(
         sandbox, sandbox_repo, sandbox_installation_id, bot):
     before = len(sandbox.calls)
     await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": config_with_500_problems()})
-    for _ in range(3):
-        await sandbox.drain()
-        await bot.settle()
+    await settle(sandbox, bot)
     calls = [(c.method, c.path) for c in sandbox.calls[before:] if "/check-runs" in c.path]
     assert 1 <= len(calls) <= 2, calls
     [run] = [r for r in sandbox.repo(REPO).check_runs.values() if r.name == "fundbot/config"]

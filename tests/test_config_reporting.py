@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.core import config as core
 from bot.services import config_loader
+from tests.bot_fixtures import settle
 
 ROOT = Path(__file__).resolve().parent.parent
 REPO = "octo-org/widgets"
@@ -15,11 +16,6 @@ REPO = "octo-org/widgets"
 VALID = "bounties:\n  deadline_days: 14\n  labels:\n    \"bounty: XL\": 5000\n"
 INVALID = "bounties:\n  deadline_days: -3\nbountys: {}\nreleases:\n  footer: maybe\n"
 
-
-async def settle(sandbox, bot):
-    for _ in range(3):
-        await sandbox.drain()
-        await bot.settle()
 
 
 def runs(sandbox, repo=REPO):

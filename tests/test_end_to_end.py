@@ -7,17 +7,11 @@ import json
 import pytest
 
 from bot.core import markdown
+from tests.bot_fixtures import settle
 from tests.helpers import payload_bytes, payload_files
 
 FUNDING = "github: [octocat]\nko_fi: widgets\n"
 
-
-async def settle(sandbox, bot, rounds: int = 3) -> None:
-    """Wait until the sandbox has delivered everything (including events about the bot's own actions)
-    and the bot has processed it, a few times over, since processing can cause new deliveries."""
-    for _ in range(rounds):
-        await sandbox.drain()
-        await bot.settle()
 
 
 def funding_comments(sandbox, repo: str, number: int) -> list[dict]:

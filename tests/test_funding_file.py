@@ -6,14 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.bot_fixtures import settle
+
 REPO = "octo-org/widgets"
 REALWORLD = Path(__file__).parent / "data" / "github" / "real-world" / "funding"
 
-
-async def settle(sandbox, bot):
-    for _ in range(3):
-        await sandbox.drain()
-        await bot.settle()
 
 
 def runs(sandbox):

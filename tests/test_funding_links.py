@@ -5,14 +5,10 @@ from __future__ import annotations
 import pytest
 
 from bot.core import markdown, release
+from tests.bot_fixtures import settle
 
 REPO = "octo-org/widgets"  # FUNDING.yml: github: [octocat]; octocat is an admin (a maintainer)
 
-
-async def settle(sandbox, bot):
-    for _ in range(3):
-        await sandbox.drain()
-        await bot.settle()
 
 
 def bot_comments(sandbox, number, repo=REPO):

@@ -4,7 +4,6 @@ through the real endpoint, inbox and workers, against the GitHub sandbox."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from bot.core import labels as label_rules
 from bot.core import markdown
 from bot.core import onboarding as onboarding_rules
 from bot.services import config_loader
+from tests.bot_fixtures import settle
 
 ORG = "octo-org"
 REPO = "octo-org/app"
@@ -28,28 +28,6 @@ DEFAULT_LABELS = label_rules.specs(core_config.Config.defaults())
 
 
 # --- helpers ----------------------------------------------------------------------------------------------
-async def settle(sandbox, bot, rounds: int = 3) -> None:
-    """Wait until the sandbox delivered everything (events about the bot's own actions too) and the bot
-    processed it, retries included, a few times over, since processing causes new deliveries."""
-    for _ in range(rounds):
-        await sandbox.drain()
-        await bot.settle()
-        for _ in range(200):  # a retry due soon (the worker's backoff is shortened below)
-            soon = [j for j in await bot.store.list_jobs(["pending"]) if j.run_at < time.time() + 30]
-            if not soon:
-                break
-            await asyncio.sleep(0.02)
-            await bot.settle()
-
-
-@pytest.fixture(autouse=True)
-def fast_retries(request):
-    """Failed jobs come back after milliseconds instead of seconds (only for the tests that run the bot)."""
-    if "bot" in request.fixturenames:
-        worker = request.getfixturevalue("bot").service.worker
-        worker.backoff_base, worker.backoff_cap = 0.02, 0.05
-
-
 def make_repos(sandbox, repos: dict[str, dict[str, str] | None]) -> None:
     sandbox.add_user(ORG, type="Organization")
     sandbox.add_user("octocat")
@@ -61,7 +39,7 @@ def make_repos(sandbox, repos: dict[str, dict[str, str] | None]) -> None:
 async def install(sandbox, bot, repos: dict[str, dict[str, str] | None], *, selected: bool = True) -> int:
     make_repos(sandbox, repos)
     installation = await sandbox.install(ORG, list(repos) if selected else [])
-    await settle(sandbox, bot)
+    await settle(sandbox, bot, within=30)
     return installation["id"]
 
 
@@ -83,7 +61,7 @@ async def install_again(sandbox, bot, installation_id: int, repo: str = REPO) ->
     response = await bot.send("installation", created["body"])  # a new delivery GUID: processed again
     assert response.status == 202
     await sandbox.add_repos_to_installation(installation_id, [repo])
-    await settle(sandbox, bot)
+    await settle(sandbox, bot, within=30)
 
 
 def user_client(session, sandbox, installation_id: int) -> GitHubAPI:
@@ -254,7 +232,7 @@ async def test_a_closed_onboarding_pull_request_is_never_reopened_or_repeated(sa
     await sandbox.close_issue(REPO, pull.number, "octocat")
     if delete_branch:  # "Delete branch" after closing
         del sandbox.repo(REPO).refs[BRANCH_REF]
-    await settle(sandbox, bot)
+    await settle(sandbox, bot, within=30)
     await install_again(sandbox, bot, installation_id)
     [still] = pulls(sandbox)
     assert still.number == pull.number and still.state == "closed"
@@ -270,7 +248,7 @@ async def test_a_merged_onboarding_pull_request_is_not_repeated_after_the_file_i
     [pull] = pulls(sandbox)
     await sandbox.merge_pull(REPO, pull.number, "octocat")
     await sandbox.push_files(REPO, "octocat", {core_config.CONFIG_PATH: None}, message="no config")
-    await settle(sandbox, bot)
+    await settle(sandbox, bot, within=30)
     await install_again(sandbox, bot, installation_id)
     assert len(pulls(sandbox)) == 1
     assert await failed_jobs(bot) == []
@@ -282,7 +260,7 @@ async def test_a_label_renamed_by_a_maintainer_is_not_recreated(sandbox, bot, sa
     await gh.patch("/repos/{owner}/{repo}/labels/{name}", {"owner": ORG, "repo": "app", "name": "bounty: M"},
                    data={"new_name": "size: medium", "color": "ff0000"})
     await gh.delete("/repos/{owner}/{repo}/labels/{name}", {"owner": ORG, "repo": "app", "name": "✅ delivered"})
-    await settle(sandbox, bot)
+    await settle(sandbox, bot, within=30)
     await install_again(sandbox, bot, installation_id)
     names = set(sandbox.labels(REPO))
     assert "size: medium" in names and "bounty: M" not in names
@@ -338,7 +316,7 @@ async def test_a_left_over_branch_is_reset_to_the_default_head(sandbox, bot):
     await sandbox.push_files(REPO, "octocat", {"junk.txt": "half-done\n"}, branch=onboarding_rules.BRANCH)
     await sandbox.push_files(REPO, "octocat", {"CHANGELOG.md": "news\n"})  # the default branch moved on
     await sandbox.install(ORG, [REPO])
-    await settle(sandbox, bot)
+    await settle(sandbox, bot, within=30)
     [pull] = pulls(sandbox)
     assert len(sandbox.calls_to("PATCH", "/git/refs/heads/fundbot/onboarding$")) == 1
     assert sandbox.file(REPO, "junk.txt", ref=onboarding_rules.BRANCH) is None
@@ -352,7 +330,7 @@ async def test_a_branch_created_by_an_earlier_attempt_is_reused(sandbox, bot):
     r = sandbox.repo(REPO)
     r.refs[BRANCH_REF] = r.head  # the attempt died right after creating the branch
     await sandbox.install(ORG, [REPO])
-    await settle(sandbox, bot)
+    await settle(sandbox, bot, within=30)
     assert len(pulls(sandbox)) == 1
     assert sandbox.calls_to("POST", "/git/refs$") == [] and sandbox.calls_to("PATCH", "/git/refs/") == []
     assert len(sandbox.calls_to("PUT", f"/repos/{REPO}/contents/")) == 1
@@ -362,7 +340,7 @@ async def test_an_empty_repository_gets_labels_and_no_pull_request(sandbox, bot)
     make_repos(sandbox, {REPO: None})
     sandbox.repo(REPO).refs.clear()  # no commit at all
     await sandbox.install(ORG, [REPO])
-    await settle(sandbox, bot)
+    await settle(sandbox, bot, within=30)
     assert set(sandbox.labels(REPO)) == {s.name for s in DEFAULT_LABELS}
     assert pulls(sandbox) == []
     assert await failed_jobs(bot) == []
@@ -373,7 +351,7 @@ async def test_added_repositories_are_onboarded(sandbox, bot):
     assert pulls(sandbox) == []
     make_repos(sandbox, {f"{ORG}/second": None})
     await sandbox.add_repos_to_installation(installation_id, [f"{ORG}/second"])
-    await settle(sandbox, bot)
+    await settle(sandbox, bot, within=30)
     assert len(pulls(sandbox, f"{ORG}/second")) == 1
     assert set(sandbox.labels(f"{ORG}/second")) == {s.name for s in DEFAULT_LABELS}
 
@@ -389,7 +367,7 @@ async def test_installation_deleted_drops_its_pending_jobs_and_cache(sandbox, bo
     await bot.store.cache_set(config_loader.CACHE_NAMESPACE, "other", {"x": 1}, installation_id=999)
     assert installation_id in bot.service.github._tokens
     await sandbox.uninstall(installation_id)
-    await settle(sandbox, bot)
+    await settle(sandbox, bot, within=30)
     pending = {job.key for job in await bot.store.list_jobs(["pending"])}
     assert pending == {"later-other"}
     assert await bot.store.cache_get(config_loader.CACHE_NAMESPACE, str(repo_id)) is None
@@ -407,7 +385,7 @@ async def test_removed_repositories_lose_their_cached_config(sandbox, bot):
     for key in ids.values():
         await bot.store.cache_set(config_loader.CACHE_NAMESPACE, key, {"x": 1}, installation_id=installation_id)
     await sandbox.remove_repos_from_installation(installation_id, [REPO])
-    await settle(sandbox, bot)
+    await settle(sandbox, bot, within=30)
     assert await bot.store.cache_get(config_loader.CACHE_NAMESPACE, ids[REPO]) is None
     assert await bot.store.cache_get(config_loader.CACHE_NAMESPACE, ids[second]) == {"x": 1}
     assert await failed_jobs(bot) == []
@@ -419,6 +397,6 @@ async def test_installation_deleted_is_handled_without_a_cached_token(sandbox, b
                             run_at=time.time() + 3600)
     bot.service.github.forget_installation(installation_id)  # e.g. a restarted process
     await sandbox.uninstall(installation_id)
-    await settle(sandbox, bot)
+    await settle(sandbox, bot, within=30)
     assert {job.key for job in await bot.store.list_jobs(["pending"])} == set()
 

@@ -8,17 +8,11 @@ import sys
 from pathlib import Path
 
 from bot.core import readme
+from tests.bot_fixtures import settle
 
 REPO = "octo-org/widgets"
 COMMIT_README = "readme:\n  update: commit\n  debounce_seconds: 0\n"
 
-
-async def settle(sandbox, bot, wait: float = 0.0):
-    if wait:
-        await asyncio.sleep(wait)
-    for _ in range(4):
-        await sandbox.drain()
-        await bot.settle()
 
 
 def section(sandbox) -> str:
@@ -30,7 +24,7 @@ async def test_graphql_pagination_over_250_sponsors(sandbox, sandbox_repo, sandb
         sandbox.add_sponsorship("octo-org", f"sponsor-{i:03d}", monthly_usd=[5, 150, 600][i % 3], sponsor_type="User")
     sandbox.add_sponsorship("octo-org", "secret-sponsor", monthly_usd=1000, privacy="PRIVATE")
     await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": COMMIT_README})
-    await settle(sandbox, bot, 0.2)
+    await settle(sandbox, bot)
     text = section(sandbox)
     assert all(f"sponsor-{i:03d}" in text for i in range(250))
     assert "secret-sponsor" not in text  # private sponsorships are never shown
@@ -45,7 +39,7 @@ async def test_a_forbidden_source_is_skipped_and_the_rest_renders(sandbox, sandb
     sandbox.forbid_graphql("*")
     config = COMMIT_README + "  sponsors:\n    - {name: Static Sponsor, url: \"https://static.example\", tier: Gold}\n"
     await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": config})
-    await settle(sandbox, bot, 0.2)
+    await settle(sandbox, bot)
     text = section(sandbox)
     assert "Static Sponsor" in text and "visible-sponsor" not in text
     [run] = [r for r in sandbox.repo(REPO).check_runs.values() if r.name == "fundbot/sync"]
@@ -57,34 +51,23 @@ async def test_a_forbidden_source_is_skipped_and_the_rest_renders(sandbox, sandb
 async def test_unchanged_data_writes_nothing(sandbox, sandbox_repo, sandbox_installation_id, bot):
     sandbox.add_sponsorship("octo-org", "steady", monthly_usd=50)
     await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": COMMIT_README})
-    await settle(sandbox, bot, 0.2)
+    await settle(sandbox, bot)
     commits = len(sandbox.calls_to("POST", f"/repos/{REPO}/git/commits"))
     assert commits == 1
     await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": COMMIT_README + "# same data\n"})
-    await settle(sandbox, bot, 0.2)
+    await settle(sandbox, bot)
     assert len(sandbox.calls_to("POST", f"/repos/{REPO}/git/commits")) == commits
 
 
 async def test_fifty_pledges_on_ten_issues_within_the_window_make_one_commit(sandbox, sandbox_repo, sandbox_installation_id, tmp_path):
     """Fake clock: the debounce window only ends when the test says so."""
-    from bot.app import Service
     from bot.github import RetryPolicy
-    from tests.bot_fixtures import bot_settings
+    from tests.bot_fixtures import running_bot
     from tests.test_github_client import FakeClock
 
-    clock = FakeClock()
-    service = Service(bot_settings(sandbox, tmp_path), clock=clock, policy=RetryPolicy(request_timeout=5.0))
-    await service.open()
-    try:
-        await service.start_web(host="127.0.0.1", port=0)
-        sandbox.webhook_url = f"http://127.0.0.1:{service.port}{service.settings.webhook_path}"
-
-        async def crank() -> None:
-            for _ in range(4):
-                await sandbox.drain()
-                while await service.worker.run_once():
-                    pass
-
+    clock = FakeClock()  # no worker tasks: settle() runs the due jobs at the fake clock's time
+    async with running_bot(sandbox, tmp_path, workers=False, clock=clock, policy=RetryPolicy(request_timeout=5.0),
+                           backoff=None) as bot:
         await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": "readme:\n  update: commit\n  debounce_seconds: 60\n"})
         for login in ("alice", "bob", "carol", "dave", "erin"):
             sandbox.add_user(login)
@@ -93,15 +76,13 @@ async def test_fifty_pledges_on_ten_issues_within_the_window_make_one_commit(san
             await sandbox.comment(REPO, issue["number"], "octocat", "/bounty 1000")
             for j, who in enumerate(("alice", "bob", "carol", "dave", "erin")):
                 await sandbox.comment(REPO, issue["number"], who, f"/pledge {10 + i + j}")
-        await crank()
+        await settle(sandbox, bot)
         assert len(sandbox.calls_to("POST", f"/repos/{REPO}/git/commits")) == 0  # the window is still open
         clock.now += 61
-        await crank()
+        await settle(sandbox, bot)
         assert len(sandbox.calls_to("POST", f"/repos/{REPO}/git/commits")) == 1
         text = section(sandbox)
         assert text.count("feature ") == 10  # the open-campaigns table lists the 10 campaigns
-    finally:
-        await service.close(grace=1)
 
 
 async def test_a_human_commit_during_the_write_is_kept(sandbox, sandbox_repo, sandbox_installation_id, bot, monkeypatch):
@@ -117,7 +98,7 @@ async def test_a_human_commit_during_the_write_is_kept(sandbox, sandbox_repo, sa
 
     monkeypatch.setattr(readme, "splice", splice_then_a_human_commits)
     await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": COMMIT_README})
-    await settle(sandbox, bot, 0.2)
+    await settle(sandbox, bot)
     await asyncio.gather(*pushes)
     await settle(sandbox, bot)
     content = sandbox.file(REPO, "README.md")
@@ -158,7 +139,7 @@ async def test_sponsors_refresh_for_maintainers_and_broken_markers_reported(sand
     assert [r.content for r in sandbox.repo(REPO).comments[refused["id"]].reactions] == ["confused"]
     assert [r for r in sandbox.repo(REPO).check_runs.values() if r.name == "fundbot/sync"] == []  # nothing ran
     accepted = await sandbox.comment(REPO, issue["number"], "octocat", "/sponsors refresh")
-    await settle(sandbox, bot, 0.2)
+    await settle(sandbox, bot)
     assert [r.content for r in sandbox.repo(REPO).comments[accepted["id"]].reactions] == ["+1"]
     # the README has unbalanced markers: nothing is written, and a check run says why
     assert sandbox.file(REPO, "README.md") == broken

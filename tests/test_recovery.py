@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from bot.core import markdown
 from bot.jobs import recovery
+from tests.bot_fixtures import settle
 
 REPO = "octo-org/widgets"
 
-
-async def settle(sandbox, bot):
-    for _ in range(4):
-        await sandbox.drain()
-        await bot.settle()
 
 
 def greeted(sandbox, number) -> int:

@@ -12,7 +12,7 @@ from bot.github import RetryPolicy
 from bot.jobs import routing
 from bot.jobs.worker import Worker
 from bot.store import open_store
-from tests.bot_fixtures import bot_settings
+from tests.bot_fixtures import bot_settings, running_bot
 from tests.test_github_client import FakeClock
 
 
@@ -20,13 +20,9 @@ from tests.test_github_client import FakeClock
 async def manual(sandbox, sandbox_repo, sandbox_installation_id, tmp_path):
     """The service with a fake clock and no worker tasks: the test turns the crank with run_once()."""
     clock = FakeClock()
-    service = Service(bot_settings(sandbox, tmp_path, max_attempts=3), clock=clock,
-                      policy=RetryPolicy(request_timeout=2.0))
-    await service.open()
-    await service.start_web(host="127.0.0.1", port=0)
-    sandbox.webhook_url = f"http://127.0.0.1:{service.port}{service.settings.webhook_path}"
-    yield service, clock
-    await service.close(grace=1)
+    async with running_bot(sandbox, tmp_path, workers=False, clock=clock, policy=RetryPolicy(request_timeout=2.0),
+                           backoff=None, max_attempts=3) as bot:
+        yield bot.service, clock
 
 
 async def test_5xx_storm_parks_the_job_and_jobs_lists_it(sandbox, sandbox_repo, manual, tmp_path, monkeypatch, capsys):

@@ -90,9 +90,10 @@ def branch_commit(sandbox, branch: str):
 
 @pytest.fixture
 async def bot_gh(sandbox, sandbox_session, sandbox_installation_id):
-    """fundbot's own client (ETag cache, retries) for the same installation."""
+    """fundbot's own client (ETag cache, retries) for the same installation, without the 1 s spacing of
+    mutations (``Settings.for_sandbox`` turns it off too; tests/test_pacing.py checks the spacing)."""
     app = GitHubApp(sandbox_session, app_id=str(sandbox.app_id), private_key=sandbox.private_key_pem.decode(),
-                    base_url=sandbox.base_url)
+                    base_url=sandbox.base_url, mutation_interval=0.0)  # as the bot runs against the sandbox
     return await app.installation(sandbox_installation_id)
 
 

@@ -17,6 +17,7 @@ from bot.core import paths
 from bot.github import repo_ops
 from bot.sandbox import webhooks
 from bot.services import config_loader
+from tests.bot_fixtures import settle
 
 REPO = "octo-org/widgets"  # public, the sandbox_repo fixture
 VAULT = "octo-org/vault"  # private, in the same installation
@@ -31,11 +32,6 @@ SECRETS = {
 }
 MARKERS = ("SECRET-", "hunter2", "wJalr", "sk_live", "31337", "bountys", "did you mean", "intranet")
 
-
-async def settle(sandbox, bot):
-    for _ in range(3):
-        await sandbox.drain()
-        await bot.settle()
 
 
 def config_runs(sandbox, repo=REPO):

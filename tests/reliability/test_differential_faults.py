@@ -34,11 +34,11 @@ from typing import Any
 
 import pytest
 
-from bot.app import Service, wait_until_idle
+from bot.app import Service
 from bot.core import markdown
 from bot.github import RetryPolicy
 from bot.sandbox import Sandbox
-from tests.bot_fixtures import bot_settings
+from tests.bot_fixtures import running_bot, settle
 
 pytestmark = pytest.mark.slow
 
@@ -107,39 +107,12 @@ async def bot_world(tmp_path: Path, seed: int) -> AsyncIterator[tuple[Sandbox, S
     sb = world(seed)
     await sb.start("127.0.0.1", 0)
     clock = FastSleepClock()
-    settings = dataclasses.replace(bot_settings(sb, tmp_path), max_attempts=MAX_ATTEMPTS)
-    service = Service(settings, poll_interval=0.05, policy=POLICY, clock=clock)
-    try:
-        await service.open()
-        assert service.worker is not None
-        service.worker.backoff_base, service.worker.backoff_cap = 0.002, 0.01  # failed jobs come back at once
-        await service.start_web(host="127.0.0.1", port=0)
-        service.start_workers()
-        sb.webhook_url = f"http://127.0.0.1:{service.port}{settings.webhook_path}"
-        yield sb, service, clock
+    try:  # failed jobs come back at once (2-10 ms); none may end parked
+        async with running_bot(sb, tmp_path, clock=clock, policy=POLICY, backoff=(0.002, 0.01),
+                               max_attempts=MAX_ATTEMPTS) as bot:
+            yield sb, bot.service, clock
     finally:
-        await service.close(grace=2)
         await sb.stop()
-
-
-async def settle(sb: Sandbox, service: Service, *, timeout: float = 60.0) -> None:
-    """Until quiet twice in a row: every webhook delivered, no job running, none due within a second (a job
-    waiting out its retry backoff is due within milliseconds; a campaign deadline is weeks away)."""
-    give_up = time.monotonic() + timeout
-    quiet = 0
-    while quiet < 2:
-        if time.monotonic() > give_up:
-            raise TimeoutError(f"the bot did not settle in {timeout}s: {await service.store.counts()}")
-        await sb.drain()
-        await wait_until_idle(service.store, timeout=timeout)
-        soon = time.time() + 1.0
-        busy = [j for j in await service.store.list_jobs(["pending", "running"], limit=1000)
-                if j.status == "running" or j.run_at <= soon]
-        if busy or sb._tasks or sb._queue:
-            quiet = 0
-            await asyncio.sleep(0.01)
-        else:
-            quiet += 1
 
 
 async def parked(service: Service) -> list[tuple]:
