@@ -15,6 +15,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.metrics import Metrics
+from bot.settings import Settings, SettingsError
 from bot.store import open_store
 from tests.helpers import payload_bytes
 from tests.test_cli import clean_env, run
@@ -213,11 +214,32 @@ async def test_serve_worker_processes_answer_on_the_ports_after_metrics_port(san
     ("70000", "METRICS_PORT must be from 1 to 65535, got 70000"),
     ("65535", "METRICS_PORT=65535 leaves no port for worker process 1 of 1"),
     ("3000", "METRICS_PORT=3000 overlaps PORT=3000"),
+    ("2999", "METRICS_PORT=2999 overlaps PORT=3000"),  # PORT is worker process 1's
 ])
-def test_a_bad_metrics_port_is_one_line_and_exit_2(tmp_path, value, message):
-    result = run("worker", env=clean_env(METRICS_PORT=value, PORT="3000", WORKER_PROCESSES="1"), cwd=tmp_path)
-    line = one_line(result)
-    assert line.startswith(f"fundbot worker: configuration error: {message}"), line
+def test_a_bad_metrics_port_is_refused(value, message):
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({"METRICS_PORT": value, "PORT": "3000", "WORKER_PROCESSES": "1"}, dotenv=None)
+    assert str(refused.value).startswith(message) and "\n" not in str(refused.value)
+
+
+def test_metrics_port_unset_or_good():
+    assert Settings.from_env({}, dotenv=None).metrics_port is None
+    assert Settings.from_env({"METRICS_PORT": "9100", "WORKER_PROCESSES": "4"}, dotenv=None).metrics_port == 9100
+    assert Settings.from_env({"METRICS_PORT": "2998", "PORT": "3000", "WORKER_PROCESSES": "1"}, dotenv=None).metrics_port == 2998
+
+
+def test_a_bad_metrics_port_is_one_line_and_exit_2(tmp_path):
+    for args in (["worker"], ["serve"]):
+        result = run(*args, env=clean_env(METRICS_PORT="nine", WEBHOOK_SECRET="s"), cwd=tmp_path)
+        line = one_line(result)
+        assert line == f"fundbot {args[0]}: configuration error: METRICS_PORT must be a whole number, got 'nine'"
+    result = run("serve", "--worker-processes", "3", cwd=tmp_path, env=clean_env(  # 2 processes fit, 3 do not
+        METRICS_PORT="2997", PORT="3000", WORKER_PROCESSES="2", WEBHOOK_SECRET="s", APP_ID="1",
+        PRIVATE_KEY="-----BEGIN PRIVATE KEY-----x", DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}"))
+    assert "configuration error: METRICS_PORT=2997 overlaps PORT=3000" in one_line(result)
+    assert not (tmp_path / "x.db").exists()
+    result = run("worker", "--metrics-port", "x", env=clean_env(), cwd=tmp_path)
+    assert "--metrics-port: expected a port from 0 to 65535, got 'x'" in one_line(result)
 
 
 def test_a_metrics_port_in_use_is_one_line_and_exit_2(sandbox, tmp_path):
