@@ -48,9 +48,10 @@ def job_context(*, delivery: str | None = None, installation: int | None = None,
 
 class ContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.delivery = delivery_var.get()
-        record.installation = installation_var.get()
-        record.repo = repo_var.get()
+        # a value the line brought itself (``Repo.log``'s extra) wins over the job's context
+        record.delivery = getattr(record, "delivery", None) or delivery_var.get()
+        record.installation = getattr(record, "installation", None) or installation_var.get()
+        record.repo = getattr(record, "repo", None) or repo_var.get()
         record.role = _role
         # Render once, redact, and freeze so no handler formats the raw arguments again.
         try:
