@@ -159,6 +159,21 @@ def test_rule(text: str, expected: list[tuple[str, str, int, int]]) -> None:
     assert found(lint(text)) == sorted(expected)
 
 
+def test_the_shared_yaml_reader_keeps_funding_yml_semantics() -> None:
+    """FUNDING.yml is read by bot.core.yaml_tree (the reader fundbot.yml uses), as GitHub reads it."""
+    # a character YAML forbids is reported where it is (the old FUNDING.yml reader said 1:1)
+    [p] = lint("github: alice\npatreon: bo\x07b\n")
+    assert (p.code, p.line, p.column) == ("yaml-syntax", 2, 12)
+    assert p.message.startswith("YAML syntax error: the character U+0007 is not allowed in YAML")
+    # `<<` stays a key (fundbot.yml flattens merge keys; FUNDING.yml does not)
+    assert found(lint("<<: {github: octocat}\n")) == [("unknown-key", "error", 1, 1)]
+    # an alias to a list built inside a list is still the whole list
+    values, problems = parse("x: [&n [alice, bob]]\ngithub: *n\n")
+    assert values == {"github": ["alice", "bob"]} and [p.code for p in problems] == ["unknown-key"]
+    # a number too long for int() is still a number (not "a tagged or binary value")
+    assert found(lint("github: 1" + "2" * 5000 + "\n")) == [("yaml-number", "error", 1, 9)]
+
+
 def test_messages_say_what_was_found_and_what_would_work() -> None:
     (p,) = lint("github: 0326\n")
     assert "0326" in p.message and "number" in p.message and '"0326"' in p.message

@@ -16,10 +16,10 @@ runs, the onboarding pull request) is built on this API:
 The package
 -----------
 This module re-exports the public API; the code lives in one module per concern (each imports only
-the ones before it):
+the ones before it; the located YAML tree, shared with :mod:`bot.core.funding`, is
+:mod:`bot.core.yaml_tree`):
 
 =============  ==================================================================================
-yaml_tree      the located YAML tree (line/column on every node); knows nothing of fundbot's keys
 model          value types (Issue, Link, ... ExtendsTarget) and limits
 report         the issues of one run (Context) and how keys, values and issues are written
 extends        ``_extends`` values and the deep merge (pure)

@@ -15,7 +15,7 @@ from bot.core.config.model import CONFIG_PATH, MAX_EXTENDS_DEPTH, ExtendsTarget,
 from bot.core.config.read import parse
 from bot.core.config.report import BAD, Context, short
 from bot.core.config.schema import SCHEMA, known_keys
-from bot.core.config.yaml_tree import Node, key_text, to_python
+from bot.core.yaml_tree import Node, key_text, to_python
 
 _Loaded = str | bytes | Fetched | None
 

@@ -27,7 +27,7 @@ from bot.core.config.read import parse
 from bot.core.config.report import BAD, Context, brief, describe, format_issues, more_issues
 from bot.core.config.schema import SCHEMA, schema_paths
 from bot.core.config.shapes import ListOf, Section
-from bot.core.config.yaml_tree import Node, from_python, to_python
+from bot.core.yaml_tree import Node, from_python, to_python
 
 
 @dataclass(frozen=True)

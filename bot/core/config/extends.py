@@ -11,7 +11,7 @@ from typing import Any
 from bot.core import paths as _paths
 from bot.core.config.model import CONFIG_PATH, ExtendsTarget
 from bot.core.config.report import short
-from bot.core.config.yaml_tree import Entry, Node, key_text
+from bot.core.yaml_tree import Entry, Node, key_text
 
 EXTENDS_FORMS = "`REPO`, `OWNER/REPO` or `OWNER/REPO:PATH`"
 

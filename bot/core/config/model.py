@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Literal
 
 from bot.core import disclosure as _disclosure
-from bot.core.config.yaml_tree import MAX_KEYS
+from bot.core.yaml_tree import MAX_KEYS
 
 __all__ = ["CONFIG_PATH", "MAX_BYTES", "MAX_EXTENDS_DEPTH", "MAX_ISSUES", "MAX_KEYS", "BountiesConfig", "ExtendsTarget",
            "Fetched", "FundingGoal", "Issue", "IssuesConfig", "Link", "ReadmeConfig", "ReleasesConfig", "Reward",

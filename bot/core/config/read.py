@@ -1,6 +1,6 @@
 """Reading one file: text (or bytes) -> the located tree of its first YAML document, and the issues found
 on the way (size, encoding, nesting, syntax, more than one document, too many keys or nodes). Never
-raises; the YAML itself is read by :mod:`bot.core.config.yaml_tree`."""
+raises; the YAML itself is read by :mod:`bot.core.yaml_tree`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from bot.core import text as _text
 from bot.core.config.model import MAX_BYTES, MAX_KEYS, Issue
 from bot.core.config.report import short
-from bot.core.config.yaml_tree import (
+from bot.core.yaml_tree import (
     MAX_FLOW_DEPTH,
     Node,
     SyntaxFailure,

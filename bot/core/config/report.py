@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from bot.core import funding as _funding
 from bot.core.config.model import MAX_ISSUES, Issue
-from bot.core.config.yaml_tree import Node, safe_str
+from bot.core.yaml_tree import Node, safe_str
 
 KeyPath = tuple[str | int, ...]
 

@@ -14,7 +14,7 @@ from bot.core import paths as _paths
 from bot.core.commands import AmountError, is_valid_login, parse_amount
 from bot.core.config.extends import EXTENDS_FORMS, parse_extends
 from bot.core.config.report import BAD, Context, KeyPath, brief, describe, named, short
-from bot.core.config.yaml_tree import Node, safe_str
+from bot.core.yaml_tree import Node, safe_str
 
 try:  # the ISO 4217 list of the command parser, so /pledge and the config agree
     from bot.core.commands import _ISO4217 as _CURRENCIES  # noqa: PLC2701

@@ -18,7 +18,7 @@ from bot.core import funding as _funding
 from bot.core.config.model import Issue
 from bot.core.config.report import BAD, Context, KeyPath, brief, flow_yaml, has_bad, key_path, named, short
 from bot.core.config.rules import Amount, Choice, Text, ValueType
-from bot.core.config.yaml_tree import Entry, Node, from_python, key_text, to_python
+from bot.core.yaml_tree import Entry, Node, from_python, key_text, to_python
 
 
 class ListOf(ValueType):

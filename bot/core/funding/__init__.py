@@ -6,9 +6,11 @@ Used by ``python -m bot check-funding PATH`` (:func:`lint`), by the config valid
 Nothing here touches files, the network or the clock.
 
 One rule engine (``_evaluate``) does all the checking. It runs on a small neutral tree that three
-adapters build: from a composed ruamel node (what :func:`lint` uses, because it keeps the source
-text of every scalar, its quoting style, duplicate keys and exact positions), from a ruamel
-round-trip ``CommentedMap`` (what the config loader holds) and from plain ``dict``/``list`` values.
+adapters build: from the located tree of :mod:`bot.core.yaml_tree` - the YAML reader ``fundbot.yml``
+shares, which composes the text (what :func:`lint` uses, because it keeps the source text of every
+scalar, its quoting style, duplicate keys and exact positions; a composed ruamel node, as the config
+loader hands over, goes through it too) - from a ruamel round-trip ``CommentedMap`` and from plain
+``dict``/``list`` values. FUNDING.yml is read with ``<<`` kept as a key, not merged.
 :func:`lint` is ``check_mapping`` on the composed document, so ``lint(text)`` and
 ``check_mapping(YAML().load(text), source=text)`` give the same verdict (tested on every
 real-world file).
@@ -71,6 +73,7 @@ decode-error          error    bytes that are not UTF-8 (UTF-16/32 with a BOM ar
 yaml-syntax           error    not valid YAML (ruamel's problem mark; for a line without its
                                ``:``, the line itself)
 not-a-mapping         error    the document is a string or a list, not ``key: value`` lines
+too-complex           error    more values than the located reader builds (200,000)
 multiple-documents    warning  more than one YAML document; only the first is used
 no-funding-links      warning  empty or comment-only file, or every key left empty
 unknown-key           error    a key GitHub does not define (with "did you mean")
@@ -114,7 +117,7 @@ errors (the last of duplicate keys, as Psych does; the first 4 custom / 5 github
 Modules
 -------
 ``tables`` (keys, platform names and hosts, near misses, placeholders, patterns), ``model`` (value types,
-the neutral tree, the problem collector), ``adapters`` (ruamel node / ``CommentedMap`` / plain data to the
+the neutral tree, the problem collector), ``adapters`` (located tree / ``CommentedMap`` / plain data to the
 tree), ``yaml11`` (YAML 1.1 and 1.2 readings of a scalar, safe quoting), ``rules`` (the rule engine),
 ``values`` (checks of one name, package, path or link), ``api`` (the functions below). Every public name
 is importable from ``bot.core.funding``.

@@ -1,4 +1,4 @@
-"""Adapters from composed ruamel nodes, round-trip ``CommentedMap`` values and plain Python data to the neutral tree."""
+"""Adapters from the shared located tree (:mod:`bot.core.yaml_tree`; composed ruamel nodes go through it), round-trip ``CommentedMap`` values and plain Python data to the neutral tree."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from bot.core import text as _text
+from bot.core import yaml_tree
 from bot.core.funding.model import _Map, _Scalar, _Seq, _Tree
-from bot.core.funding.tables import _TAG_KINDS
 
 
 def _adapt(node: Any, source: str | None) -> _Tree | None:
@@ -17,8 +16,10 @@ def _adapt(node: Any, source: str | None) -> _Tree | None:
 
     if node is None:
         return None
+    if isinstance(node, yaml_tree.Node):
+        return _from_tree(node)
     if isinstance(node, Node):
-        return _from_yaml_node(node, source)
+        return _from_tree(_located(node, source))
     lines = source.splitlines() if source is not None else None
     lc = getattr(node, "lc", None)
     line = getattr(lc, "line", None)
@@ -28,35 +29,21 @@ def _adapt(node: Any, source: str | None) -> _Tree | None:
     )
 
 
-def _from_yaml_node(node: Any, source: str | None, depth: int = 0) -> _Tree:
-    """Adapter for composed ruamel nodes (ScalarNode / SequenceNode / MappingNode)."""
-    from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+def _located(node: Any, source: str | None) -> yaml_tree.Node:
+    """A composed ruamel node as the shared located tree, read the way GitHub's parser sees FUNDING.yml:
+    ``<<`` stays a key (not merged), no limit on keys; below the values of a list only "a list" or "a
+    mapping" matters, so deeper collections are built empty. Raises :class:`yaml_tree.TreeTooBig`."""
+    return yaml_tree.TreeBuilder("", source, max_keys=None, merge=False, leaf_depth=2).build(node)
 
-    mark = getattr(node, "start_mark", None)
-    line = mark.line if mark is not None else -1
-    col = mark.column if mark is not None else -1
-    if isinstance(node, ScalarNode):
-        kind = _TAG_KINDS.get(str(node.tag), "other")
-        plain = node.style is None
-        if plain and source is not None and mark is not None and _text.explicit_tag(source, mark.index):
-            plain = False
-        return _Scalar(kind, str(node.value), plain, line, col)
-    if isinstance(node, SequenceNode):
-        if depth >= 2:  # deeper structure only matters as "not a string"
-            return _Seq([], line, col)
-        return _Seq([_from_yaml_node(n, source, depth + 1) for n in node.value], line, col)
-    if isinstance(node, MappingNode):
-        if depth >= 2:
-            return _Map([], line, col)
-        return _Map(
-            [
-                (_from_yaml_node(k, source, depth + 1), _from_yaml_node(v, source, depth + 1))
-                for k, v in node.value
-            ],
-            line,
-            col,
-        )
-    return _Scalar("other", repr(node), False, line, col)
+
+def _from_tree(n: yaml_tree.Node) -> _Tree:
+    """Adapter for the shared located tree (1-based positions, 0 unknown) to the rules' tree (0-based, -1)."""
+    line, col = n.line - 1, n.col - 1
+    if n.kind == "seq":
+        return _Seq([_from_tree(v) for v in n.value], line, col)
+    if n.kind == "map":
+        return _Map([(_from_tree(e.key), _from_tree(e.value)) for e in n.value], line, col)
+    return _Scalar(yaml_tree.resolved_tag(n), n.text, n.plain, line, col)
 
 
 def _kind_of(value: Any) -> str:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 import urllib.parse
-import warnings
 from typing import Any
 
 from bot.core import text as _text
-from bot.core.funding.adapters import _adapt, _from_yaml_node
+from bot.core import yaml_tree
+from bot.core.funding.adapters import _adapt, _from_tree, _located
 from bot.core.funding.model import FundingLink, Problem, _Ctx, _sorted
 from bot.core.funding.rules import _evaluate
 from bot.core.funding.tables import _PLATFORM_NAMES, _URL_TEMPLATES, HEADER, KEYS, LIST_KEYS
@@ -50,7 +50,11 @@ def _analyse(text: str | bytes) -> tuple[dict[str, Any], list[Problem]]:
     if problem is not None:
         return {}, [problem]
     ctx = _Ctx(0, 0)
-    root = _from_yaml_node(docs[0], decoded) if docs and docs[0] is not None else None
+    try:
+        root = _from_tree(_located(docs[0], decoded)) if docs and docs[0] is not None else None
+    except yaml_tree.TreeTooBig:
+        return {}, [Problem("error", 1, 1, None, f"The file has more than {yaml_tree.MAX_NODES:,} values; "
+                            "FUNDING.yml needs a few `key: value` lines - it was not checked.", "too-complex")]
     values = _evaluate(root, ctx, empty_pos=(0, 0))
     if len(docs) > 1:
         mark = getattr(docs[1], "start_mark", None)
@@ -69,53 +73,21 @@ def _analyse(text: str | bytes) -> tuple[dict[str, Any], list[Problem]]:
 
 
 def _compose(decoded: str) -> tuple[list[Any], Problem | None]:
-    """Every YAML document of ``decoded``, composed; or the ``yaml-syntax`` problem that stops reading."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError
-
-    yaml = YAML(typ="rt", pure=True)
-    docs: list[Any] = []
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            for doc in yaml.compose_all(decoded):
-                docs.append(doc)
-    except MarkedYAMLError as exc:
-        return [], _marked_syntax_problem(exc)
-    except RecursionError:
-        return [], _syntax_problem(
-            "YAML syntax error: the document is nested too deeply to read; FUNDING.yml only "
-            "needs `key: value` lines and flat lists."
-        )
-    except Exception as exc:  # noqa: BLE001 - lint never raises
-        return [], _syntax_problem(
-            f"YAML syntax error: {_short(str(exc) or type(exc).__name__, 200)}; GitHub cannot read the file."
-        )
-    return docs, None
-
-
-def _syntax_problem(message: str, line: int = 1, column: int = 1) -> Problem:
-    return Problem("error", line, column, None, message, "yaml-syntax")
-
-
-def _marked_syntax_problem(exc: Any) -> Problem:
-    """A ruamel ``MarkedYAMLError`` as a problem at the place the author has to fix."""
-    mark = exc.problem_mark or exc.context_mark
-    if exc.context_mark is not None and "simple key" in (exc.context or ""):
-        # "could not find expected ':'" is found on the line after the stray text; point at it
-        mark = exc.context_mark
-    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-    what = (exc.problem or exc.context or "invalid YAML").strip()
-    context = ""
-    if mark is exc.context_mark and exc.context_mark is not None:
-        what = f"this line is not `key: value` ({what})"
-    elif exc.context and exc.problem and exc.context_mark is not None:
-        context = f" ({exc.context} on line {exc.context_mark.line + 1})"
-    return _syntax_problem(
-        f"YAML syntax error: {what}{context}; GitHub cannot read the file, so no Sponsor button is shown.",
-        line,
-        col,
-    )
+    """Every YAML document of ``decoded``, composed by the shared reader; or the ``yaml-syntax`` problem
+    that stops reading."""
+    docs, failure = yaml_tree.compose(decoded)
+    if failure is None:
+        return docs, None
+    if failure.kind == "nesting":
+        message = (f"YAML syntax error: {failure.what}; FUNDING.yml only needs `key: value` lines and "
+                   f"flat lists.")
+    elif failure.kind == "reader":
+        what = _short(failure.what or "the text cannot be read", 200)
+        message = f"YAML syntax error: {what}; GitHub cannot read the file."
+    else:
+        message = (f"YAML syntax error: {failure.what}{failure.context}; GitHub cannot read the file, so no "
+                   f"Sponsor button is shown.")
+    return [], Problem("error", failure.line, failure.column, None, message, "yaml-syntax")
 
 
 def lint(text: str | bytes) -> list[Problem]:

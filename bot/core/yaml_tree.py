@@ -1,13 +1,17 @@
-"""A located YAML tree: composed YAML (or plain Python values) with file, line and column on every node.
+"""The located YAML reader: composed YAML (or plain Python values) with file, line and column on every node.
 
-The text is *composed* with ruamel (round-trip mode, YAML 1.2), not constructed: composing keeps the
-position, quoting style and source text of every scalar and keeps duplicate keys (a round-trip load would
-raise on them). Aliases are not expanded (one :class:`Node` is shared); ``<<`` merge keys are flattened,
-explicit keys winning. Nothing here knows fundbot's keys: :mod:`bot.core.config` reads ``fundbot.yml``
-with it, and it is written so that the FUNDING.yml reader (:mod:`bot.core.funding`) can share it.
+The one place fundbot reads YAML text: :mod:`bot.core.config` reads ``fundbot.yml`` with it and
+:mod:`bot.core.funding` reads ``FUNDING.yml`` with it. The text is *composed* with ruamel (round-trip
+mode, YAML 1.2), not constructed: composing keeps the position, quoting style and source text of every
+scalar and keeps duplicate keys (a round-trip load would raise on them). Aliases are not expanded (one
+:class:`Node` is shared); ``<<`` merge keys are flattened, explicit keys winning (unless the caller keeps
+them as keys). Which YAML 1.1 reading GitHub's parser gives a plain scalar is the FUNDING.yml reader's
+business (:mod:`bot.core.funding.yaml11`, from :attr:`Node.text` and :attr:`Node.plain`); nothing here
+knows fundbot's or GitHub's keys.
 
 * :func:`compose` - text -> the composed documents, or a located :class:`SyntaxFailure`; never raises.
 * :class:`TreeBuilder` - a composed document -> :class:`Node` (bounded: nodes, depth, keys per mapping).
+* :func:`resolved_tag` - the tag YAML 1.2 resolved for a scalar, even when its value could not be built.
 * :func:`from_python` / :func:`to_python` - plain values <-> :class:`Node`.
 * :func:`flow_depth_over` - a guard run before the reader, which recurses per ``[``/``{`` level.
 """
@@ -74,12 +78,27 @@ class TooManyKeys(Exception):
 
 
 class TreeBuilder:
-    """Composed ruamel nodes -> ``Node``; aliases share one ``Node`` (memo), merge keys are flattened."""
+    """Composed ruamel nodes -> ``Node``; aliases share one ``Node`` (memo).
 
-    def __init__(self, file: str, source: str, *, max_keys: int = MAX_KEYS) -> None:
+    ``max_keys``: more keys in one mapping raise :class:`TooManyKeys` (None: no limit). ``merge``: flatten
+    ``<<`` merge keys (False: keep ``<<`` as a key, tagged ``other``). ``leaf_depth``: collections at this
+    depth or deeper are built without their contents (a reader that only needs "a list" or "a mapping"
+    there stays bounded)."""
+
+    def __init__(
+        self,
+        file: str,
+        source: str | None,
+        *,
+        max_keys: int | None = MAX_KEYS,
+        merge: bool = True,
+        leaf_depth: int | None = None,
+    ) -> None:
         self.file = file
         self.source = source
         self.max_keys = max_keys
+        self.merge = merge
+        self.leaf_depth = leaf_depth
         self.memo: dict[int, Node] = {}
         self.count = 0
         self.constructor = YAML(typ="safe", pure=True).constructor
@@ -98,20 +117,25 @@ class TreeBuilder:
             out = self._scalar(node, common)
             self.memo[id(node)] = out
             return out
+        leaf = self.leaf_depth is not None and depth >= self.leaf_depth
+        if leaf and isinstance(node, SequenceNode | MappingNode):
+            kind = "seq" if isinstance(node, SequenceNode) else "map"
+            return Node(kind, kind, [], **common)  # not memoised: an alias higher up gets the whole node
         if isinstance(node, SequenceNode):
             out = Node("seq", "seq", [], **common)
             self.memo[id(node)] = out
             out.value = [self.build(n, depth + 1) for n in node.value]
             return out
         if isinstance(node, MappingNode):
-            if len(node.value) > self.max_keys:  # refused before any key is checked: bounded time and output
+            if self.max_keys is not None and len(node.value) > self.max_keys:
+                # refused before any key is checked: bounded time and output
                 raise TooManyKeys(line, col, len(node.value))
             out = Node("map", "map", [], **common)
             self.memo[id(node)] = out
             entries: list[Entry] = []
             merges: list[Entry] = []
             for k, v in node.value:
-                if str(k.tag) == "tag:yaml.org,2002:merge":
+                if self.merge and str(k.tag) == "tag:yaml.org,2002:merge":
                     merges.extend(self._merge_entries(v, depth + 1))
                     continue
                 entries.append(Entry(self.build(k, depth + 1), self.build(v, depth + 1)))
@@ -159,6 +183,14 @@ class TreeBuilder:
         elif tag == "null":
             value = None
         return Node("scalar", tag, value, text, plain, **common)
+
+
+def resolved_tag(n: Node) -> str:
+    """The tag YAML 1.2 resolved for a composed scalar (``int`` for a number too long to convert, where
+    :attr:`Node.tag` says ``other``); :attr:`Node.tag` for anything else."""
+    if n.kind == "scalar" and isinstance(n.src, ScalarNode):
+        return TAGS.get(str(n.src.tag), "other")
+    return n.tag
 
 
 def key_text(n: Node) -> str:
