@@ -306,6 +306,7 @@ async def _rebuild(args: argparse.Namespace) -> int:
     from bot.app import Service
     from bot.github import TransientError
     from bot.services import campaigns
+    from bot.services.repo import Repo
 
     owner, _, name = args.repo.partition("/")
     if not owner or not name or "/" in name:
@@ -330,7 +331,7 @@ async def _rebuild(args: argparse.Namespace) -> int:
             return 1
         except TransientError as exc:
             raise CliError(f"cannot reach GitHub: {exc}; check GITHUB_API_URL and the network, then retry", code=1) from None
-        rebuilt = await campaigns.rebuild_repository(gh, service.ctx, repository)
+        rebuilt = await campaigns.rebuild_repository(Repo(gh, service.ctx, repository))
         for number, c in rebuilt:
             goal = f"{c.goal} {c.currency}" if c.goal is not None else "-"
             print(f"#{number}: {c.state}, raised {c.raised()} of {goal}, {c.backers()} backer(s)")

@@ -6,6 +6,7 @@ import pytest
 
 from bot.core import markdown
 from bot.services import campaigns as shell
+from bot.services.repo import Repo
 
 REPO = "octo-org/widgets"  # FUNDING.yml: github: [octocat]; octocat is an admin
 
@@ -141,8 +142,8 @@ async def test_rebuild_from_github_equals_the_incremental_state(sandbox, repo, b
     ctx = bot.service.ctx
     gh = await bot.service.github.installation(sandbox.repo(REPO) and next(iter(sandbox._installations)))
     repository = {"id": sandbox.repo(REPO).id, "full_name": REPO, "default_branch": "main"}
-    s = await shell.setup(gh, ctx, repository)
-    events, status_id = await shell.events_from_github(gh, ctx, repository, n, s)
+    s = await shell.setup(Repo(gh, ctx, repository))
+    events, status_id = await shell.events_from_github(Repo(gh, ctx, repository), n, s)
     rebuilt = shell.ledger.fold(events, now=ctx.clock.time(), **s.kwargs())
     assert status_id == status_comments(sandbox, n)[0]["id"]
     assert rebuilt.state == incremental.state == "open"
@@ -263,9 +264,9 @@ async def test_rebuild_equals_incremental_after_random_sequences(sandbox, repo, 
     ctx = bot.service.ctx
     repository = {"id": sandbox.repo(REPO).id, "full_name": REPO, "default_branch": "main"}
     gh = await bot.service.github.installation(next(iter(sandbox._installations)))
-    cached = await shell.load(gh, ctx, repository, n, await shell.setup(gh, ctx, repository))
-    s = await shell.setup(gh, ctx, repository)
-    events, _ = await shell.events_from_github(gh, ctx, repository, n, s)
+    cached = await shell.load(Repo(gh, ctx, repository), n, await shell.setup(Repo(gh, ctx, repository)))
+    s = await shell.setup(Repo(gh, ctx, repository))
+    events, _ = await shell.events_from_github(Repo(gh, ctx, repository), n, s)
     rebuilt = shell.ledger.fold(events, now=ctx.clock.time(), **s.kwargs())
     incremental = cached.campaign
     assert (rebuilt.state, rebuilt.goal, rebuilt.pledges) == (incremental.state, incremental.goal, incremental.pledges)

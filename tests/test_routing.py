@@ -15,17 +15,17 @@ calls: list[str] = []
 def make_router(fail: dict[str, BaseException]):
     router = Router()
 
-    async def first(event, gh, ctx):
+    async def first(event, repo):
         calls.append("first")
         if "first" in fail:
             raise fail["first"]
 
-    async def second(event, gh, ctx):
+    async def second(event, repo):
         calls.append("second")
         if "second" in fail:
             raise fail["second"]
 
-    async def third(event, gh, ctx):
+    async def third(event, repo):
         calls.append("third")
         if "third" in fail:
             raise fail["third"]

@@ -11,8 +11,9 @@ import gidgethub
 from gidgethub.routing import Router
 
 from bot.core import campaign as ledger
-from bot.github import repo_ops, status_of
+from bot.github import status_of
 from bot.services import campaigns
+from bot.services.repo import Repo
 
 log = logging.getLogger(__name__)
 router = Router()
@@ -23,50 +24,50 @@ def _carries_campaign_label(issue: dict, s: campaigns.Setup) -> bool:
     return any((lb.get("name") or "").lower() in names for lb in issue.get("labels") or [] if isinstance(lb, dict))
 
 
-async def _known(gh, ctx, repository: dict, issue: dict, s: campaigns.Setup) -> bool:
+async def _known(repo: Repo, issue: dict, s: campaigns.Setup) -> bool:
     """Is there (or could there be) a campaign on this issue? Cheap: the cache or the issue's labels."""
-    if await campaigns.load(gh, ctx, repository, issue["number"], s) is not None:
+    if await campaigns.load(repo, issue["number"], s) is not None:
         return True
     return _carries_campaign_label(issue, s)
 
 
 @router.register("issues", action="labeled")
 @router.register("issues", action="unlabeled")
-async def on_label(event, gh, ctx, *args, **kwargs) -> None:
+async def on_label(event, repo: Repo) -> None:
     data = event.data
-    issue, repository = data.get("issue") or {}, data.get("repository") or {}
+    issue = data.get("issue") or {}
     label = (data.get("label") or {}).get("name")
-    if not label or not issue.get("number") or issue.get("pull_request") or ctx.is_self(data.get("sender")):
+    if not label or not issue.get("number") or issue.get("pull_request") or repo.ctx.is_self(data.get("sender")):
         return
-    s = await campaigns.setup(gh, ctx, repository)
-    if not campaigns.needs_campaign(s, label=label) and await campaigns.load(gh, ctx, repository, issue["number"], s) is None:
+    s = await campaigns.setup(repo)
+    if not campaigns.needs_campaign(s, label=label) and await campaigns.load(repo, issue["number"], s) is None:
         return
     actor = (data.get("sender") or {}).get("login", "")
-    at = campaigns._ts(issue.get("updated_at"), ctx.clock.time())
-    await campaigns.on_event(gh, ctx, repository, issue, ledger.LabelEvent(at, 0, label, data["action"] == "labeled", actor), s)
+    at = campaigns._ts(issue.get("updated_at"), repo.now())
+    await campaigns.on_event(repo, issue, ledger.LabelEvent(at, 0, label, data["action"] == "labeled", actor), s)
 
 
 @router.register("issues", action="closed")
 @router.register("issues", action="reopened")
-async def on_close(event, gh, ctx, *args, **kwargs) -> None:
+async def on_close(event, repo: Repo) -> None:
     data = event.data
-    issue, repository = data.get("issue") or {}, data.get("repository") or {}
+    issue = data.get("issue") or {}
     if not issue.get("number") or issue.get("pull_request"):
         return
-    s = await campaigns.setup(gh, ctx, repository)
-    if not await _known(gh, ctx, repository, issue, s):
+    s = await campaigns.setup(repo)
+    if not await _known(repo, issue, s):
         return
-    at = campaigns._ts(issue.get("closed_at") if data["action"] == "closed" else issue.get("updated_at"), ctx.clock.time())
+    at = campaigns._ts(issue.get("closed_at") if data["action"] == "closed" else issue.get("updated_at"), repo.now())
     reason = issue.get("state_reason") if data["action"] == "closed" else None
-    await campaigns.on_event(gh, ctx, repository, issue, ledger.StateEvent(at, 0, data["action"], reason), s)
+    await campaigns.on_event(repo, issue, ledger.StateEvent(at, 0, data["action"], reason), s)
 
 
 @router.register("pull_request", action="closed")
-async def on_merged_pull(event, gh, ctx, *args, **kwargs) -> None:
+async def on_merged_pull(event, repo: Repo) -> None:
     """A merged pull request that closes or claims issues: one ``campaign.claim`` task per issue, run in that
     issue's lane (its ordering key), so it never races the issue's own events over the campaign."""
     data = event.data
-    pull, repository = data.get("pull_request") or {}, data.get("repository") or {}
+    pull, repository = data.get("pull_request") or {}, repo.repository
     if not pull.get("merged") or not repository.get("full_name") or not repository.get("id"):
         return
     numbers = sorted(campaigns.referenced_issues(pull.get("body"), repository["full_name"]) - {pull.get("number")})
@@ -79,51 +80,48 @@ async def on_merged_pull(event, gh, ctx, *args, **kwargs) -> None:
             "merged_at": pull.get("merged_at"),
         }
         key = campaigns._key(repository, number)
-        await ctx.store.schedule(CLAIM_KIND, f"claim:{key}:{pull['number']}", run_at=ctx.clock.time(),
-                                 payload=json.dumps(payload).encode(), installation_id=getattr(gh, "installation_id", None),
-                                 ordering_key=key)
+        await repo.ctx.store.schedule(CLAIM_KIND, f"claim:{key}:{pull['number']}", run_at=repo.now(),
+                                      payload=json.dumps(payload).encode(), installation_id=repo.installation_id, ordering_key=key)
 
 
 async def run_claim(job, ctx) -> None:
     data = json.loads(job.payload)
-    repository, number = data["repository"], data["number"]
-    gh = await ctx.github.installation(job.installation_id)
-    s = await campaigns.setup(gh, ctx, repository)
+    repo, number = await Repo.installed(ctx, job.installation_id, data["repository"], delivery=job.key), data["number"]
+    s = await campaigns.setup(repo)
     try:
-        issue = await gh.getitem("/repos/{owner}/{repo}/issues/{issue_number}", {**repo_ops.repo_vars(repository), "issue_number": number})
+        issue = await repo.gh.getitem("/repos/{owner}/{repo}/issues/{issue_number}", {**repo.vars, "issue_number": number})
     except gidgethub.BadRequest as exc:
         if status_of(exc) in (404, 410):  # "Fixes #N" names no issue of this repository (or it is gone)
             return
         raise
-    if issue.get("pull_request") or not await _known(gh, ctx, repository, issue, s):
+    if issue.get("pull_request") or not await _known(repo, issue, s):
         return
-    at = campaigns._ts(data.get("merged_at"), ctx.clock.time())
-    await campaigns.on_event(gh, ctx, repository, issue, ledger.ClaimEvent(at, data["pull"], data["pull"], data["solver"]), s)
+    at = campaigns._ts(data.get("merged_at"), repo.now())
+    await campaigns.on_event(repo, issue, ledger.ClaimEvent(at, data["pull"], data["pull"], data["solver"]), s)
 
 
 CLAIM_KIND = "campaign.claim"
 
 
 @router.register("issue_comment", action="deleted")
-async def on_comment_deleted(event, gh, ctx, *args, **kwargs) -> None:
+async def on_comment_deleted(event, repo: Repo) -> None:
     data = event.data
-    comment, issue, repository = data.get("comment") or {}, data.get("issue") or {}, data.get("repository") or {}
-    if not comment.get("id") or not issue.get("number") or ctx.is_bot(comment.get("user")):
+    comment, issue = data.get("comment") or {}, data.get("issue") or {}
+    if not comment.get("id") or not issue.get("number") or repo.ctx.is_bot(comment.get("user")):
         return
-    s = await campaigns.setup(gh, ctx, repository)
-    if await campaigns.load(gh, ctx, repository, issue["number"], s) is None and not campaigns.needs_campaign(s, body=comment.get("body")):
+    s = await campaigns.setup(repo)
+    if await campaigns.load(repo, issue["number"], s) is None and not campaigns.needs_campaign(s, body=comment.get("body")):
         return
-    event_ = await campaigns.comment_event(gh, ctx, repository, comment, s, deleted=True)
-    await campaigns.on_event(gh, ctx, repository, issue, event_, s)
+    event_ = await campaigns.comment_event(repo, comment, s, deleted=True)
+    await campaigns.on_event(repo, issue, event_, s)
 
 
 @router.register("issues", action="deleted")
 @router.register("issues", action="transferred")
-async def on_issue_gone(event, gh, ctx, *args, **kwargs) -> None:
-    data = event.data
-    issue, repository = data.get("issue") or {}, data.get("repository") or {}
-    if not issue.get("number") or not repository:
+async def on_issue_gone(event, repo: Repo) -> None:
+    issue = event.data.get("issue") or {}
+    if not issue.get("number") or not repo.repository:
         return
-    key = campaigns._key(repository, issue["number"])
-    await ctx.store.cache_delete(campaigns.NS, key)
-    await ctx.store.unschedule(f"tick:{key}")
+    key = campaigns._key(repo.repository, issue["number"])
+    await repo.ctx.store.cache_delete(campaigns.NS, key)
+    await repo.ctx.store.unschedule(f"tick:{key}")

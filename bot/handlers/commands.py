@@ -1,4 +1,6 @@
-"""Commands in issue comments (SPEC section 3): parsing, acknowledgement, and the commands of this module.
+"""Commands in issue comments (SPEC section 3): parse the comment, answer each command from the table
+``COMMANDS`` (name -> ``bot.services.replies`` answer) after the campaign ledger took its own, then one
+acknowledgement.
 
 Every comment by a human is parsed (``bot.core.commands``); comments by bots, fundbot included, are
 ignored. An accepted command gets a 👍 reaction; refused ones get 😕 and one reply that says what was
@@ -9,109 +11,98 @@ is not answered twice.
 from __future__ import annotations
 
 import datetime
-import logging
-from typing import Any
 
 from gidgethub.routing import Router
 
 from bot.core import commands as parser
-from bot.core import comments, status
-from bot.core import config as core
-from bot.github import repo_ops
-from bot.services import campaigns, config_loader, sync_requests
-from bot.services.links import links_for
+from bot.services import campaigns, replies
+from bot.services.repo import Repo
 
-log = logging.getLogger(__name__)
 router = Router()
 
 ANSWERED = "answered"  # store cache namespace: (comment id) -> names of commands already answered
 
-
-async def react(gh: Any, repository: dict, comment_id: int, content: str) -> None:
-    """Add a reaction; GitHub answers 200 instead of 201 when it exists, so this is idempotent."""
-    await gh.post("/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions",
-                  {**repo_ops.repo_vars(repository), "comment_id": comment_id}, data={"content": content})
+# Answered commands, by name. Ledger commands (/pledge, /bounty...) are folded into the issue's campaign
+# first (``_ledger``); /claim belongs to pull requests (``bot.handlers.campaigns``).
+COMMANDS: dict[str, replies.Answer] = {
+    "fund": replies.fund,
+    "fundbot help": replies.help_reply,
+    "campaign": replies.campaign_link,
+    "sponsors refresh": replies.sponsors_refresh,
+}
 
 
 @router.register("issue_comment", action="created")
 @router.register("issue_comment", action="edited")
-async def on_comment(event, gh, ctx, *args, **kwargs) -> None:
-    comment = event.data.get("comment") or {}
-    issue = event.data.get("issue") or {}
-    repository = event.data.get("repository") or {}
-    if not comment.get("id") or not issue.get("number") or not repository.get("full_name"):
+async def on_comment(event, repo: Repo) -> None:
+    parsed = _parse(event, repo)
+    if parsed is None:
         return
-    if ctx.is_bot(comment.get("user")):
-        return
-    today = datetime.datetime.fromtimestamp(ctx.clock.time(), datetime.UTC).date()
+    answered = await _Answered.of(repo, event.data["comment"]["id"])
+    said = replies.Said(repo, event.data["issue"], event.data["comment"], await repo.config())
+    invalid = [(item.raw, item.reason) for item in parsed if isinstance(item, parser.Invalid)]
+    outcomes = await _ledger(event, said)
+    others_accepted = False
+    for command in (item for item in parsed if isinstance(item, parser.Command)):
+        answer = COMMANDS.get(command.name)
+        if command.name not in answered.names:
+            if answer is None:
+                continue
+            refused = await answer(said, command)
+            if refused is not None:
+                invalid.append((command.raw, refused))
+                continue
+            await answered.add(command.name)
+        others_accepted = True
+    acked = await campaigns.acknowledge(repo, said.number, said.id, outcomes, invalid, answered=answered.names)
+    for name in acked:
+        await answered.add(name)
+    if not acked and others_accepted and not outcomes and not invalid and "accepted" not in answered.names:
+        await campaigns.react(repo, said.id, "+1")
+        await answered.add("accepted")
+
+
+def _parse(event, repo: Repo) -> list | None:
+    """The comment's commands (and refused lines); None when there is nothing to do."""
+    comment, issue = event.data.get("comment") or {}, event.data.get("issue") or {}
+    if not comment.get("id") or not issue.get("number") or not repo.full_name or repo.ctx.is_bot(comment.get("user")):
+        return None
+    today = datetime.datetime.fromtimestamp(repo.now(), datetime.UTC).date()
     parsed = parser.parse_commands(comment.get("body"), today=today)
     if not parsed and event.data.get("action") != "edited":
-        return  # (an edit that removed every command may still withdraw a pledge: go on)
-    key = f"{repository.get('id')}:{comment['id']}"
-    answered = set(await ctx.store.cache_get(ANSWERED, key) or [])
-    installation_id = getattr(gh, "installation_id", None)
+        return None  # (an edit that removed every command may still withdraw a pledge: go on)
+    return parsed
 
-    async def remember(name: str) -> None:
-        answered.add(name)
-        await ctx.store.cache_set(ANSWERED, key, sorted(answered), ttl=90 * 86400, installation_id=installation_id)
 
-    loaded = await config_loader.load(gh, ctx, repository)
-    invalid = [(item.raw, item.reason) for item in parsed if isinstance(item, parser.Invalid)]
-    accepted = [item for item in parsed if isinstance(item, parser.Command)]
-    number = issue["number"]
+async def _ledger(event, said: replies.Said) -> list:
+    """Campaign commands, through the ledger: per command, accepted or refused and why."""
+    if said.issue.get("pull_request"):
+        return []
+    repo, comment = said.repo, said.comment
+    s = await campaigns.setup(repo, said.loaded.config)
+    known = await campaigns.load(repo, said.number, s) is not None
+    edited = event.data.get("action") == "edited"
+    if not (campaigns.needs_campaign(s, body=comment.get("body")) or (known and edited)):
+        return []
+    edited_from = ((event.data.get("changes") or {}).get("body") or {}).get("from")
+    record = await campaigns.on_event(repo, said.issue, await campaigns.comment_event(repo, comment, s), s,
+                                      edited_from=edited_from if isinstance(edited_from, str) else None)
+    return record.campaign.outcomes_for(comment["id"]) if s.config.bounties.enabled else []
 
-    # Campaign commands: through the ledger (which says, per command, accepted or refused and why).
-    outcomes = []
-    if not issue.get("pull_request"):
-        s = await campaigns.setup(gh, ctx, repository, loaded.config)
-        known = await campaigns.load(gh, ctx, repository, number, s) is not None
-        if campaigns.needs_campaign(s, body=comment.get("body")) or (known and event.data.get("action") == "edited"):
-            edited_from = ((event.data.get("changes") or {}).get("body") or {}).get("from")
-            record = await campaigns.on_event(gh, ctx, repository, issue, await campaigns.comment_event(gh, ctx, repository, comment, s), s,
-                                              edited_from=edited_from if isinstance(edited_from, str) else None)
-            outcomes = record.campaign.outcomes_for(comment["id"])
-            if not s.config.bounties.enabled:
-                outcomes = []
 
-    others_accepted = False
-    for command in accepted:
-        if command.name in answered:
-            others_accepted = True
-            continue
-        if command.name == "fund":
-            links = await links_for(gh, repository, loaded.config)
-            await repo_ops.reply_once(gh, repository, number, comments.fund_reply(links=links, comment_id=comment["id"]),
-                                      to=comment["id"], what="fund", bot_login=ctx.bot_login)
-        elif command.name == "fundbot help":
-            problems = core.format_issues(loaded.errors + loaded.warnings)
-            body = comments.help_reply(summary=core.summary(loaded.config), problems=problems,
-                                       fallback=loaded.fallback, comment_id=comment["id"], has_errors=bool(loaded.errors))
-            await repo_ops.reply_once(gh, repository, number, body, to=comment["id"], what="help", bot_login=ctx.bot_login)
-        elif command.name == "campaign":
-            record = await campaigns.load(gh, ctx, repository, number, await campaigns.setup(gh, ctx, repository, loaded.config))
-            url = None
-            if record is not None and record.status_comment:
-                url = f"{issue.get('html_url') or ''}#issuecomment-{record.status_comment}"
-            await repo_ops.reply_once(gh, repository, number, status.campaign_link_reply(url, comment_id=comment["id"]),
-                                      to=comment["id"], what="campaign", bot_login=ctx.bot_login)
-        elif command.name == "sponsors refresh":
-            s_ = await campaigns.setup(gh, ctx, repository, loaded.config)
-            if not await campaigns.is_maintainer(gh, ctx, repository, (comment.get("user") or {}).get("login", ""), s_.config):
-                invalid.append((command.raw, "only maintainers can refresh the README sponsor section."))
-                continue
-            if loaded.config.readme.update == "off":
-                invalid.append((command.raw, "the README sponsor section is off here (readme.update: off)."))
-                continue
-            await sync_requests.request(ctx, gh, repository, loaded.config, reason="/sponsors refresh", debounce=0)
-        else:
-            continue  # ledger commands were handled above; /claim belongs to pull requests
-        others_accepted = True
-        await remember(command.name)
+class _Answered:
+    """What fundbot already answered on a comment, kept in the store so a redelivered or edited comment is
+    not answered twice."""
 
-    acked = await campaigns.acknowledge(gh, repository, number, comment["id"], outcomes, invalid, answered=answered,
-                                        bot_login=ctx.bot_login)
-    for name in acked:
-        await remember(name)
-    if not acked and others_accepted and not outcomes and not invalid and "accepted" not in answered:
-        await react(gh, repository, comment["id"], "+1")
-        await remember("accepted")
+    def __init__(self, repo: Repo, key: str, names: set[str]) -> None:
+        self.repo, self.key, self.names = repo, key, names
+
+    @classmethod
+    async def of(cls, repo: Repo, comment_id: int) -> _Answered:
+        key = f"{repo.id}:{comment_id}"
+        return cls(repo, key, set(await repo.ctx.store.cache_get(ANSWERED, key) or []))
+
+    async def add(self, name: str) -> None:
+        self.names.add(name)
+        await self.repo.ctx.store.cache_set(ANSWERED, self.key, sorted(self.names), ttl=90 * 86400,
+                                            installation_id=self.repo.installation_id)

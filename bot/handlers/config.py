@@ -9,7 +9,6 @@ shared file reports on the default-branch head of every installed repository tha
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from gidgethub.routing import Router
 
@@ -17,6 +16,7 @@ from bot.core import config as core
 from bot.core import markdown
 from bot.github import repo_ops
 from bot.services import config_loader
+from bot.services.repo import Repo
 
 log = logging.getLogger(__name__)
 router = Router()
@@ -78,18 +78,18 @@ def check_run_fields(loaded: config_loader.LoadedConfig, *, repository: dict) ->
             "summary": "\n".join(summary), "annotations": annotations}
 
 
-async def report(gh: Any, ctx: Any, repository: dict, head_sha: str) -> dict:
-    loaded = await config_loader.load(gh, ctx, repository)
-    fields = check_run_fields(loaded, repository=repository)
-    run = await repo_ops.create_check_run(gh, repository, name=CHECK_NAME, head_sha=head_sha, **fields,
-                                          app_id=repo_ops.app_id_of(ctx), full_report=FULL_REPORT)
+async def report(repo: Repo, head_sha: str) -> dict:
+    loaded = await repo.config()
+    fields = check_run_fields(loaded, repository=repo.repository)
+    run = await repo_ops.create_check_run(repo.gh, repo.repository, name=CHECK_NAME, head_sha=head_sha, **fields,
+                                          app_id=repo_ops.app_id_of(repo.ctx), full_report=FULL_REPORT)
     log.info("%s: %s on %s", CHECK_NAME, fields["conclusion"], head_sha[:7])
     return run
 
 
-async def _inheriting_repositories(gh: Any, org_repository: dict) -> list[dict]:
-    owner = org_repository["full_name"].split("/")[0]
-    org_public = config_loader.is_public(org_repository)
+async def _inheriting_repositories(org: Repo) -> list[dict]:
+    gh, owner = org.gh, org.owner
+    org_public = config_loader.is_public(org.repository)
     found = []
     async for repo in gh.getiter("/installation/repositories{?per_page}", {"per_page": 100}, iterable_key="repositories"):
         if repo["full_name"].split("/")[0] != owner or repo["name"] == config_loader.ORG_REPO:
@@ -105,34 +105,34 @@ async def _inheriting_repositories(gh: Any, org_repository: dict) -> list[dict]:
 
 
 @router.register("push")
-async def check_config_on_push(event, gh, ctx, *args, **kwargs) -> None:
+async def check_config_on_push(event, repo: Repo) -> None:
     push = event.data
-    repository = push.get("repository") or {}
+    repository = repo.repository
     if not repository.get("full_name") or not is_default_branch_push(push):
         return
     paths = changed_paths(push)
     if paths is not None and core.CONFIG_PATH not in paths:
         return
-    config_loader.invalidate(ctx, None if repository.get("name") == config_loader.ORG_REPO else repository)
-    await report(gh, ctx, repository, push["after"])
-    if repository.get("name") == config_loader.ORG_REPO:
-        for repo in await _inheriting_repositories(gh, repository):
-            branch = await gh.getitem("/repos/{owner}/{repo}/branches/{branch}",
-                                      {**repo_ops.repo_vars(repo), "branch": repo.get("default_branch") or "main"})
-            await report(gh, ctx, repo, branch["commit"]["sha"])
+    org_file = repository.get("name") == config_loader.ORG_REPO
+    repo.forget_config(everywhere=org_file)
+    await report(repo, push["after"])
+    if org_file:
+        for inheriting in map(repo.at, await _inheriting_repositories(repo)):
+            branch = await repo.gh.getitem("/repos/{owner}/{repo}/branches/{branch}",
+                                           {**inheriting.vars, "branch": inheriting.repository.get("default_branch") or "main"})
+            await report(inheriting, branch["commit"]["sha"])
 
 
 @router.register("repository", action="publicized")
 @router.register("repository", action="privatized")
-async def forget_config_on_visibility_change(event, gh, ctx, *args, **kwargs) -> None:
+async def forget_config_on_visibility_change(event, repo: Repo) -> None:
     """A repository made public or private: what it may inherit changed. Its memoised configs are forgotten
     (all of them for ``OWNER/.github``, which configures others), and a stored last valid configuration
     holding values of a file that is not public is dropped once the repository is public (the loader never
     uses one for a public repository anyway; this keeps private values out of its record)."""
-    repository = event.data.get("repository")
-    if not isinstance(repository, dict) or not repository.get("full_name"):
+    repository = repo.repository
+    if not repository.get("full_name"):
         return
-    org_repo = repository.get("name") == config_loader.ORG_REPO
-    config_loader.invalidate(ctx, None if org_repo else repository)
+    repo.forget_config(everywhere=repository.get("name") == config_loader.ORG_REPO)
     if event.data.get("action") == "publicized" and repository.get("id") is not None:
-        await config_loader.forget_if_not_public(ctx, repository)
+        await config_loader.forget_if_not_public(repo.ctx, repository)

@@ -18,8 +18,9 @@ from gidgethub.routing import Router
 from bot.core import comments, release, status
 from bot.core.links import skip_greeting
 from bot.github import repo_ops
-from bot.services import campaigns, config_loader, sync_requests
+from bot.services import campaigns, sync_requests
 from bot.services.links import links_for
+from bot.services.repo import Repo
 
 log = logging.getLogger(__name__)
 router = Router()
@@ -27,14 +28,14 @@ router = Router()
 GREETED = "greeted"  # store cache namespace: issues that already got the funding comment
 
 
-async def _greet(event, gh, ctx, *, label_added: str | None = None) -> None:
+async def _greet(event, repo: Repo, *, label_added: str | None = None) -> None:
     issue = event.data.get("issue") or {}
-    repository = event.data.get("repository") or {}
+    gh, ctx, repository = repo.gh, repo.ctx, repo.repository
     if not issue.get("number") or not repository.get("full_name") or issue.get("pull_request"):
         return
     if issue.get("state") == "closed":
         return
-    loaded = await config_loader.load(gh, ctx, repository)
+    loaded = await repo.config()
     reason = skip_greeting(loaded.config.issues, issue, label_added=label_added)
     if reason:
         log.info("no funding comment on #%s: %s", issue["number"], reason)
@@ -43,7 +44,7 @@ async def _greet(event, gh, ctx, *, label_added: str | None = None) -> None:
     if await ctx.store.cache_get(GREETED, key) is not None:
         log.info("funding links were posted on #%s before: not posting them again", issue["number"])
         return
-    links = await links_for(gh, repository, loaded.config)
+    links = await links_for(repo, loaded.config)
     body = comments.funding_comment(
         author=(issue.get("user") or {}).get("login", ""), repo=repository["full_name"], links=links,
         template=loaded.config.issues.message,
@@ -56,40 +57,40 @@ async def _greet(event, gh, ctx, *, label_added: str | None = None) -> None:
     else:
         await repo_ops.create_comment(gh, repository, issue["number"], body)
         log.info("posted funding links on #%s", issue["number"])
-    await ctx.store.cache_set(GREETED, key, True, installation_id=getattr(gh, "installation_id", None))
+    await ctx.store.cache_set(GREETED, key, True, installation_id=repo.installation_id)
 
 
 @router.register("issues", action="opened")
-async def post_funding_links(event, gh, ctx, *args, **kwargs) -> None:
-    await _greet(event, gh, ctx)
+async def post_funding_links(event, repo: Repo) -> None:
+    await _greet(event, repo)
 
 
 @router.register("issues", action="labeled")
-async def post_funding_links_on_label(event, gh, ctx, *args, **kwargs) -> None:
+async def post_funding_links_on_label(event, repo: Repo) -> None:
     label = (event.data.get("label") or {}).get("name")
     if label:
-        await _greet(event, gh, ctx, label_added=label)
+        await _greet(event, repo, label_added=label)
 
 
 @router.register("release", action="published")
 @router.register("release", action="edited")
-async def release_footer(event, gh, ctx, *args, **kwargs) -> None:
+async def release_footer(event, repo: Repo) -> None:
     rel = event.data.get("release") or {}
-    repository = event.data.get("repository") or {}
-    if not rel.get("id") or not repository.get("full_name") or ctx.is_self(event.data.get("sender")):
+    gh, repository = repo.gh, repo.repository
+    if not rel.get("id") or not repository.get("full_name") or repo.ctx.is_self(event.data.get("sender")):
         return  # our own edit comes back as release.edited: nothing to do
-    loaded = await config_loader.load(gh, ctx, repository)
+    loaded = await repo.config()
     cfg = loaded.config.releases
     if event.data.get("action") == "published":
-        await sync_requests.request(ctx, gh, repository, loaded.config, reason="release")
+        await sync_requests.request(repo, loaded.config, reason="release")
     if not cfg.footer or (rel.get("draft") and not cfg.drafts) or (rel.get("prerelease") and not cfg.prereleases):
         return
     if event.data.get("action") == "edited" and release.START not in (rel.get("body") or ""):
         return  # only keep an existing footer current on edits; a maintainer who removed it meant it
-    links = await links_for(gh, repository, loaded.config)
+    links = await links_for(repo, loaded.config)
     thanks = ""
     if cfg.thank_backers and loaded.config.bounties.enabled:
-        thanks = status.backers_thanks(await delivered_since_previous_release(gh, ctx, repository, rel, loaded.config))
+        thanks = status.backers_thanks(await delivered_since_previous_release(repo, rel, loaded.config))
     if not links and not thanks:
         return
     variables = {**repo_ops.repo_vars(repository), "release_id": rel["id"]}
@@ -111,22 +112,22 @@ async def release_footer(event, gh, ctx, *args, **kwargs) -> None:
     log.info("funding footer written on release %s", rel.get("tag_name"))
 
 
-async def delivered_since_previous_release(gh: Any, ctx: Any, repository: dict, rel: dict, config: Any) -> list:
+async def delivered_since_previous_release(repo: Repo, rel: dict, config: Any) -> list:
     """Campaigns of this repository delivered after the release published before ``rel``."""
-    this = campaigns._ts(rel.get("published_at") or rel.get("created_at"), ctx.clock.time())
+    this = campaigns._ts(rel.get("published_at") or rel.get("created_at"), repo.now())
     since = 0.0
-    async for other in gh.getiter("/repos/{owner}/{repo}/releases{?per_page}", {**repo_ops.repo_vars(repository), "per_page": 100}):
+    async for other in repo.gh.getiter("/repos/{owner}/{repo}/releases{?per_page}", {**repo.vars, "per_page": 100}):
         published = campaigns._ts(other.get("published_at"))
         if other.get("id") != rel.get("id") and not other.get("draft") and published and published < this:
             since = max(since, published)
-    s = await campaigns.setup(gh, ctx, repository, config)
+    s = await campaigns.setup(repo, config)
     label = s.names.get(config.bounties.delivered_label) or config.bounties.delivered_label
     found = []
     url = "/repos/{owner}/{repo}/issues{?state,labels,per_page}"
-    async for issue in gh.getiter(url, {**repo_ops.repo_vars(repository), "state": "all", "labels": label, "per_page": 100}):
+    async for issue in repo.gh.getiter(url, {**repo.vars, "state": "all", "labels": label, "per_page": 100}):
         if issue.get("pull_request"):
             continue
-        record = await campaigns.current(gh, ctx, repository, issue["number"], s)
+        record = await campaigns.current(repo, issue["number"], s)
         delivered_at = record.campaign.delivered_at
         if delivered_at is not None and since < delivered_at <= this + 60:
             found.append(record.campaign)

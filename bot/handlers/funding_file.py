@@ -16,7 +16,8 @@ from bot.core import funding as rules
 from bot.core import markdown
 from bot.github import repo_ops
 from bot.handlers.config import changed_paths, is_default_branch_push
-from bot.services import config_loader, sync_requests
+from bot.services import sync_requests
+from bot.services.repo import Repo
 
 log = logging.getLogger(__name__)
 router = Router()
@@ -52,9 +53,9 @@ def check_run_fields(content: bytes) -> dict:
 
 
 @router.register("push")
-async def lint_funding_on_push(event, gh, ctx, *args, **kwargs) -> None:
+async def lint_funding_on_push(event, repo: Repo) -> None:
     push = event.data
-    repository = push.get("repository") or {}
+    gh, repository = repo.gh, repo.repository
     if not repository.get("full_name") or not is_default_branch_push(push):
         return
     paths = changed_paths(push)
@@ -65,25 +66,25 @@ async def lint_funding_on_push(event, gh, ctx, *args, **kwargs) -> None:
         return  # removed (or never there): nothing to lint
     fields = check_run_fields(found[0])
     await repo_ops.create_check_run(gh, repository, name=CHECK_NAME, head_sha=push["after"], **fields,
-                                    app_id=repo_ops.app_id_of(ctx), full_report=f"python -m bot check-funding {FUNDING_PATH}")
+                                    app_id=repo_ops.app_id_of(repo.ctx), full_report=f"python -m bot check-funding {FUNDING_PATH}")
     log.info("%s: %s on %s", CHECK_NAME, fields["conclusion"], push["after"][:7])
 
 
 @router.register("push")
-async def sync_on_push(event, gh, ctx, *args, **kwargs) -> None:
+async def sync_on_push(event, repo: Repo) -> None:
     """A change to the config or to FUNDING.yml on the default branch: bring the generated files back in line."""
     push = event.data
-    repository = push.get("repository") or {}
+    repository = repo.repository
     if not repository.get("full_name") or not repository.get("id") or not is_default_branch_push(push):
         return
-    if ctx.is_self(push.get("sender")):
+    if repo.ctx.is_self(push.get("sender")):
         return  # fundbot's own commit
     paths = changed_paths(push)
     if paths is not None and not paths & {FUNDING_PATH, core.CONFIG_PATH}:
         return
     if paths is None or core.CONFIG_PATH in paths:
-        config_loader.invalidate(ctx, repository)
-    loaded = await config_loader.load(gh, ctx, repository)
+        repo.forget_config()
+    loaded = await repo.config()
     if paths is not None and core.CONFIG_PATH not in paths and (not loaded.config.funding or loaded.config.funding_file == "off"):
         return  # a human-edited FUNDING.yml that fundbot does not manage is only linted
-    await sync_requests.request(ctx, gh, repository, loaded.config, reason="push", head_sha=push.get("after"))
+    await sync_requests.request(repo, loaded.config, reason="push", head_sha=push.get("after"))

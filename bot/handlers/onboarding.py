@@ -42,6 +42,7 @@ from bot.core import onboarding
 from bot.github import RetryLater, is_permanent, repo_ops, status_of
 from bot.services import config_loader, sync_requests
 from bot.services.labels import ensure_labels
+from bot.services.repo import Repo
 
 log = logging.getLogger(__name__)
 router = Router()
@@ -183,30 +184,32 @@ async def open_onboarding_pull(gh: Any, repository: dict, *, labels: Iterable[st
 
 
 # --- one repository, many repositories --------------------------------------------------------------------------
-async def onboard_repository(gh: Any, ctx: Any, repository: dict, *, repository_selection: str | None = None) -> None:
-    """Labels, then (when no configuration applies) the onboarding pull request, for one repository."""
+async def onboard_repository(listed: Repo, *, repository_selection: str | None = None) -> None:
+    """Labels, then (when no configuration applies) the onboarding pull request, for one repository (``listed``:
+    the handle of the repository as the installation event lists it)."""
+    gh = listed.gh
     try:
-        full = await gh.getitem("/repos/{owner}/{repo}", repo_ops.repo_vars(repository))
+        full = await gh.getitem("/repos/{owner}/{repo}", listed.vars)
     except gidgethub.BadRequest as exc:
         if status_of(exc) == 404:
-            log.info("%s is gone or no longer covered: not onboarded", repository["full_name"])
+            log.info("%s is gone or no longer covered: not onboarded", listed.full_name)
             return
         raise
     reason = onboarding.skip_reason(full, repository_selection=repository_selection)
     if reason:
         log.info("%s not onboarded: %s", full["full_name"], reason)
         return
-    loaded = await config_loader.load(gh, ctx, full)
+    repo = listed.at(full)
+    loaded = await repo.config()
     names: list[str] = []
     if loaded.config.bounties.enabled:
-        names = await ensure_labels(gh, full, loaded.config)
+        names = await ensure_labels(repo, loaded.config)
     else:
         log.info("%s: bounties are off, no labels", full["full_name"])
     if loaded.source != "defaults":
         log.info("%s is configured by its %s file: no onboarding pull request", full["full_name"], loaded.source)
         if loaded.config.funding and loaded.config.funding_file != "off" and not loaded.errors:
-            await sync_requests.schedule(ctx, full, getattr(gh, "installation_id", None),
-                                         debounce=loaded.config.readme.debounce_seconds, reason="installed")
+            await sync_requests.schedule(repo, debounce=loaded.config.readme.debounce_seconds, reason="installed")
         return
     reason = onboarding.pull_request_skip_reason(full)
     if reason:
@@ -215,14 +218,14 @@ async def onboard_repository(gh: Any, ctx: Any, repository: dict, *, repository_
     await open_onboarding_pull(gh, full, labels=names)
 
 
-async def onboard_repositories(gh: Any, ctx: Any, repositories: Iterable[Any], *, repository_selection: str | None) -> None:
+async def onboard_repositories(installation: Repo, repositories: Iterable[Any], *, repository_selection: str | None) -> None:
     """Onboard each repository; one failure does not skip the others. Raises the most retryable failure."""
     failures: list[BaseException] = []
     for repository in repositories:
         if not isinstance(repository, dict) or "/" not in str(repository.get("full_name") or ""):
             continue
         try:
-            await onboard_repository(gh, ctx, repository, repository_selection=repository_selection)
+            await onboard_repository(installation.at(repository), repository_selection=repository_selection)
         except RetryLater:
             raise  # rate-limited: stop now, the whole job runs again later (done steps are no-ops)
         except Exception as exc:
@@ -237,14 +240,13 @@ def _selection(data: dict) -> str | None:
 
 
 @router.register("installation", action="created")
-async def onboard_installation(event, gh, ctx, *args, **kwargs) -> None:
-    await onboard_repositories(gh, ctx, event.data.get("repositories") or [], repository_selection=_selection(event.data))
+async def onboard_installation(event, repo: Repo) -> None:
+    await onboard_repositories(repo, event.data.get("repositories") or [], repository_selection=_selection(event.data))
 
 
 @router.register("installation_repositories", action="added")
-async def onboard_added_repositories(event, gh, ctx, *args, **kwargs) -> None:
-    await onboard_repositories(gh, ctx, event.data.get("repositories_added") or [],
-                               repository_selection=_selection(event.data))
+async def onboard_added_repositories(event, repo: Repo) -> None:
+    await onboard_repositories(repo, event.data.get("repositories_added") or [], repository_selection=_selection(event.data))
 
 
 # --- offboarding -----------------------------------------------------------------------------------------------
@@ -255,7 +257,8 @@ async def _forget_repositories(ctx: Any, repositories: Iterable[Any]) -> None:
 
 
 @router.register("installation", action="deleted")
-async def forget_installation(event, gh, ctx, *args, **kwargs) -> None:
+async def forget_installation(event, repo: Repo) -> None:
+    ctx = repo.ctx
     installation_id = (event.data.get("installation") or {}).get("id")
     if installation_id is None:
         return
@@ -267,8 +270,8 @@ async def forget_installation(event, gh, ctx, *args, **kwargs) -> None:
 
 
 @router.register("installation_repositories", action="removed")
-async def forget_removed_repositories(event, gh, ctx, *args, **kwargs) -> None:
+async def forget_removed_repositories(event, repo: Repo) -> None:
     removed = event.data.get("repositories_removed") or []
-    await _forget_repositories(ctx, removed)
+    await _forget_repositories(repo.ctx, removed)
     log.info("forgot %d repositories removed from installation %s", len(removed),
              (event.data.get("installation") or {}).get("id"))

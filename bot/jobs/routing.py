@@ -3,7 +3,8 @@
 Each handler module owns a ``gidgethub.routing.Router`` named ``router``; ``ROUTER`` merges them. We never
 call ``Router.dispatch`` (it stops at the first failing callback): ``dispatch`` runs every callback that
 ``ROUTER.fetch(event)`` returns, each in isolation, skipping the ones a previous attempt of the same job
-already finished (``done``), and reports which failed and how.
+already finished (``done``), and reports which failed and how. Every callback of a delivery gets the same
+per-delivery handle, ``callback(event, repo)`` (:class:`bot.services.repo.Repo`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from gidgethub.sansio import Event
 
 from bot.github import RetryLater, is_permanent
 from bot.handlers import campaigns, commands, config, funding, funding_file, onboarding
+from bot.services.repo import Repo
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +45,13 @@ class Outcome:
 async def dispatch(event: Event, gh: Any, ctx: Any, *, done: Iterable[str] = (), router: Router = ROUTER) -> Outcome:
     outcome = Outcome(done=list(done))
     callbacks = sorted(router.fetch(event), key=callback_name)  # a stable order, for logs and tests
+    repo = Repo(gh, ctx, event.data.get("repository") if isinstance(event.data, dict) else None, delivery=event.delivery_id)
     for callback in callbacks:
         name = callback_name(callback)
         if name in outcome.done:
             continue
         try:
-            await callback(event, gh, ctx)
+            await callback(event, repo)
         except RetryLater as exc:
             outcome.retry.append((name, exc))
             outcome.retry_at = exc.at if outcome.retry_at is None else min(outcome.retry_at, exc.at)

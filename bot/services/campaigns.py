@@ -35,9 +35,10 @@ from bot.core import comments, history, markdown, status
 from bot.core import labels as label_rules
 from bot.core.config import Config
 from bot.github import repo_ops, status_of
-from bot.services import config_loader, sync_requests
+from bot.services import sync_requests
 from bot.services.labels import ensure_labels
 from bot.services.links import links_for
+from bot.services.repo import Repo
 
 log = logging.getLogger(__name__)
 
@@ -75,15 +76,15 @@ class Record:
 
 # --- what the repository looks like ----------------------------------------------------------------
 
-async def is_maintainer(gh: Any, ctx: Any, repository: dict, login: str, config: Config) -> bool:
+async def is_maintainer(repo: Repo, login: str, config: Config) -> bool:
     """Whether ``login``'s permission on the repository is one of ``bounties.who_can_manage`` (cached briefly)."""
-    _permissions = ctx.memo("permissions", ttl=PERMISSION_TTL, maxsize=10_000)
-    key = (repository.get("id"), login.lower())
+    _permissions = repo.ctx.memo("permissions", ttl=PERMISSION_TTL, maxsize=10_000)
+    key = (repo.id, login.lower())
     if key in _permissions:
         return _permissions[key]
     try:
-        data = await gh.getitem("/repos/{owner}/{repo}/collaborators/{username}/permission",
-                                {**repo_ops.repo_vars(repository), "username": login})
+        data = await repo.gh.getitem("/repos/{owner}/{repo}/collaborators/{username}/permission",
+                                     {**repo.vars, "username": login})
     except gidgethub.BadRequest as exc:
         if status_of(exc) in (403, 404):
             data = {"permission": "none"}
@@ -96,17 +97,17 @@ async def is_maintainer(gh: Any, ctx: Any, repository: dict, login: str, config:
     return result
 
 
-async def repo_labels(gh: Any, ctx: Any, repository: dict) -> list[dict]:
-    _repo_labels = ctx.memo("repo-labels", ttl=LABELS_TTL, maxsize=2_000)
-    key = repository.get("id") or repository["full_name"]
+async def repo_labels(repo: Repo) -> list[dict]:
+    _repo_labels = repo.ctx.memo("repo-labels", ttl=LABELS_TTL, maxsize=2_000)
+    key = repo.id or repo.repository["full_name"]
     if key not in _repo_labels:
-        _repo_labels[key] = [lb async for lb in gh.getiter("/repos/{owner}/{repo}/labels{?per_page}",
-                                                           {**repo_ops.repo_vars(repository), "per_page": 100})]
+        _repo_labels[key] = [lb async for lb in repo.gh.getiter("/repos/{owner}/{repo}/labels{?per_page}",
+                                                                {**repo.vars, "per_page": 100})]
     return _repo_labels[key]
 
 
-def forget_repo_labels(ctx: Any, repository: dict) -> None:
-    ctx.memo("repo-labels", ttl=LABELS_TTL, maxsize=2_000).pop(repository.get("id") or repository["full_name"], None)
+def forget_repo_labels(repo: Repo) -> None:
+    repo.ctx.memo("repo-labels", ttl=LABELS_TTL, maxsize=2_000).pop(repo.id or repo.repository["full_name"], None)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,10 +121,10 @@ class Setup:
         return {"config": self.config.bounties, "label_goals": self.label_goals, "generic_label": self.generic_label}
 
 
-async def setup(gh: Any, ctx: Any, repository: dict, config: Config | None = None) -> Setup:
+async def setup(repo: Repo, config: Config | None = None) -> Setup:
     if config is None:
-        config = (await config_loader.load(gh, ctx, repository)).config
-    names = label_rules.resolve(config, await repo_labels(gh, ctx, repository)) if config.bounties.enabled else {}
+        config = (await repo.config()).config
+    names = label_rules.resolve(config, await repo_labels(repo)) if config.bounties.enabled else {}
     goals = {(names.get(name) or name): goal for name, goal in config.bounties.labels.items()}
     generic = names.get(config.bounties.label) or config.bounties.label
     return Setup(config, goals, generic, names)
@@ -141,8 +142,8 @@ def needs_campaign(setup_: Setup, *, body: str | None = None, label: str | None 
 
 # --- state -------------------------------------------------------------------------------------------
 
-async def load(gh: Any, ctx: Any, repository: dict, number: int, s: Setup) -> Record | None:
-    cached = await ctx.store.cache_get(NS, _key(repository, number))
+async def load(repo: Repo, number: int, s: Setup) -> Record | None:
+    cached = await repo.ctx.store.cache_get(NS, _key(repo.repository, number))
     if cached:
         try:
             return Record(ledger.Campaign.from_snapshot(cached["snapshot"]), cached.get("status_comment"), cached.get("rendered"))
@@ -151,8 +152,8 @@ async def load(gh: Any, ctx: Any, repository: dict, number: int, s: Setup) -> Re
     return None
 
 
-async def save(ctx: Any, gh: Any, repository: dict, number: int, record: Record) -> None:
-    await ctx.store.cache_set(NS, _key(repository, number), record.dump(), installation_id=getattr(gh, "installation_id", None))
+async def save(repo: Repo, number: int, record: Record) -> None:
+    await repo.ctx.store.cache_set(NS, _key(repo.repository, number), record.dump(), installation_id=repo.installation_id)
 
 
 def _claimed_issues(body: str | None, repository: dict) -> set[int]:
@@ -188,7 +189,7 @@ def decisions_in(body: str | None) -> history.Decisions:
     return history.Decisions()
 
 
-async def events_from_github(gh: Any, ctx: Any, repository: dict, number: int, s: Setup,
+async def events_from_github(repo: Repo, number: int, s: Setup,
                              decisions: history.Decisions | None = None) -> tuple[list, int | None]:
     """Every ledger event of an issue, read from its timeline (one paginated listing: comments, label and
     close/reopen events, cross-references from merged pull requests of this repository); and fundbot's
@@ -200,7 +201,8 @@ async def events_from_github(gh: Any, ctx: Any, repository: dict, number: int, s
     judged now, with today's configuration. Claims are the recorded ones; only without a record of claims
     are merged pull requests read from their current body (:func:`timeline_claims`). Events of the same
     second keep GitHub's order (:func:`bot.core.history.timeline_seqs`)."""
-    variables = {**repo_ops.repo_vars(repository), "issue_number": number, "per_page": 100}
+    ctx, repository = repo.ctx, repo.repository
+    variables = {**repo.vars, "issue_number": number, "per_page": 100}
     comments: list[dict] = []
     issue_events: list[dict] = []
     pulls: list[dict] = []
@@ -208,7 +210,7 @@ async def events_from_github(gh: Any, ctx: Any, repository: dict, number: int, s
     status_comment = None
     recorded = history.Decisions()
     full_name = repository["full_name"].lower()
-    async for t in gh.getiter("/repos/{owner}/{repo}/issues/{issue_number}/timeline{?per_page}", variables):
+    async for t in repo.gh.getiter("/repos/{owner}/{repo}/issues/{issue_number}/timeline{?per_page}", variables):
         kind = t.get("event")
         at = _ts(t.get("created_at"))
         ident = t.get("id")
@@ -238,7 +240,7 @@ async def events_from_github(gh: Any, ctx: Any, repository: dict, number: int, s
     today = history.rule_of(s.config.bounties)
     events: list = []
     for c in comments:
-        events.append(await comment_event(gh, ctx, repository, c, s, decisions=known, seq=seqs[("c", c["id"])]))
+        events.append(await comment_event(repo, c, s, decisions=known, seq=seqs[("c", c["id"])]))
     for e in issue_events:
         at, seq, kind = _ts(e.get("created_at")), seqs[("e", e["id"])], e["event"]
         if kind in ("labeled", "unlabeled"):
@@ -269,7 +271,7 @@ def timeline_claims(known: history.Decisions, pulls: list[dict], number: int, re
     return out
 
 
-async def comment_event(gh: Any, ctx: Any, repository: dict, comment: dict, s: Setup, *, deleted: bool = False,
+async def comment_event(repo: Repo, comment: dict, s: Setup, *, deleted: bool = False,
                         decisions: history.Decisions | None = None, seq: int | None = None) -> ledger.CommentEvent:
     """A comment as a ledger event. Its author's permission is checked only for maintainer-only commands
     whose revision has no recorded verdict in ``decisions``; its commands are judged by the rule recorded
@@ -280,7 +282,7 @@ async def comment_event(gh: Any, ctx: Any, repository: dict, comment: dict, s: S
     maintainer = False
     if not deleted and any(c.name in MAINTAINER_ONLY for c in commands):
         verdict = decisions.verdict(comment["id"], body) if decisions is not None else None
-        maintainer = verdict if verdict is not None else await is_maintainer(gh, ctx, repository, author, s.config)
+        maintainer = verdict if verdict is not None else await is_maintainer(repo, author, s.config)
     created, updated = _ts(comment.get("created_at")), _ts(comment.get("updated_at"))
     rule = decisions.rule(comment["id"], body, edited=updated > created) if decisions is not None else None
     return ledger.CommentEvent(
@@ -289,42 +291,42 @@ async def comment_event(gh: Any, ctx: Any, repository: dict, comment: dict, s: S
     )
 
 
-async def current(gh: Any, ctx: Any, repository: dict, number: int, s: Setup) -> Record:
-    record = await load(gh, ctx, repository, number, s)
+async def current(repo: Repo, number: int, s: Setup) -> Record:
+    record = await load(repo, number, s)
     if record is not None:
         return record
-    events, status_comment = await events_from_github(gh, ctx, repository, number, s)
-    return Record(ledger.fold(events, now=ctx.clock.time(), **s.kwargs()), status_comment, rebuilt=True)
+    events, status_comment = await events_from_github(repo, number, s)
+    return Record(ledger.fold(events, now=repo.now(), **s.kwargs()), status_comment, rebuilt=True)
 
 
 # --- effects ----------------------------------------------------------------------------------------
 
-async def publish(gh: Any, ctx: Any, repository: dict, issue: dict, record: Record, s: Setup, *,
-                  before: ledger.Campaign | None) -> None:
+async def publish(repo: Repo, issue: dict, record: Record, s: Setup, *, before: ledger.Campaign | None) -> None:
     number = issue["number"]
     c = record.campaign
     if c.state == "none" and (before is None or before.state == "none") and record.status_comment is None:
-        await save(ctx, gh, repository, number, record)
+        await save(repo, number, record)
         return
-    await _status_comment(gh, ctx, repository, number, record, s)
-    await _labels(gh, ctx, repository, issue, c, s)
-    await _schedule_tick(ctx, gh, repository, number, c)
-    await save(ctx, gh, repository, number, record)
+    await _status_comment(repo, number, record, s)
+    await _labels(repo, issue, c, s)
+    await _schedule_tick(repo, number, c)
+    await save(repo, number, record)
     if before is None or (before.state, before.raised(), before.goal) != (c.state, c.raised(), c.goal):
-        await sync_requests.request(ctx, gh, repository, s.config, reason="campaign")  # the README's campaigns table
+        await sync_requests.request(repo, s.config, reason="campaign")  # the README's campaigns table
     if before is not None and before.state != c.state:
         log.info("campaign on #%s: %s -> %s", number, before.state, c.state)
 
 
-async def _status_comment(gh: Any, ctx: Any, repository: dict, number: int, record: Record, s: Setup) -> None:
+async def _status_comment(repo: Repo, number: int, record: Record, s: Setup) -> None:
+    gh, repository = repo.gh, repo.repository
     c = record.campaign
-    links = await links_for(gh, repository, s.config) if c.state in ("funded", "delivered") else []
+    links = await links_for(repo, s.config) if c.state in ("funded", "delivered") else []
     body = status.status_comment(c, repo=repository["full_name"], issue=number, links=links,
-                                 rewards=s.config.bounties.rewards, now=ctx.clock.time())
+                                 rewards=s.config.bounties.rewards, now=repo.now())
     digest = hashlib.sha256(body.encode()).hexdigest()
     if digest == record.rendered and record.status_comment is not None:
         return
-    variables = repo_ops.repo_vars(repository)
+    variables = repo.vars
     if record.status_comment is not None:
         try:
             await gh.patch("/repos/{owner}/{repo}/issues/comments/{comment_id}",
@@ -341,7 +343,7 @@ async def _status_comment(gh: Any, ctx: Any, repository: dict, number: int, reco
                 return
     # A POST GitHub applied but answered 5xx is retried with the job: fundbot's marked comment, if there is
     # one, is edited instead of posting a second one.
-    existing = await repo_ops.find_own_comment(gh, repository, number, status.STATUS_MARKER, bot_login=ctx.bot_login)
+    existing = await repo_ops.find_own_comment(gh, repository, number, status.STATUS_MARKER, bot_login=repo.bot_login)
     if existing is not None:
         await gh.patch("/repos/{owner}/{repo}/issues/comments/{comment_id}",
                        {**variables, "comment_id": existing["id"]}, data={"body": body})
@@ -351,7 +353,7 @@ async def _status_comment(gh: Any, ctx: Any, repository: dict, number: int, reco
     record.status_comment, record.rendered = created["id"], digest
 
 
-async def _labels(gh: Any, ctx: Any, repository: dict, issue: dict, c: ledger.Campaign, s: Setup) -> None:
+async def _labels(repo: Repo, issue: dict, c: ledger.Campaign, s: Setup) -> None:
     b = s.config.bounties
     managed = {b.label, b.funded_label, b.delivered_label}
     repo_name = {name: (s.names.get(name) or name) for name in managed}
@@ -360,12 +362,12 @@ async def _labels(gh: Any, ctx: Any, repository: dict, issue: dict, c: ledger.Ca
     managed_names = {v.lower() for v in repo_name.values()}
     add = sorted(wanted - have)
     remove = sorted(n for n in have if n.lower() in managed_names and n not in wanted)
-    variables = {**repo_ops.repo_vars(repository), "issue_number": issue["number"]}
+    gh, variables = repo.gh, {**repo.vars, "issue_number": issue["number"]}
     if add:
-        existing = {lb["name"].lower() for lb in await repo_labels(gh, ctx, repository)}
+        existing = {lb["name"].lower() for lb in await repo_labels(repo)}
         if any(name.lower() not in existing for name in add):
-            await ensure_labels(gh, repository, s.config)
-            forget_repo_labels(ctx, repository)
+            await ensure_labels(repo, s.config)
+            forget_repo_labels(repo)
         await gh.post("/repos/{owner}/{repo}/issues/{issue_number}/labels", variables, data={"labels": add})
     for name in remove:
         try:
@@ -376,7 +378,8 @@ async def _labels(gh: Any, ctx: Any, repository: dict, issue: dict, c: ledger.Ca
     issue["labels"] = [lb for lb in issue.get("labels") or [] if lb.get("name") not in remove] + [{"name": n} for n in add]
 
 
-async def _schedule_tick(ctx: Any, gh: Any, repository: dict, number: int, c: ledger.Campaign) -> None:
+async def _schedule_tick(repo: Repo, number: int, c: ledger.Campaign) -> None:
+    ctx, repository = repo.ctx, repo.repository
     when = ledger.next_deadline(c)
     key = f"tick:{_key(repository, number)}"
     if when is None:
@@ -384,42 +387,42 @@ async def _schedule_tick(ctx: Any, gh: Any, repository: dict, number: int, c: le
         return
     payload = {"repository": {k: repository.get(k) for k in ("id", "full_name", "default_branch")}, "number": number}
     await ctx.store.schedule(TICK_KIND, key, run_at=when, payload=json.dumps(payload).encode(),
-                             installation_id=getattr(gh, "installation_id", None), ordering_key=_key(repository, number))
+                             installation_id=repo.installation_id, ordering_key=_key(repository, number))
 
 
-async def acknowledge(gh: Any, repository: dict, number: int, comment_id: int, outcomes: list,
-                      invalid: list[tuple[str, str]], *, answered: set[str], bot_login: str | None = None) -> list[str]:
+async def acknowledge(repo: Repo, number: int, comment_id: int, outcomes: list, invalid: list[tuple[str, str]], *,
+                      answered: set[str]) -> list[str]:
     """👍 when every command was accepted; 😕 and one reply listing what was refused. Returns what was done."""
     done = []
     refused = [o for o in outcomes if not o.accepted]
     if refused or invalid:
         if "refused" not in answered:
-            await react(gh, repository, comment_id, "confused")
+            await react(repo, comment_id, "confused")
             reasons = [(f"/{o.command}", o.reason or "refused") for o in refused] + list(invalid)
-            await repo_ops.reply_once(gh, repository, number, comments.refused_reply(reasons=reasons, comment_id=comment_id),
-                                      to=comment_id, what="refused", bot_login=bot_login)
+            await repo_ops.reply_once(repo.gh, repo.repository, number, comments.refused_reply(reasons=reasons, comment_id=comment_id),
+                                      to=comment_id, what="refused", bot_login=repo.bot_login)
             done.append("refused")
     elif outcomes and "accepted" not in answered:
-        await react(gh, repository, comment_id, "+1")
+        await react(repo, comment_id, "+1")
         done.append("accepted")
     return done
 
 
-async def react(gh: Any, repository: dict, comment_id: int, content: str) -> None:
-    await gh.post("/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions",
-                  {**repo_ops.repo_vars(repository), "comment_id": comment_id}, data={"content": content})
+async def react(repo: Repo, comment_id: int, content: str) -> None:
+    """Add a reaction; GitHub answers 200 instead of 201 when it exists, so this is idempotent."""
+    await repo.gh.post("/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions",
+                       {**repo.vars, "comment_id": comment_id}, data={"content": content})
 
 
 # --- entry points used by the handlers ------------------------------------------------------------------
 
-async def on_event(gh: Any, ctx: Any, repository: dict, issue: dict, event: Any, s: Setup, *,
-                   edited_from: str | None = None) -> Record:
+async def on_event(repo: Repo, issue: dict, event: Any, s: Setup, *, edited_from: str | None = None) -> Record:
     """Apply one ledger event to the issue's campaign and publish the result.
 
     ``edited_from`` is the previous body of an edited comment (GitHub's ``changes.body.from``). GitHub's
     timestamps have one-second resolution, so an edit within the same second as the version we hold would
     not look newer; an edit whose previous body is the version we hold is newer by definition."""
-    record = await current(gh, ctx, repository, issue["number"], s)
+    record = await current(repo, issue["number"], s)
     before = record.campaign
     event = in_order(before, event, s)
     if edited_from is not None and isinstance(event, ledger.CommentEvent):
@@ -427,10 +430,10 @@ async def on_event(gh: Any, ctx: Any, repository: dict, issue: dict, event: Any,
         version = event.edited_at if event.edited_at is not None else event.at
         if held is not None and held[1] == ledger.body_digest(edited_from) and version <= held[0]:
             event = dataclasses.replace(event, edited_at=held[0] + 0.001)
-    record.campaign = ledger.apply(before, event, now=ctx.clock.time(), **s.kwargs())
-    await verify_transition(gh, ctx, repository, issue["number"], record, s, before=before)
+    record.campaign = ledger.apply(before, event, now=repo.now(), **s.kwargs())
+    await verify_transition(repo, issue["number"], record, s, before=before)
     # a campaign folded from GitHub just now already includes this event: for what changed, it is new
-    await publish(gh, ctx, repository, issue, record, s, before=None if record.rebuilt else before)
+    await publish(repo, issue, record, s, before=None if record.rebuilt else before)
     return record
 
 
@@ -473,15 +476,13 @@ def in_order(campaign: ledger.Campaign, event: Any, s: Setup) -> Any:
     return event
 
 
-async def verify_transition(gh: Any, ctx: Any, repository: dict, number: int, record: Record, s: Setup, *,
-                            before: ledger.Campaign) -> None:
+async def verify_transition(repo: Repo, number: int, record: Record, s: Setup, *, before: ledger.Campaign) -> None:
     """The cache is never trusted over GitHub: when a campaign changes state (funded, delivered, expired...),
     refold it from GitHub and keep that if the two disagree. Transitions are rare, so this costs little."""
     if before.state == record.campaign.state:
         return
-    events, status_comment = await events_from_github(gh, ctx, repository, number, s,
-                                                      decisions=history.decisions_of(record.campaign))
-    refold = ledger.fold(events, now=ctx.clock.time(), **s.kwargs())
+    events, status_comment = await events_from_github(repo, number, s, decisions=history.decisions_of(record.campaign))
+    refold = ledger.fold(events, now=repo.now(), **s.kwargs())
     if (refold.state, refold.goal, refold.pledges, refold.solver) != (
             record.campaign.state, record.campaign.goal, record.campaign.pledges, record.campaign.solver):
         log.warning("campaign on #%s: the cache said %s, GitHub says %s; using GitHub's", number,
@@ -491,38 +492,37 @@ async def verify_transition(gh: Any, ctx: Any, repository: dict, number: int, re
         record.status_comment = status_comment
 
 
-async def rebuild_repository(gh: Any, ctx: Any, repository: dict) -> list[tuple[int, ledger.Campaign]]:
+async def rebuild_repository(repo: Repo) -> list[tuple[int, ledger.Campaign]]:
     """Refold every campaign of a repository from GitHub alone (issues carrying a fundbot or bounty label),
     replace the cached state and bring the status comments and labels up to date."""
-    s = await setup(gh, ctx, repository)
+    s = await setup(repo)
     names = {n.lower() for n in [*s.label_goals, s.generic_label, s.names.get(s.config.bounties.funded_label) or s.config.bounties.funded_label,
                                  s.names.get(s.config.bounties.delivered_label) or s.config.bounties.delivered_label]}
     out = []
-    variables = {**repo_ops.repo_vars(repository), "state": "all", "per_page": 100}
-    async for issue in gh.getiter("/repos/{owner}/{repo}/issues{?state,per_page}", variables):
+    variables = {**repo.vars, "state": "all", "per_page": 100}
+    async for issue in repo.gh.getiter("/repos/{owner}/{repo}/issues{?state,per_page}", variables):
         if issue.get("pull_request"):
             continue
         if not any((lb.get("name") or "").lower() in names for lb in issue.get("labels") or []):
             continue
         number = issue["number"]
-        await ctx.store.cache_delete(NS, _key(repository, number))
-        events, status_comment = await events_from_github(gh, ctx, repository, number, s)
-        record = Record(ledger.fold(events, now=ctx.clock.time(), **s.kwargs()), status_comment)
-        await publish(gh, ctx, repository, issue, record, s, before=None)
+        await repo.ctx.store.cache_delete(NS, _key(repo.repository, number))
+        events, status_comment = await events_from_github(repo, number, s)
+        record = Record(ledger.fold(events, now=repo.now(), **s.kwargs()), status_comment)
+        await publish(repo, issue, record, s, before=None)
         out.append((number, record.campaign))
     return out
 
 
 async def run_tick(job: Any, ctx: Any) -> None:
     data = json.loads(job.payload)
-    repository, number = data["repository"], data["number"]
-    gh = await ctx.github.installation(job.installation_id)
-    s = await setup(gh, ctx, repository)
-    record = await current(gh, ctx, repository, number, s)
+    repo, number = await Repo.installed(ctx, job.installation_id, data["repository"], delivery=job.key), data["number"]
+    s = await setup(repo)
+    record = await current(repo, number, s)
     before = record.campaign
-    record.campaign = ledger.tick(before, now=ctx.clock.time(), **s.kwargs())
-    issue = await gh.getitem("/repos/{owner}/{repo}/issues/{issue_number}", {**repo_ops.repo_vars(repository), "issue_number": number})
-    await publish(gh, ctx, repository, issue, record, s, before=before)
+    record.campaign = ledger.tick(before, now=repo.now(), **s.kwargs())
+    issue = await repo.gh.getitem("/repos/{owner}/{repo}/issues/{issue_number}", {**repo.vars, "issue_number": number})
+    await publish(repo, issue, record, s, before=before)
 
 
 

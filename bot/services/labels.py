@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import gidgethub
 
 from bot.core import config as core_config
 from bot.core import labels as label_rules
-from bot.github import repo_ops, status_of
+from bot.github import status_of
+from bot.services.repo import Repo
 
 log = logging.getLogger(__name__)
 
@@ -20,21 +20,21 @@ def label_exists(exc: BaseException) -> bool:
     return status_of(exc) == 422 and any(isinstance(e, dict) and e.get("code") == "already_exists" for e in errors)
 
 
-async def ensure_labels(gh: Any, repository: dict, config: core_config.Config) -> list[str]:
+async def ensure_labels(repo: Repo, config: core_config.Config) -> list[str]:
     """Create the config's missing bounty labels; return the names of the labels standing for its entries."""
-    variables = repo_ops.repo_vars(repository)
+    gh, variables = repo.gh, repo.vars
     existing = [lb async for lb in gh.getiter("/repos/{owner}/{repo}/labels{?per_page}", {**variables, "per_page": 100})]
     for body in label_rules.missing(config, existing):
         try:
             created = await gh.post("/repos/{owner}/{repo}/labels", variables, data=body)
         except gidgethub.BadRequest as exc:
             if label_exists(exc):
-                log.info("label %r appeared meanwhile in %s", body["name"], repository["full_name"])
+                log.info("label %r appeared meanwhile in %s", body["name"], repo.full_name)
                 continue
             if status_of(exc) == 422:  # e.g. a name GitHub refuses: the config check run reports it
-                log.warning("GitHub refused the label %r in %s: %s", body["name"], repository["full_name"], exc)
+                log.warning("GitHub refused the label %r in %s: %s", body["name"], repo.full_name, exc)
                 continue
             raise
         existing.append(created if isinstance(created, dict) else body)
-        log.info("created label %r in %s", body["name"], repository["full_name"])
+        log.info("created label %r in %s", body["name"], repo.full_name)
     return [name for name in label_rules.resolve(config, existing).values() if name]

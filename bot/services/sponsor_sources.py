@@ -14,8 +14,8 @@ from typing import Any
 import gidgethub
 
 from bot.core.sponsors import DeliveredBackers, Entry, OpenCampaign
-from bot.github import repo_ops
 from bot.services import campaigns
+from bot.services.repo import Repo
 
 log = logging.getLogger(__name__)
 
@@ -85,11 +85,11 @@ async def github_sponsors(gh: Any, owner: dict) -> tuple[list[Entry], list[str]]
     return entries, []
 
 
-async def campaign_data(gh: Any, ctx: Any, repository: dict, config: Any) -> tuple[list[Entry], list[OpenCampaign], list[DeliveredBackers]]:
+async def campaign_data(repo: Repo, config: Any) -> tuple[list[Entry], list[OpenCampaign], list[DeliveredBackers]]:
     """Backers (as entries, by pledge total), the open campaigns and the delivered ones of a repository, read
     from the issues that carry fundbot's labels (GitHub is the source of truth; campaigns come from the cache
     or a refold)."""
-    s = await campaigns.setup(gh, ctx, repository, config)
+    s = await campaigns.setup(repo, config)
     b = config.bounties
     names = [s.names.get(b.label) or b.label, s.names.get(b.delivered_label) or b.delivered_label]
     seen: set[int] = set()
@@ -97,12 +97,12 @@ async def campaign_data(gh: Any, ctx: Any, repository: dict, config: Any) -> tup
     open_: list[OpenCampaign] = []
     delivered: list[DeliveredBackers] = []
     for label in names:
-        variables = {**repo_ops.repo_vars(repository), "state": "all", "labels": label, "per_page": 100}
-        async for issue in gh.getiter("/repos/{owner}/{repo}/issues{?state,labels,per_page}", variables):
+        variables = {**repo.vars, "state": "all", "labels": label, "per_page": 100}
+        async for issue in repo.gh.getiter("/repos/{owner}/{repo}/issues{?state,labels,per_page}", variables):
             if issue.get("pull_request") or issue["number"] in seen:
                 continue
             seen.add(issue["number"])
-            c = (await campaigns.current(gh, ctx, repository, issue["number"], s)).campaign
+            c = (await campaigns.current(repo, issue["number"], s)).campaign
             url = issue.get("html_url") or ""
             if c.active and c.goal is not None:
                 # the ledger's deadline is the midnight that ENDS the last day; the README shows the last day

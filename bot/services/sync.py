@@ -10,6 +10,7 @@ written when the renderings equal the files, or while the configuration has erro
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from typing import Any
@@ -17,7 +18,8 @@ from typing import Any
 from bot.core import funding as funding_rules
 from bot.core import paths, readme, sponsors
 from bot.github import repo_ops, writer
-from bot.services import config_loader, sponsor_sources
+from bot.services import sponsor_sources
+from bot.services.repo import Repo
 from bot.services.sync_requests import DUE, schedule, schedule_daily
 from bot.store import Job
 
@@ -44,111 +46,127 @@ def funding_change(config: Any) -> writer.FileChange | None:
     return writer.FileChange(FUNDING_PATH, lambda _current: rendered)
 
 
-async def run(job: Job, ctx: Any) -> None:
-    data = json.loads(job.payload)
-    repository = data["repository"]
-    await ctx.store.cache_delete(DUE, str(repository["id"]))
-    if job.installation_id is None:
-        return
-    gh = await ctx.github.installation(job.installation_id)
-    loaded = await config_loader.load(gh, ctx, repository)
-    if loaded.errors:
-        log.warning("%s: configuration has errors; generated files are not written", repository["full_name"])
-        return
-    config = loaded.config
-    changes, items, modes = [], [], []
+@dataclasses.dataclass
+class Plan:
+    """What one sync writes: the files, the pull request's list of them, each file's write mode."""
+
+    repo: Repo
+    changes: list[writer.FileChange] = dataclasses.field(default_factory=list)
+    items: list[str] = dataclasses.field(default_factory=list)
+    modes: list[str] = dataclasses.field(default_factory=list)
+    readme_problems: list[str] = dataclasses.field(default_factory=list)
+    warnings: list[str] = dataclasses.field(default_factory=list)  # sources the README section skipped
+
+
+async def plan(repo: Repo, config: Any) -> Plan:
+    out = Plan(repo)
     change = funding_change(config)
     if change is not None:
-        changes.append(change)
-        items.append("- `.github/FUNDING.yml`, from `funding:` (GitHub's Sponsor button reads it)")
-        modes.append(config.funding_file)
-    readme_problems: list[str] = []
-    warnings: list[str] = []
+        out.changes.append(change)
+        out.items.append("- `.github/FUNDING.yml`, from `funding:` (GitHub's Sponsor button reads it)")
+        out.modes.append(config.funding_file)
     refused = paths.readme_problem(config.readme.path)
     if config.readme.update != "off" and refused is not None:  # the validator refuses it; never sent anyway
-        log.warning("%s: readme.path refused (%s); the README section is not written", repository["full_name"], refused.code)
+        repo.log.warning("%s: readme.path refused (%s); the README section is not written", repo.full_name, refused.code)
     elif config.readme.update != "off":
-        if "owner" not in repository:
-            repository = {**repository, **await gh.getitem("/repos/{owner}/{repo}", repo_ops.repo_vars(repository))}
-        change, warnings = await readme_change(gh, ctx, repository, config, readme_problems)
-        changes.append(change)
-        items.append(f"- `{config.readme.path}`, the sponsor section between fundbot's markers (from GitHub Sponsors, "
-                     "campaign backers and `readme.sponsors`)")
-        modes.append(config.readme.update)
-        await schedule_daily(ctx, repository, job.installation_id)
-    if not changes:
+        if "owner" not in repo.repository:
+            out.repo = repo = repo.at({**repo.repository, **await repo.gh.getitem("/repos/{owner}/{repo}", repo.vars)})
+        change, out.warnings = await readme_change(repo, config, out.readme_problems)
+        out.changes.append(change)
+        out.items.append(f"- `{config.readme.path}`, the sponsor section between fundbot's markers (from GitHub Sponsors, "
+                         "campaign backers and `readme.sponsors`)")
+        out.modes.append(config.readme.update)
+        await schedule_daily(repo)
+    return out
+
+
+async def run(job: Job, ctx: Any) -> None:
+    data = json.loads(job.payload)
+    await ctx.store.cache_delete(DUE, str(data["repository"]["id"]))
+    if job.installation_id is None:
         return
+    repo = await Repo.installed(ctx, job.installation_id, data["repository"], delivery=job.key)
+    loaded = await repo.config()
+    if loaded.errors:
+        repo.log.warning("%s: configuration has errors; generated files are not written", repo.full_name)
+        return
+    todo = await plan(repo, loaded.config)
+    if not todo.changes:
+        return
+    repo, head_sha = todo.repo, data.get("head_sha")
     # One write for everything; a direct commit only when every file asks for it.
-    mode = "commit" if all(m == "commit" for m in modes) else "pull_request"
-    head_sha = data.get("head_sha")
+    mode = "commit" if all(m == "commit" for m in todo.modes) else "pull_request"
     try:
         result = await writer.write_files(
-            gh, repository, changes, mode=mode,
+            repo.gh, repo.repository, todo.changes, mode=mode,
             message="Update generated files from .github/fundbot.yml\n\nWritten by fundbot.",
-            pr_title="fundbot: update generated files", pr_body=PR_BODY.replace("{items}", "\n".join(items)),
+            pr_title="fundbot: update generated files", pr_body=PR_BODY.replace("{items}", "\n".join(todo.items)),
         )
     except writer.WriteConflict as exc:
         # The default branch kept moving under us (each time re-read and re-rendered): say so, and let the
         # job layer try again later with backoff.
         if head_sha:
-            await repo_ops.create_check_run(
-                gh, repository, name=CHECK_NAME, head_sha=head_sha, conclusion="neutral",
-                title="Generated files not written yet",
-                summary=f"The default branch changed during every attempt ({exc}). fundbot will try again.",
-                annotations=[], app_id=repo_ops.app_id_of(ctx))
+            await _check_run(repo, head_sha, "neutral", "Generated files not written yet",
+                             f"The default branch changed during every attempt ({exc}). fundbot will try again.")
         raise
-    if readme_problems:
+    await report(todo, result, head_sha=head_sha, attempts=job.attempts)
+
+
+async def _check_run(repo: Repo, head_sha: str, conclusion: str, title: str, summary: str, **kwargs: Any) -> None:
+    await repo_ops.create_check_run(repo.gh, repo.repository, name=CHECK_NAME, head_sha=head_sha, conclusion=conclusion,
+                                    title=title, summary=summary, annotations=[], app_id=repo_ops.app_id_of(repo.ctx),
+                                    **kwargs)
+
+
+async def report(todo: Plan, result: Any, *, head_sha: str | None, attempts: int) -> None:
+    """The ``fundbot/sync`` check runs of a written (or unchanged) sync."""
+    repo = todo.repo
+    if todo.readme_problems:
         report_sha = head_sha
         if not report_sha:  # a sync caused by a pledge or the daily refresh: report on the default branch head
-            branch = await gh.getitem("/repos/{owner}/{repo}/branches/{branch}",
-                                      {**repo_ops.repo_vars(repository), "branch": repository.get("default_branch") or "main"})
+            branch = await repo.gh.getitem("/repos/{owner}/{repo}/branches/{branch}",
+                                           {**repo.vars, "branch": repo.repository.get("default_branch") or "main"})
             report_sha = branch["commit"]["sha"]
-        await repo_ops.create_check_run(
-            gh, repository, name=CHECK_NAME, head_sha=report_sha, conclusion="failure", title="README not updated",
-            summary="\n".join(f"- {p}" for p in readme_problems), annotations=[],
-            app_id=repo_ops.app_id_of(ctx))
+        await _check_run(repo, report_sha, "failure", "README not updated", "\n".join(f"- {p}" for p in todo.readme_problems))
     if result.mode == "unchanged":
-        if head_sha and job.attempts > 1:
+        if head_sha and attempts > 1:
             # an earlier attempt may have written the files and died before reporting: say they are current
-            await repo_ops.create_check_run(gh, repository, name=CHECK_NAME, head_sha=head_sha, conclusion="success",
-                                            title="Generated files are up to date",
-                                            summary=f"{', '.join(c.path for c in changes)}: already as fundbot renders them.",
-                                            annotations=[], app_id=repo_ops.app_id_of(ctx), keep_existing=True)
+            await _check_run(repo, head_sha, "success", "Generated files are up to date",
+                             f"{', '.join(c.path for c in todo.changes)}: already as fundbot renders them.", keep_existing=True)
         return
-    if head_sha:
-        if result.mode == "commit":
-            title, summary = "Generated files committed", f"fundbot committed {', '.join(result.changed_paths)} ({result.commit_sha})."
-        else:
-            pr = result.pull_request or {}
-            title = f"Generated files proposed in pull request #{pr.get('number')}"
-            summary = f"fundbot updated {', '.join(result.changed_paths)} in {pr.get('html_url')}."
-            if result.fell_back:
-                summary += f"\n\nA direct commit was refused ({result.fell_back}), so the change is a pull request instead."
-        if warnings:
-            summary += "\n\nSkipped sources:\n" + "\n".join(f"- {w}" for w in warnings)
-        await repo_ops.create_check_run(gh, repository, name=CHECK_NAME, head_sha=head_sha, conclusion="success",
-                                        title=title, summary=summary, annotations=[], app_id=repo_ops.app_id_of(ctx))
+    if not head_sha:
+        return
+    if result.mode == "commit":
+        title, summary = "Generated files committed", f"fundbot committed {', '.join(result.changed_paths)} ({result.commit_sha})."
+    else:
+        pr = result.pull_request or {}
+        title = f"Generated files proposed in pull request #{pr.get('number')}"
+        summary = f"fundbot updated {', '.join(result.changed_paths)} in {pr.get('html_url')}."
+        if result.fell_back:
+            summary += f"\n\nA direct commit was refused ({result.fell_back}), so the change is a pull request instead."
+    if todo.warnings:
+        summary += "\n\nSkipped sources:\n" + "\n".join(f"- {w}" for w in todo.warnings)
+    await _check_run(repo, head_sha, "success", title, summary)
 
 
-async def readme_change(gh: Any, ctx: Any, repository: dict, config: Any,
-                        problems: list[str]) -> tuple[writer.FileChange, list[str]]:
+async def readme_change(repo: Repo, config: Any, problems: list[str]) -> tuple[writer.FileChange, list[str]]:
     """The README sponsor section as a FileChange, and the warnings of sources that were skipped.
     Duplicate or unbalanced markers leave the README alone and are reported in ``problems``."""
     entries, warnings = [], []
     open_campaigns, delivered = [], []
     sources = config.readme.sources
     if "github_sponsors" in sources:
-        found, skipped = await sponsor_sources.github_sponsors(gh, repository.get("owner") or {})
+        found, skipped = await sponsor_sources.github_sponsors(repo.gh, repo.repository.get("owner") or {})
         entries += found
         warnings += skipped
     if "backers" in sources and config.bounties.enabled:
-        backers, open_campaigns, delivered = await sponsor_sources.campaign_data(gh, ctx, repository, config)
+        backers, open_campaigns, delivered = await sponsor_sources.campaign_data(repo, config)
         entries += backers
     if "config" in sources:
         entries += sponsor_sources.config_sponsors(config)
     inner = sponsors.render_section(
         entries, tiers=config.readme.tiers, campaigns=open_campaigns, delivered=delivered,
-        goal=config.funding_goal, currency=config.bounties.currency, now=ctx.clock.time(),
+        goal=config.funding_goal, currency=config.bounties.currency, now=repo.now(),
     )
 
     def render(current: bytes | None) -> bytes | None:
@@ -163,8 +181,6 @@ async def readme_change(gh: Any, ctx: Any, repository: dict, config: Any,
 
 
 async def run_daily(job: Job, ctx: Any) -> None:
-    repository = json.loads(job.payload)["repository"]
-    gh = await ctx.github.installation(job.installation_id)
-    loaded = await config_loader.load(gh, ctx, repository)
-    if loaded.config.readme.update != "off":
-        await schedule(ctx, repository, job.installation_id, debounce=0, reason="daily")
+    repo = await Repo.installed(ctx, job.installation_id, json.loads(job.payload)["repository"], delivery=job.key)
+    if (await repo.config()).config.readme.update != "off":
+        await schedule(repo, debounce=0, reason="daily")

@@ -7,6 +7,8 @@ import json
 import logging
 from typing import Any
 
+from bot.services.repo import Repo
+
 log = logging.getLogger(__name__)
 
 TASK_KIND = "files.sync"
@@ -22,9 +24,9 @@ def _key(repository: dict) -> str:
     return f"sync:{repository['id']}"
 
 
-async def schedule(ctx: Any, repository: dict, installation_id: int | None, *, debounce: float,
-                   reason: str, head_sha: str | None = None) -> float:
+async def schedule(repo: Repo, *, debounce: float, reason: str, head_sha: str | None = None) -> float:
     """Ask for a sync of this repository's generated files; returns when it will run."""
+    ctx, repository, installation_id = repo.ctx, repo.repository, repo.installation_id
     now = ctx.clock.time()
     repo_id = str(repository["id"])
     due = await ctx.store.cache_get(DUE, repo_id, now=now)
@@ -41,9 +43,10 @@ async def schedule(ctx: Any, repository: dict, installation_id: int | None, *, d
     return run_at
 
 
-async def schedule_daily(ctx: Any, repository: dict, installation_id: int | None) -> None:
+async def schedule_daily(repo: Repo) -> None:
     """A daily refresh of the README section per repository, at a time of day spread by repository id, so
     installations do not all refresh at midnight. Durable: it is a scheduled job in the store."""
+    ctx, repository, installation_id = repo.ctx, repo.repository, repo.installation_id
     now = ctx.clock.time()
     offset = (int(repository["id"]) * 2654435761) % 86400
     day_start = now - (now % 86400)
@@ -55,11 +58,11 @@ async def schedule_daily(ctx: Any, repository: dict, installation_id: int | None
                              installation_id=installation_id, ordering_key=f"sync:{repository['id']}", now=now)
 
 
-async def request(ctx: Any, gh: Any, repository: dict, config: Any, *, reason: str, head_sha: str | None = None,
+async def request(repo: Repo, config: Any, *, reason: str, head_sha: str | None = None,
                   debounce: float | None = None) -> None:
     """Schedule a sync if this repository has generated files at all."""
     manages_funding = bool(config.funding) and config.funding_file != "off"
     if not manages_funding and config.readme.update == "off":
         return
-    await schedule(ctx, repository, getattr(gh, "installation_id", None),
-                   debounce=config.readme.debounce_seconds if debounce is None else debounce, reason=reason, head_sha=head_sha)
+    await schedule(repo, debounce=config.readme.debounce_seconds if debounce is None else debounce, reason=reason,
+                   head_sha=head_sha)

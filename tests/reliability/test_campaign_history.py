@@ -18,6 +18,7 @@ import pytest
 from bot.core import history, markdown
 from bot.sandbox import Sandbox
 from bot.services import campaigns as shell
+from bot.services.repo import Repo
 from tests.reliability.test_differential_faults import Interceptor
 from tests.test_campaigns import settle, status_comments
 
@@ -85,15 +86,15 @@ async def rebuilt(bot, sandbox, number) -> shell.ledger.Campaign:
     gh, repository = await world(bot, sandbox)
     ctx = bot.service.ctx
     await ctx.store.cache_delete(shell.NS, shell._key(repository, number))
-    s = await shell.setup(gh, ctx, repository)
-    record = await shell.current(gh, ctx, repository, number, s)
+    s = await shell.setup(Repo(gh, ctx, repository))
+    record = await shell.current(Repo(gh, ctx, repository), number, s)
     assert record.rebuilt
     return record.campaign
 
 
 async def rebuild_repository(bot, sandbox) -> dict[int, shell.ledger.Campaign]:
     gh, repository = await world(bot, sandbox)
-    return dict(await shell.rebuild_repository(gh, bot.service.ctx, repository))
+    return dict(await shell.rebuild_repository(Repo(gh, bot.service.ctx, repository)))
 
 
 def pledges(c) -> dict[str, str]:

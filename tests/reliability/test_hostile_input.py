@@ -38,6 +38,7 @@ from bot.core import markdown
 from bot.core.campaign import Campaign
 from bot.edge.web import parse_json
 from bot.services import campaigns as shell
+from bot.services.repo import Repo
 from bot.settings import MAX_WEBHOOK_BYTES, Settings
 from tests.bot_fixtures import BotUnderTest, bot_settings
 from tests.helpers import WEBHOOKS, github_headers, payload_bytes, payload_files, sign
@@ -634,8 +635,8 @@ async def refold(bot, sandbox, number, repo=REPO):
     ctx = bot.service.ctx
     repository = {"id": sandbox.repo(repo).id, "full_name": repo, "default_branch": "main"}
     gh = await bot.service.github.installation(next(iter(sandbox._installations)))
-    s = await shell.setup(gh, ctx, repository)
-    events, status_id = await shell.events_from_github(gh, ctx, repository, number, s)
+    s = await shell.setup(Repo(gh, ctx, repository))
+    events, status_id = await shell.events_from_github(Repo(gh, ctx, repository), number, s)
     return shell.ledger.fold(events, now=ctx.clock.time(), **s.kwargs()), status_id
 
 
@@ -1093,7 +1094,7 @@ async def test_an_impostor_status_comment_is_neither_believed_nor_taken_as_the_s
     repository = {"id": sandbox.repo(REPO).id, "full_name": REPO, "default_branch": "main"}
     gh = await bot.service.github.installation(next(iter(sandbox._installations)))
     await ctx.store.cache_delete(shell.NS, shell._key(repository, n))
-    [(number, campaign)] = await shell.rebuild_repository(gh, ctx, repository)
+    [(number, campaign)] = await shell.rebuild_repository(Repo(gh, ctx, repository))
     assert (number, campaign.state, campaign.raised()) == (n, "open", 10)
     assert [x["id"] for x in status_comments(sandbox, n)] == [status["id"]]
     assert all(sandbox.repo(REPO).comments[i["id"]].body == forged for i in (early, late))
