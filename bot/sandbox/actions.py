@@ -14,7 +14,7 @@ from typing import Any
 
 from . import webhooks as wh
 from .gitobj import Signature
-from .state import User
+from .state import RepoState, User
 from .world import World
 
 CLOSING_RE = re.compile(r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s+#(\d+)\b", re.IGNORECASE)
@@ -36,10 +36,13 @@ class Actions:
     def __init__(self, sb: World) -> None:
         self.sb = sb
 
+    def _at(self, full_name: str, user: str | User) -> tuple[World, RepoState, User]:
+        """The world, the repository ``full_name`` (KeyError if missing) and the acting user (created if new)."""
+        return self.sb, self.sb._repo(full_name), self.sb._user(user)
+
     async def open_issue(self, full_name: str, user: str | User, title: str, body: str = "",
                          labels: Iterable[str] = ()) -> dict:
-        sb = self.sb
-        r, u = sb._repo(full_name), sb._user(user)
+        sb, r, u = self._at(full_name, user)
         issue = sb._new_issue(r, u, title, body)
         added = []
         for name in labels:
@@ -55,8 +58,7 @@ class Actions:
 
     async def edit_issue(self, full_name: str, number: int, user: str | User, *,
                          title: str | None = None, body: str | None = None) -> dict:
-        sb = self.sb
-        r, u = sb._repo(full_name), sb._user(user)
+        sb, r, u = self._at(full_name, user)
         issue = r.issues[number]
         changes: dict[str, Any] = {}
         if title is not None and title != issue.title:
@@ -71,8 +73,7 @@ class Actions:
         return sb.render.issue(r, issue)
 
     async def comment(self, full_name: str, number: int, user: str | User, body: str) -> dict:
-        sb = self.sb
-        r, u = sb._repo(full_name), sb._user(user)
+        sb, r, u = self._at(full_name, user)
         _human_body(body)
         issue = r.issues[number]
         c = sb._new_comment(r, number, u, body)
@@ -82,8 +83,7 @@ class Actions:
         return sb.render.comment(r, c)
 
     async def edit_comment(self, full_name: str, comment_id: int, user: str | User, body: str) -> dict:
-        sb = self.sb
-        r, u = sb._repo(full_name), sb._user(user)
+        sb, r, u = self._at(full_name, user)
         _human_body(body)
         c = r.comments[comment_id]
         old = c.body
@@ -94,14 +94,12 @@ class Actions:
         return sb.render.comment(r, c)
 
     async def delete_comment(self, full_name: str, comment_id: int, user: str | User) -> None:
-        sb = self.sb
-        r, u = sb._repo(full_name), sb._user(user)
+        sb, r, u = self._at(full_name, user)
         c = r.comments.pop(comment_id)
         await sb.outbox.send(*wh.issue_comment(sb, r, r.issues[c.issue_number], c, "deleted", u))
 
     async def label_issue(self, full_name: str, number: int, user: str | User, label: str) -> None:
-        sb = self.sb
-        r, u = sb._repo(full_name), sb._user(user)
+        sb, r, u = self._at(full_name, user)
         issue = r.issues[number]
         lb = sb._ensure_label(r, label)
         if lb in issue.labels:
@@ -112,8 +110,7 @@ class Actions:
         await sb.outbox.send(*wh.issue_or_pull(sb, r, issue, "labeled", u, label=lb))
 
     async def unlabel_issue(self, full_name: str, number: int, user: str | User, label: str) -> None:
-        sb = self.sb
-        r, u = sb._repo(full_name), sb._user(user)
+        sb, r, u = self._at(full_name, user)
         issue = r.issues[number]
         lb = next((x for x in issue.labels if x.name.lower() == label.lower()), None)
         if lb is None:
@@ -125,8 +122,7 @@ class Actions:
 
     async def close_issue(self, full_name: str, number: int, user: str | User,
                           state_reason: str = "completed") -> None:
-        sb = self.sb
-        r, u = sb._repo(full_name), sb._user(user)
+        sb, r, u = self._at(full_name, user)
         issue = r.issues[number]
         if issue.state == "closed":
             return
@@ -134,8 +130,7 @@ class Actions:
         await sb.outbox.send(*wh.issue_or_pull(sb, r, issue, "closed", u))
 
     async def reopen_issue(self, full_name: str, number: int, user: str | User) -> None:
-        sb = self.sb
-        r, u = sb._repo(full_name), sb._user(user)
+        sb, r, u = self._at(full_name, user)
         issue = r.issues[number]
         if issue.state == "open":
             return
@@ -145,8 +140,7 @@ class Actions:
     async def open_pull(self, full_name: str, user: str | User, title: str, body: str = "",
                         head: str = "feature", base: str | None = None) -> dict:
         """Open a PR from ``head`` (created from ``base`` with an empty commit if it has nothing new)."""
-        sb = self.sb
-        r, u = sb._repo(full_name), sb._user(user)
+        sb, r, u = self._at(full_name, user)
         base = base or r.default_branch
         if r.branch_sha(base) is None:
             raise KeyError(f"no branch {base!r} in {full_name}")
@@ -160,8 +154,7 @@ class Actions:
 
     async def merge_pull(self, full_name: str, number: int, user: str | User) -> dict:
         """Merge a PR with a merge commit; closes the issues it references with closing keywords."""
-        sb = self.sb
-        r, u = sb._repo(full_name), sb._user(user)
+        sb, r, u = self._at(full_name, user)
         issue = r.issues[number]
         p = issue.pull
         if p is None or issue.state != "open":
@@ -203,8 +196,7 @@ class Actions:
 
     async def publish_release(self, full_name: str, user: str | User, tag: str, body: str = "", *,
                               draft: bool = False, prerelease: bool = False, name: str | None = None) -> dict:
-        sb = self.sb
-        r, u = sb._repo(full_name), sb._user(user)
+        sb, r, u = self._at(full_name, user)
         rel = sb._new_release(r, u, tag, name=name if name is not None else tag, body=body, draft=draft,
                               prerelease=prerelease)
         await sb.outbox.send(*wh.release(sb, r, rel, "created", u))
@@ -217,8 +209,7 @@ class Actions:
                          files: dict[str, bytes | str | None], message: str = "update",
                          branch: str | None = None) -> dict:
         """Commit file changes (None deletes a file) and deliver the push event. Returns the git commit."""
-        sb = self.sb
-        r, u = sb._repo(full_name), sb._user(user)
+        sb, r, u = self._at(full_name, user)
         branch = branch or r.default_branch
         sha, old = sb._commit(r, branch, {p: _bytes(c) for p, c in files.items()}, message, u)
         await sb.outbox.send(*wh.push(sb, r, f"refs/heads/{branch}", old, sha, u))

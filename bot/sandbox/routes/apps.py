@@ -8,13 +8,9 @@ from typing import Any
 from .. import webhooks as wh
 from ..http import ApiError, Req, Resp, not_found
 from ..state import iso
-from .common import (
-    Table,
-    _body,
-    _repo,
-)
+from . import common
 
-ROUTES = Table()
+ROUTES = common.Table()
 
 # --- apps ------------------------------------------------------------------------------------------
 @ROUTES.op("apps/get-authenticated")
@@ -61,7 +57,7 @@ async def create_token(req: Req) -> Resp:
         raise not_found(req.doc)
     if inst.suspended_at:
         raise ApiError(403, "This installation has been suspended", doc=req.doc)
-    body = _body(req)
+    body = common.body(req)
     covered = sb._installation_repos(inst)
     repo_ids: set[int] | None = None
     if body.get("repositories") or body.get("repository_ids"):
@@ -108,7 +104,7 @@ async def list_installation_repos(req: Req) -> Resp:
 
 @ROUTES.op("apps/get-repo-installation")
 async def get_repo_installation(req: Req) -> Resp:
-    inst = req.sb._installation_for_repo(_repo(req))
+    inst = req.sb._installation_for_repo(common.repo(req))
     if inst is None:
         raise not_found(req.doc)
     return Resp(200, req.sb.render.installation(inst))

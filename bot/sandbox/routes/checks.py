@@ -6,14 +6,9 @@ from typing import Any
 
 from ..http import ApiError, Req, Resp, not_found, validation_failed
 from ..state import CheckRun, RepoState
-from .common import (
-    Table,
-    _body,
-    _parse_time,
-    _repo,
-)
+from . import common
 
-ROUTES = Table()
+ROUTES = common.Table()
 
 # --- check runs -------------------------------------------------------------------------------------
 MAX_ANNOTATIONS = 50  # per create/update request
@@ -55,7 +50,7 @@ def _apply_check(req: Req, cr: CheckRun, body: dict[str, Any]) -> None:
         if key in body:
             setattr(cr, key, body[key])
     if body.get("started_at"):
-        cr.started_at = _parse_time(body["started_at"])
+        cr.started_at = common.parse_time(body["started_at"])
     if body.get("status"):
         cr.status = body["status"]
     if body.get("conclusion"):
@@ -65,12 +60,12 @@ def _apply_check(req: Req, cr: CheckRun, body: dict[str, Any]) -> None:
         if cr.conclusion is None:
             raise validation_failed([{"resource": "CheckRun", "code": "missing_field", "field": "conclusion"}],
                                     req.doc)
-        cr.completed_at = _parse_time(body.get("completed_at")) or cr.completed_at or sb.clock()
+        cr.completed_at = common.parse_time(body.get("completed_at")) or cr.completed_at or sb.clock()
     if isinstance(output, dict):
         for key in ("title", "summary", "text"):
             if key in output:
                 cr.output[key] = output[key]
-        r = _repo(req)
+        r = common.repo(req)
         for a in output.get("annotations") or []:
             item = dict(a)
             item.setdefault("blob_href", f"https://github.com/{r.full_name}/blob/{cr.head_sha}/{a.get('path', '')}")
@@ -79,8 +74,8 @@ def _apply_check(req: Req, cr: CheckRun, body: dict[str, Any]) -> None:
 
 @ROUTES.op("checks/create")
 async def create_check(req: Req) -> Resp:
-    sb, r = req.sb, _repo(req)
-    body = _body(req)
+    sb, r = req.sb, common.repo(req)
+    body = common.body(req)
     head_sha = str(body.get("head_sha", ""))
     if head_sha not in r.objects.commits:
         raise ApiError(422, f"No commit found for SHA: {head_sha}", doc=req.doc)
@@ -99,11 +94,11 @@ async def create_check(req: Req) -> Resp:
 
 @ROUTES.op("checks/update")
 async def update_check(req: Req) -> Resp:
-    sb, r = req.sb, _repo(req)
+    sb, r = req.sb, common.repo(req)
     cr = r.check_runs.get(req.params["check_run_id"])
     if cr is None:
         raise not_found(req.doc)
-    _apply_check(req, cr, _body(req))
+    _apply_check(req, cr, common.body(req))
     return Resp(200, sb.render.check_run(r, cr))
 
 
@@ -119,7 +114,7 @@ async def list_checks_for_ref(req: Req) -> Resp:
     """``GET /repos/{owner}/{repo}/commits/{ref}/check-runs``: newest first; ``filter=latest`` (the default)
     keeps the most recent run of each name in each check suite, ``all`` every run; ``total_count`` counts
     every match, ``per_page``/``page`` and ``Link`` page them."""
-    sb, r = req.sb, _repo(req)
+    sb, r = req.sb, common.repo(req)
     ref = str(req.params["ref"])
     sha = _commit_of_ref(r, ref)
     if sha is None:

@@ -1,4 +1,6 @@
-"""What the REST handlers of every API area share: the route table type and request helpers."""
+"""What the REST handlers of every API area share: the route table type and request helpers.
+
+The route modules import this module (``from . import common``) and call ``common.repo(req)`` etc."""
 
 from __future__ import annotations
 
@@ -28,32 +30,32 @@ class Table(dict[str, Handler]):
 
 
 # --- helpers -----------------------------------------------------------------------------------------
-def _repo(req: Req) -> RepoState:
+def repo(req: Req) -> RepoState:
     assert req.repo is not None
     return req.repo
 
 
-def _actor(req: Req) -> User:
+def actor(req: Req) -> User:
     return req.sb.bot_user if req.by_app else req.sb.app_owner
 
 
-def _issue(req: Req, number: int) -> Issue:
-    i = _repo(req).issues.get(number)
+def issue(req: Req, number: int) -> Issue:
+    i = repo(req).issues.get(number)
     if i is None:
         raise not_found(req.doc)
     return i
 
 
-def _emit(req: Req, event: str, payload: dict | None) -> None:
+def emit(req: Req, event: str, payload: dict | None) -> None:
     if payload is not None:
         req.sb.outbox.emit(event, payload)
 
 
-def _body(req: Req) -> dict[str, Any]:
+def body(req: Req) -> dict[str, Any]:
     return req.body if isinstance(req.body, dict) else {}
 
 
-def _parse_time(value: Any) -> float | None:
+def parse_time(value: Any) -> float | None:
     if not value:
         return None
     try:
@@ -62,7 +64,7 @@ def _parse_time(value: Any) -> float | None:
         return None
 
 
-def _check_body_text(req: Req, text: Any, resource: str = "IssueComment") -> str:
+def check_body_text(req: Req, text: Any, resource: str = "IssueComment") -> str:
     if not isinstance(text, str):
         raise validation_failed([{"resource": resource, "code": "missing_field", "field": "body"}], req.doc)
     if len(text) > MAX_BODY:
@@ -71,7 +73,7 @@ def _check_body_text(req: Req, text: Any, resource: str = "IssueComment") -> str
     return text
 
 
-def _label_names(body: Any) -> list[str]:
+def label_names(body: Any) -> list[str]:
     """Label names from any of the request shapes GitHub accepts for issue labels."""
     items = body.get("labels", []) if isinstance(body, dict) else body if isinstance(body, list) else []
     out = []
@@ -82,9 +84,9 @@ def _label_names(body: Any) -> list[str]:
     return out
 
 
-def _apply_labels(req: Req, issue: Issue, names: list[str], *, replace: bool) -> None:
-    sb, r = req.sb, _repo(req)
-    actor = _actor(req)
+def apply_labels(req: Req, issue: Issue, names: list[str], *, replace: bool) -> None:
+    sb, r = req.sb, repo(req)
+    who = actor(req)
     wanted = [sb._ensure_label(r, n) for n in names]
     before = list(issue.labels)
     if replace:
@@ -96,17 +98,17 @@ def _apply_labels(req: Req, issue: Issue, names: list[str], *, replace: bool) ->
         added = [lb for lb in wanted if lb not in before]
         issue.labels = before + added
     for lb in removed:
-        sb._issue_event(r, issue, "unlabeled", actor, label=lb, via_app=req.by_app)
-        _emit(req, *wh.issue_or_pull(sb, r, issue, "unlabeled", actor, label=lb))
+        sb._issue_event(r, issue, "unlabeled", who, label=lb, via_app=req.by_app)
+        emit(req, *wh.issue_or_pull(sb, r, issue, "unlabeled", who, label=lb))
     for lb in added:
-        sb._issue_event(r, issue, "labeled", actor, label=lb, via_app=req.by_app)
-        _emit(req, *wh.issue_or_pull(sb, r, issue, "labeled", actor, label=lb))
+        sb._issue_event(r, issue, "labeled", who, label=lb, via_app=req.by_app)
+        emit(req, *wh.issue_or_pull(sb, r, issue, "labeled", who, label=lb))
     if added or removed:
         issue.updated_at = sb.clock()
 
 
-def _labels_of(req: Req, issue: Issue) -> Resp:
-    r = _repo(req)
+def labels_of(req: Req, issue: Issue) -> Resp:
+    r = repo(req)
     return Resp(200, [req.sb.render.label(r, lb) for lb in issue.labels])
 
 

@@ -10,21 +10,14 @@ from .. import webhooks as wh
 from ..gitobj import MODE_FILE, MODE_TREE, Signature
 from ..http import ApiError, Req, Resp, not_found, validation_failed
 from ..state import User
-from .common import (
-    Table,
-    _actor,
-    _body,
-    _emit,
-    _parse_time,
-    _repo,
-)
+from . import common
 
-ROUTES = Table()
+ROUTES = common.Table()
 
 # --- contents --------------------------------------------------------------------------------------
 @ROUTES.op("repos/get-content")
 async def get_content(req: Req) -> Resp:
-    sb, r = req.sb, _repo(req)
+    sb, r = req.sb, common.repo(req)
     ref = req.q("ref") or r.default_branch
     sha = r.resolve(ref)
     if sha is None:
@@ -54,8 +47,8 @@ async def get_content(req: Req) -> Resp:
 
 @ROUTES.op("repos/create-or-update-file-contents")
 async def put_content(req: Req) -> Resp:
-    sb, r = req.sb, _repo(req)
-    body = _body(req)
+    sb, r = req.sb, common.repo(req)
+    body = common.body(req)
     path = req.params["path"].strip("/")
     branch = body.get("branch") or r.default_branch
     branch = branch.removeprefix("refs/heads/")
@@ -76,7 +69,7 @@ async def put_content(req: Req) -> Resp:
             raise ApiError(422, "Invalid request.\n\n\"sha\" wasn't supplied.", doc=req.doc)
         if given != existing.sha:
             raise ApiError(409, f"{path} does not match {given}", doc=req.doc)
-    actor = _actor(req)
+    actor = common.actor(req)
     author_sig = _sig(body.get("author"), sb, actor)
     committer_sig = _sig(body.get("committer"), sb, actor) if body.get("committer") else author_sig
     new_sha, old = sb._commit(r, branch, {path: data}, body.get("message", ""), actor, author_sig=author_sig,
@@ -85,13 +78,13 @@ async def put_content(req: Req) -> Resp:
     assert blob is not None
     content = sb.render.content_item(r, path, "file", blob.sha, len(data), branch)
     commit = sb.render.git_commit(r, r.objects.commits[new_sha])
-    _emit(req, *wh.push(sb, r, f"refs/heads/{branch}", old, new_sha, actor))
+    common.emit(req, *wh.push(sb, r, f"refs/heads/{branch}", old, new_sha, actor))
     return Resp(200 if existing is not None else 201, {"content": content, "commit": commit})
 
 
 def _sig(d: Any, sb: Any, fallback: User) -> Signature:
     if isinstance(d, dict) and d.get("name") and d.get("email"):
-        ts = _parse_time(d.get("date")) or sb.clock()
+        ts = common.parse_time(d.get("date")) or sb.clock()
         return Signature(d["name"], d["email"], int(ts))
     return sb._signature(fallback)
 
@@ -99,8 +92,8 @@ def _sig(d: Any, sb: Any, fallback: User) -> Signature:
 # --- git database -----------------------------------------------------------------------------------
 @ROUTES.op("git/create-blob")
 async def create_blob(req: Req) -> Resp:
-    r = _repo(req)
-    body = _body(req)
+    r = common.repo(req)
+    body = common.body(req)
     content = body.get("content", "")
     if body.get("encoding", "utf-8") == "base64":
         try:
@@ -116,8 +109,8 @@ async def create_blob(req: Req) -> Resp:
 
 @ROUTES.op("git/create-tree")
 async def create_tree(req: Req) -> Resp:
-    r = _repo(req)
-    body = _body(req)
+    r = common.repo(req)
+    body = common.body(req)
     files: dict[str, tuple[str, str]] = {}
     base = body.get("base_tree")
     if base:
@@ -163,7 +156,7 @@ async def create_tree(req: Req) -> Resp:
 
 @ROUTES.op("git/get-tree")
 async def get_tree(req: Req) -> Resp:
-    r = _repo(req)
+    r = common.repo(req)
     key = req.params["tree_sha"]
     sha = key if key in r.objects.trees else None
     if sha is None:
@@ -177,8 +170,8 @@ async def get_tree(req: Req) -> Resp:
 
 @ROUTES.op("git/create-commit")
 async def create_commit(req: Req) -> Resp:
-    sb, r = req.sb, _repo(req)
-    body = _body(req)
+    sb, r = req.sb, common.repo(req)
+    body = common.body(req)
     tree = body.get("tree")
     if tree not in r.objects.trees:
         raise ApiError(422, "Tree SHA does not exist", doc=req.doc)
@@ -186,7 +179,7 @@ async def create_commit(req: Req) -> Resp:
     for p in parents:
         if p not in r.objects.commits:
             raise ApiError(422, "Parent SHA does not exist or is not a commit object", doc=req.doc)
-    actor = _actor(req)
+    actor = common.actor(req)
     author = _sig(body.get("author"), sb, actor)
     committer = _sig(body.get("committer"), sb, actor) if body.get("committer") else author
     sha = r.objects.put_commit(tree, parents, author, committer, body.get("message", ""))
@@ -196,7 +189,7 @@ async def create_commit(req: Req) -> Resp:
 
 @ROUTES.op("git/get-commit")
 async def get_commit(req: Req) -> Resp:
-    r = _repo(req)
+    r = common.repo(req)
     c = r.objects.commits.get(req.params["commit_sha"])
     if c is None:
         raise not_found(req.doc)
@@ -205,7 +198,7 @@ async def get_commit(req: Req) -> Resp:
 
 @ROUTES.op("git/list-matching-refs")
 async def matching_refs(req: Req) -> Resp:
-    r = _repo(req)
+    r = common.repo(req)
     prefix = "refs/" + req.params["ref"]
     refs = sorted(ref for ref in r.refs if ref.startswith(prefix))
     return Resp(200, [req.sb.render.git_ref(r, ref) for ref in refs])
@@ -213,7 +206,7 @@ async def matching_refs(req: Req) -> Resp:
 
 @ROUTES.op("git/get-ref")
 async def get_ref(req: Req) -> Resp:
-    r = _repo(req)
+    r = common.repo(req)
     ref = "refs/" + req.params["ref"]
     if ref not in r.refs:
         raise not_found(req.doc)
@@ -222,8 +215,8 @@ async def get_ref(req: Req) -> Resp:
 
 @ROUTES.op("git/create-ref")
 async def create_ref(req: Req) -> Resp:
-    sb, r = req.sb, _repo(req)
-    body = _body(req)
+    sb, r = req.sb, common.repo(req)
+    body = common.body(req)
     ref, sha = body.get("ref", ""), body.get("sha", "")
     if not ref.startswith("refs/") or ref.count("/") < 2 or ref.endswith("/") or ".." in ref:
         raise ApiError(422, "Reference name is invalid" if ref.startswith("refs/")
@@ -234,15 +227,15 @@ async def create_ref(req: Req) -> Resp:
         raise ApiError(422, "Object does not exist", doc=req.doc)
     r.refs[ref] = sha
     if ref.startswith("refs/heads/"):
-        _emit(req, *wh.push(sb, r, ref, None, sha, _actor(req), created=True))
+        common.emit(req, *wh.push(sb, r, ref, None, sha, common.actor(req), created=True))
     d = sb.render.git_ref(r, ref)
     return Resp(201, d, {"Location": d["url"]})
 
 
 @ROUTES.op("git/update-ref")
 async def update_ref(req: Req) -> Resp:
-    sb, r = req.sb, _repo(req)
-    body = _body(req)
+    sb, r = req.sb, common.repo(req)
+    body = common.body(req)
     ref = "refs/" + req.params["ref"]
     if ref not in r.refs:
         raise ApiError(422, "Reference does not exist", doc=req.doc)
@@ -256,13 +249,13 @@ async def update_ref(req: Req) -> Resp:
     r.refs[ref] = sha
     r.pushed_at = sb.clock()
     if ref.startswith("refs/heads/") and old != sha:
-        _emit(req, *wh.push(sb, r, ref, old, sha, _actor(req), forced=not fast_forward))
+        common.emit(req, *wh.push(sb, r, ref, old, sha, common.actor(req), forced=not fast_forward))
     return Resp(200, sb.render.git_ref(r, ref))
 
 
 @ROUTES.op("git/delete-ref")
 async def delete_ref(req: Req) -> Resp:
-    sb, r = req.sb, _repo(req)
+    sb, r = req.sb, common.repo(req)
     ref = "refs/" + req.params["ref"]
     if ref not in r.refs:
         raise ApiError(422, "Reference does not exist", doc=req.doc)
@@ -270,5 +263,5 @@ async def delete_ref(req: Req) -> Resp:
         raise ApiError(422, "Cannot delete the default branch", doc=req.doc)
     old = r.refs.pop(ref)
     if ref.startswith("refs/heads/"):
-        _emit(req, *wh.push(sb, r, ref, old, None, _actor(req), deleted=True))
+        common.emit(req, *wh.push(sb, r, ref, old, None, common.actor(req), deleted=True))
     return Resp(204)

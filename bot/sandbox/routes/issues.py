@@ -8,26 +8,14 @@ from typing import Any
 from .. import webhooks as wh
 from ..http import ApiError, Req, Resp, not_found, validation_failed
 from ..state import Label, Reaction
-from .common import (
-    Table,
-    _actor,
-    _apply_labels,
-    _body,
-    _check_body_text,
-    _emit,
-    _issue,
-    _label_names,
-    _labels_of,
-    _parse_time,
-    _repo,
-)
+from . import common
 
-ROUTES = Table()
+ROUTES = common.Table()
 
 # --- issues -----------------------------------------------------------------------------------------
 @ROUTES.op("issues/list-for-repo")
 async def list_issues(req: Req) -> Resp:
-    sb, r = req.sb, _repo(req)
+    sb, r = req.sb, common.repo(req)
     state = req.q("state", "open")
     items = [i for i in r.issues.values() if state == "all" or i.state == state]
     if req.q("labels"):
@@ -42,7 +30,7 @@ async def list_issues(req: Req) -> Resp:
         items = [i for i in items if i.assignees]
     elif assignee:
         items = [i for i in items if any(u.login.lower() == assignee.lower() for u in i.assignees)]
-    since = _parse_time(req.q("since"))
+    since = common.parse_time(req.q("since"))
     if since is not None:
         items = [i for i in items if i.updated_at >= since]
     sort = req.q("sort", "created")
@@ -55,22 +43,22 @@ async def list_issues(req: Req) -> Resp:
 
 @ROUTES.op("issues/get")
 async def get_issue(req: Req) -> Resp:
-    return Resp(200, req.sb.render.issue(_repo(req), _issue(req, req.params["issue_number"])))
+    return Resp(200, req.sb.render.issue(common.repo(req), common.issue(req, req.params["issue_number"])))
 
 
 @ROUTES.op("issues/update")
 async def update_issue(req: Req) -> Resp:
-    sb, r = req.sb, _repo(req)
-    issue = _issue(req, req.params["issue_number"])
-    body = _body(req)
-    actor = _actor(req)
+    sb, r = req.sb, common.repo(req)
+    issue = common.issue(req, req.params["issue_number"])
+    body = common.body(req)
+    actor = common.actor(req)
     changes: dict[str, Any] = {}
     if "title" in body and body["title"] is not None and body["title"] != issue.title:
         changes["title"] = {"from": issue.title}
         issue.title = str(body["title"])
     if "body" in body and body["body"] != issue.body:
         if body["body"] is not None:
-            _check_body_text(req, body["body"], "Issue")
+            common.check_body_text(req, body["body"], "Issue")
         changes["body"] = {"from": issue.body or ""}
         issue.body = body["body"]
     if "assignees" in body or "assignee" in body:
@@ -78,16 +66,16 @@ async def update_issue(req: Req) -> Resp:
         issue.assignees = [sb._ensure_user(x) for x in logins]
     if changes:
         issue.updated_at = sb.clock()
-        _emit(req, *wh.issue_or_pull(sb, r, issue, "edited", actor, changes=changes))
+        common.emit(req, *wh.issue_or_pull(sb, r, issue, "edited", actor, changes=changes))
     if "labels" in body and body["labels"] is not None:
-        _apply_labels(req, issue, _label_names(body["labels"]), replace=True)
+        common.apply_labels(req, issue, common.label_names(body["labels"]), replace=True)
     state = body.get("state")
     if state == "closed" and issue.state != "closed":
         sb._close_issue(r, issue, actor, body.get("state_reason") or "completed", via_app=req.by_app)
-        _emit(req, *wh.issue_or_pull(sb, r, issue, "closed", actor))
+        common.emit(req, *wh.issue_or_pull(sb, r, issue, "closed", actor))
     elif state == "open" and issue.state != "open" and not (issue.pull and issue.pull.merged):
         sb._reopen_issue(r, issue, actor, via_app=req.by_app)
-        _emit(req, *wh.issue_or_pull(sb, r, issue, "reopened", actor))
+        common.emit(req, *wh.issue_or_pull(sb, r, issue, "reopened", actor))
     elif state == "closed" and body.get("state_reason") and body["state_reason"] != issue.state_reason:
         issue.state_reason = body["state_reason"]
     return Resp(200, sb.render.issue(r, issue))
@@ -95,10 +83,10 @@ async def update_issue(req: Req) -> Resp:
 
 @ROUTES.op("issues/list-comments")
 async def list_comments(req: Req) -> Resp:
-    sb, r = req.sb, _repo(req)
-    issue = _issue(req, req.params["issue_number"])
+    sb, r = req.sb, common.repo(req)
+    issue = common.issue(req, req.params["issue_number"])
     comments = r.comments_on(issue.number)
-    since = _parse_time(req.q("since"))
+    since = common.parse_time(req.q("since"))
     if since is not None:
         comments = [c for c in comments if c.updated_at >= since]
     chunk, headers = req.paginate(comments)
@@ -107,19 +95,19 @@ async def list_comments(req: Req) -> Resp:
 
 @ROUTES.op("issues/create-comment")
 async def create_comment(req: Req) -> Resp:
-    sb, r = req.sb, _repo(req)
-    issue = _issue(req, req.params["issue_number"])
-    text = _check_body_text(req, _body(req).get("body"))
+    sb, r = req.sb, common.repo(req)
+    issue = common.issue(req, req.params["issue_number"])
+    text = common.check_body_text(req, common.body(req).get("body"))
     if issue.locked and not req.by_app:
         raise ApiError(403, "Unable to create comment because issue is locked.", doc=req.doc)
-    actor = _actor(req)
+    actor = common.actor(req)
     c = sb._new_comment(r, issue.number, actor, text, via_app=req.by_app)
-    _emit(req, *wh.issue_comment(sb, r, issue, c, "created", actor))
+    common.emit(req, *wh.issue_comment(sb, r, issue, c, "created", actor))
     return Resp(201, sb.render.comment(r, c), {"Location": f"{sb.api_url}/repos/{r.full_name}/issues/comments/{c.id}"})
 
 
 def _comment(req: Req) -> Any:
-    c = _repo(req).comments.get(req.params["comment_id"])
+    c = common.repo(req).comments.get(req.params["comment_id"])
     if c is None:
         raise not_found(req.doc)
     return c
@@ -127,31 +115,31 @@ def _comment(req: Req) -> Any:
 
 @ROUTES.op("issues/get-comment")
 async def get_comment(req: Req) -> Resp:
-    return Resp(200, req.sb.render.comment(_repo(req), _comment(req)))
+    return Resp(200, req.sb.render.comment(common.repo(req), _comment(req)))
 
 
 @ROUTES.op("issues/update-comment")
 async def update_comment(req: Req) -> Resp:
-    sb, r = req.sb, _repo(req)
+    sb, r = req.sb, common.repo(req)
     c = _comment(req)
-    text = _check_body_text(req, _body(req).get("body"))
+    text = common.check_body_text(req, common.body(req).get("body"))
     old = c.body
     c.body = text
     c.updated_at = sb.clock()
     issue = r.issues.get(c.issue_number)
     if issue is not None and old != text:
-        _emit(req, *wh.issue_comment(sb, r, issue, c, "edited", _actor(req), changes={"body": {"from": old}}))
+        common.emit(req, *wh.issue_comment(sb, r, issue, c, "edited", common.actor(req), changes={"body": {"from": old}}))
     return Resp(200, sb.render.comment(r, c))
 
 
 @ROUTES.op("issues/delete-comment")
 async def delete_comment(req: Req) -> Resp:
-    sb, r = req.sb, _repo(req)
+    sb, r = req.sb, common.repo(req)
     c = _comment(req)
     del r.comments[c.id]
     issue = r.issues.get(c.issue_number)
     if issue is not None:
-        _emit(req, *wh.issue_comment(sb, r, issue, c, "deleted", _actor(req)))
+        common.emit(req, *wh.issue_comment(sb, r, issue, c, "deleted", common.actor(req)))
     return Resp(204)
 
 
@@ -165,8 +153,8 @@ def _reactions(req: Req, reactions: list[Reaction]) -> Resp:
 
 def _react(req: Req, reactions: list[Reaction]) -> Resp:
     sb = req.sb
-    content = _body(req).get("content")
-    actor = _actor(req)
+    content = common.body(req).get("content")
+    actor = common.actor(req)
     for x in reactions:
         if x.user is actor and x.content == content:
             return Resp(200, sb.render.reaction(x))
@@ -187,13 +175,13 @@ async def create_comment_reaction(req: Req) -> Resp:
 
 @ROUTES.op("reactions/create-for-issue")
 async def create_issue_reaction(req: Req) -> Resp:
-    return _react(req, _issue(req, req.params["issue_number"]).reactions)
+    return _react(req, common.issue(req, req.params["issue_number"]).reactions)
 
 
 @ROUTES.op("issues/list-events")
 async def list_events(req: Req) -> Resp:
-    sb, r = req.sb, _repo(req)
-    issue = _issue(req, req.params["issue_number"])
+    sb, r = req.sb, common.repo(req)
+    issue = common.issue(req, req.params["issue_number"])
     events = [e for e in issue.events if e.event != "cross-referenced"]
     chunk, headers = req.paginate(events)
     return Resp(200, [sb.render.issue_event(r, issue, e) for e in chunk], headers)
@@ -201,8 +189,8 @@ async def list_events(req: Req) -> Resp:
 
 @ROUTES.op("issues/list-events-for-timeline")
 async def list_timeline(req: Req) -> Resp:
-    sb, r = req.sb, _repo(req)
-    issue = _issue(req, req.params["issue_number"])
+    sb, r = req.sb, common.repo(req)
+    issue = common.issue(req, req.params["issue_number"])
     # chronological; within one second in the order things happened (comment and event ids are separate
     # sequences, so they cannot order a comment against an event)
     items: list[tuple[float, int, dict]] = [(e.created_at, e.order, sb.render.timeline_item(r, issue, e))
@@ -215,39 +203,39 @@ async def list_timeline(req: Req) -> Resp:
 
 @ROUTES.op("issues/list-labels-on-issue")
 async def list_issue_labels(req: Req) -> Resp:
-    issue = _issue(req, req.params["issue_number"])
+    issue = common.issue(req, req.params["issue_number"])
     chunk, headers = req.paginate(issue.labels)
-    return Resp(200, [req.sb.render.label(_repo(req), lb) for lb in chunk], headers)
+    return Resp(200, [req.sb.render.label(common.repo(req), lb) for lb in chunk], headers)
 
 
 @ROUTES.op("issues/add-labels")
 async def add_labels(req: Req) -> Resp:
-    issue = _issue(req, req.params["issue_number"])
-    _apply_labels(req, issue, _label_names(req.body), replace=False)
-    return _labels_of(req, issue)
+    issue = common.issue(req, req.params["issue_number"])
+    common.apply_labels(req, issue, common.label_names(req.body), replace=False)
+    return common.labels_of(req, issue)
 
 
 @ROUTES.op("issues/set-labels")
 async def set_labels(req: Req) -> Resp:
-    issue = _issue(req, req.params["issue_number"])
-    _apply_labels(req, issue, _label_names(req.body), replace=True)
-    return _labels_of(req, issue)
+    issue = common.issue(req, req.params["issue_number"])
+    common.apply_labels(req, issue, common.label_names(req.body), replace=True)
+    return common.labels_of(req, issue)
 
 
 @ROUTES.op("issues/remove-label")
 async def remove_label(req: Req) -> Resp:
-    sb, r = req.sb, _repo(req)
-    issue = _issue(req, req.params["issue_number"])
+    sb, r = req.sb, common.repo(req)
+    issue = common.issue(req, req.params["issue_number"])
     name = req.params["name"].lower()
     lb = next((x for x in issue.labels if x.name.lower() == name), None)
     if lb is None:
         raise ApiError(404, "Label does not exist", doc=req.doc)
     issue.labels.remove(lb)
     issue.updated_at = sb.clock()
-    actor = _actor(req)
+    actor = common.actor(req)
     sb._issue_event(r, issue, "unlabeled", actor, label=lb, via_app=req.by_app)
-    _emit(req, *wh.issue_or_pull(sb, r, issue, "unlabeled", actor, label=lb))
-    return _labels_of(req, issue)
+    common.emit(req, *wh.issue_or_pull(sb, r, issue, "unlabeled", actor, label=lb))
+    return common.labels_of(req, issue)
 
 
 # --- labels -------------------------------------------------------------------------------------------
@@ -255,7 +243,7 @@ _COLOR = re.compile(r"[0-9a-fA-F]{6}")
 
 
 def _label(req: Req) -> Label:
-    lb = _repo(req).label(req.params["name"])
+    lb = common.repo(req).label(req.params["name"])
     if lb is None:
         raise not_found(req.doc)
     return lb
@@ -263,15 +251,15 @@ def _label(req: Req) -> Label:
 
 @ROUTES.op("issues/list-labels-for-repo")
 async def list_labels(req: Req) -> Resp:
-    r = _repo(req)
+    r = common.repo(req)
     chunk, headers = req.paginate(sorted(r.labels.values(), key=lambda lb: lb.id))
     return Resp(200, [req.sb.render.label(r, lb) for lb in chunk], headers)
 
 
 @ROUTES.op("issues/create-label")
 async def create_label(req: Req) -> Resp:
-    sb, r = req.sb, _repo(req)
-    body = _body(req)
+    sb, r = req.sb, common.repo(req)
+    body = common.body(req)
     name = body.get("name")
     if not isinstance(name, str) or not name.strip():
         raise validation_failed([{"resource": "Label", "code": "missing_field", "field": "name"}], req.doc)
@@ -281,21 +269,21 @@ async def create_label(req: Req) -> Resp:
     if r.label(name) is not None:
         raise validation_failed([{"resource": "Label", "code": "already_exists", "field": "name"}], req.doc)
     lb = sb._ensure_label(r, name, color=color, description=body.get("description"))
-    _emit(req, *wh.label_event(sb, r, lb, "created", _actor(req)))
+    common.emit(req, *wh.label_event(sb, r, lb, "created", common.actor(req)))
     return Resp(201, sb.render.label(r, lb),
                 {"Location": f"{sb.api_url}/repos/{r.full_name}/labels/{lb.name}"})
 
 
 @ROUTES.op("issues/get-label")
 async def get_label(req: Req) -> Resp:
-    return Resp(200, req.sb.render.label(_repo(req), _label(req)))
+    return Resp(200, req.sb.render.label(common.repo(req), _label(req)))
 
 
 @ROUTES.op("issues/update-label")
 async def update_label(req: Req) -> Resp:
-    sb, r = req.sb, _repo(req)
+    sb, r = req.sb, common.repo(req)
     lb = _label(req)
-    body = _body(req)
+    body = common.body(req)
     changes: dict[str, Any] = {}
     new_name = body.get("new_name")
     if new_name and new_name != lb.name:
@@ -317,17 +305,17 @@ async def update_label(req: Req) -> Resp:
         changes["description"] = {"from": lb.description or ""}
         lb.description = body["description"]
     if changes:
-        _emit(req, *wh.label_event(sb, r, lb, "edited", _actor(req), changes=changes))
+        common.emit(req, *wh.label_event(sb, r, lb, "edited", common.actor(req), changes=changes))
     return Resp(200, sb.render.label(r, lb))
 
 
 @ROUTES.op("issues/delete-label")
 async def delete_label(req: Req) -> Resp:
-    sb, r = req.sb, _repo(req)
+    sb, r = req.sb, common.repo(req)
     lb = _label(req)
     del r.labels[lb.name.lower()]
     for issue in r.issues.values():
         if lb in issue.labels:
             issue.labels.remove(lb)
-    _emit(req, *wh.label_event(sb, r, lb, "deleted", _actor(req)))
+    common.emit(req, *wh.label_event(sb, r, lb, "deleted", common.actor(req)))
     return Resp(204)

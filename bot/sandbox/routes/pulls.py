@@ -7,20 +7,13 @@ from typing import Any
 from .. import webhooks as wh
 from ..http import Req, Resp, not_found, validation_failed
 from ..state import Issue
-from .common import (
-    Table,
-    _actor,
-    _body,
-    _check_body_text,
-    _emit,
-    _repo,
-)
+from . import common
 
-ROUTES = Table()
+ROUTES = common.Table()
 
 # --- pulls -------------------------------------------------------------------------------------------
 def _pull(req: Req) -> Issue:
-    i = _repo(req).issues.get(req.params["pull_number"])
+    i = common.repo(req).issues.get(req.params["pull_number"])
     if i is None or i.pull is None:
         raise not_found(req.doc)
     return i
@@ -28,7 +21,7 @@ def _pull(req: Req) -> Issue:
 
 @ROUTES.op("pulls/list")
 async def list_pulls(req: Req) -> Resp:
-    sb, r = req.sb, _repo(req)
+    sb, r = req.sb, common.repo(req)
     state = req.q("state", "open")
     items = [i for i in r.pulls if state == "all" or i.state == state]
     if req.q("head"):
@@ -48,8 +41,8 @@ async def list_pulls(req: Req) -> Resp:
 
 @ROUTES.op("pulls/create")
 async def create_pull(req: Req) -> Resp:
-    sb, r = req.sb, _repo(req)
-    body = _body(req)
+    sb, r = req.sb, common.repo(req)
+    body = common.body(req)
     head = str(body.get("head", ""))
     owner, _, head_ref = head.rpartition(":")
     base_ref = str(body.get("base", ""))
@@ -72,34 +65,34 @@ async def create_pull(req: Req) -> Resp:
     if not title:
         raise validation_failed([{"resource": "PullRequest", "code": "missing_field", "field": "title"}], req.doc)
     if body.get("body") is not None:
-        _check_body_text(req, body.get("body"), "PullRequest")
-    actor = _actor(req)
+        common.check_body_text(req, body.get("body"), "PullRequest")
+    actor = common.actor(req)
     issue = sb._new_pull(r, actor, title, body.get("body"), head_ref, base_ref, draft=bool(body.get("draft")),
                          maintainer_can_modify=bool(body.get("maintainer_can_modify")), via_app=req.by_app)
-    _emit(req, *wh.pull_request(sb, r, issue, "opened", actor))
+    common.emit(req, *wh.pull_request(sb, r, issue, "opened", actor))
     return Resp(201, sb.render.pull(r, issue),
                 {"Location": f"{sb.api_url}/repos/{r.full_name}/pulls/{issue.number}"})
 
 
 @ROUTES.op("pulls/get")
 async def get_pull(req: Req) -> Resp:
-    return Resp(200, req.sb.render.pull(_repo(req), _pull(req)))
+    return Resp(200, req.sb.render.pull(common.repo(req), _pull(req)))
 
 
 @ROUTES.op("pulls/update")
 async def update_pull(req: Req) -> Resp:
-    sb, r = req.sb, _repo(req)
+    sb, r = req.sb, common.repo(req)
     issue = _pull(req)
     assert issue.pull is not None
-    body = _body(req)
-    actor = _actor(req)
+    body = common.body(req)
+    actor = common.actor(req)
     changes: dict[str, Any] = {}
     if body.get("title") and body["title"] != issue.title:
         changes["title"] = {"from": issue.title}
         issue.title = body["title"]
     if "body" in body and body["body"] != issue.body:
         if body["body"] is not None:
-            _check_body_text(req, body["body"], "PullRequest")
+            common.check_body_text(req, body["body"], "PullRequest")
         changes["body"] = {"from": issue.body or ""}
         issue.body = body["body"]
     if body.get("base") and body["base"] != issue.pull.base_ref:
@@ -112,12 +105,12 @@ async def update_pull(req: Req) -> Resp:
         issue.pull.maintainer_can_modify = bool(body["maintainer_can_modify"])
     if changes:
         issue.updated_at = sb.clock()
-        _emit(req, *wh.pull_request(sb, r, issue, "edited", actor, changes=changes))
+        common.emit(req, *wh.pull_request(sb, r, issue, "edited", actor, changes=changes))
     state = body.get("state")
     if state == "closed" and issue.state == "open":
         sb._close_issue(r, issue, actor, None, via_app=req.by_app)
-        _emit(req, *wh.pull_request(sb, r, issue, "closed", actor))
+        common.emit(req, *wh.pull_request(sb, r, issue, "closed", actor))
     elif state == "open" and issue.state == "closed" and not issue.pull.merged:
         sb._reopen_issue(r, issue, actor, via_app=req.by_app)
-        _emit(req, *wh.pull_request(sb, r, issue, "reopened", actor))
+        common.emit(req, *wh.pull_request(sb, r, issue, "reopened", actor))
     return Resp(200, sb.render.pull(r, issue))

@@ -7,15 +7,9 @@ from typing import Any
 from .. import webhooks as wh
 from ..http import ApiError, Req, Resp, not_found, validation_failed
 from ..state import RepoState
-from .common import (
-    Table,
-    _actor,
-    _body,
-    _emit,
-    _repo,
-)
+from . import common
 
-ROUTES = Table()
+ROUTES = common.Table()
 
 # --- misc --------------------------------------------------------------------------------------------
 @ROUTES.op("rate-limit/get")
@@ -46,12 +40,12 @@ async def get_user(req: Req) -> Resp:
 
 @ROUTES.op("repos/get")
 async def get_repo(req: Req) -> Resp:
-    return Resp(200, req.sb.render.repo(_repo(req), full=True))
+    return Resp(200, req.sb.render.repo(common.repo(req), full=True))
 
 
 @ROUTES.op("repos/get-branch")
 async def get_branch(req: Req) -> Resp:
-    r = _repo(req)
+    r = common.repo(req)
     branch = req.params["branch"]
     sha = r.branch_sha(branch)
     if sha is None:
@@ -69,7 +63,7 @@ async def get_branch(req: Req) -> Resp:
 
 @ROUTES.op("repos/get-collaborator-permission-level")
 async def collaborator_permission(req: Req) -> Resp:
-    sb, r = req.sb, _repo(req)
+    sb, r = req.sb, common.repo(req)
     u = sb._users.get(req.params["username"].lower())
     if u is None:
         raise ApiError(404, f"{req.params['username']} is not a user", doc=req.doc)
@@ -94,14 +88,14 @@ def _release_order(r: RepoState) -> list:
 
 @ROUTES.op("repos/list-releases")
 async def list_releases(req: Req) -> Resp:
-    r = _repo(req)
+    r = common.repo(req)
     chunk, headers = req.paginate(_release_order(r))
     return Resp(200, [req.sb.render.release(r, rel) for rel in chunk], headers)
 
 
 @ROUTES.op("repos/get-latest-release")
 async def latest_release(req: Req) -> Resp:
-    r = _repo(req)
+    r = common.repo(req)
     rel = next((x for x in _release_order(r) if not x.draft and not x.prerelease), None)
     if rel is None:
         raise not_found(req.doc)
@@ -110,7 +104,7 @@ async def latest_release(req: Req) -> Resp:
 
 @ROUTES.op("repos/get-release-by-tag")
 async def release_by_tag(req: Req) -> Resp:
-    r = _repo(req)
+    r = common.repo(req)
     rel = next((x for x in _release_order(r) if x.tag_name == req.params["tag"] and not x.draft), None)
     if rel is None:
         raise not_found(req.doc)
@@ -119,7 +113,7 @@ async def release_by_tag(req: Req) -> Resp:
 
 @ROUTES.op("repos/get-release")
 async def get_release(req: Req) -> Resp:
-    r = _repo(req)
+    r = common.repo(req)
     rel = r.releases.get(req.params["release_id"])
     if rel is None:
         raise not_found(req.doc)
@@ -128,12 +122,12 @@ async def get_release(req: Req) -> Resp:
 
 @ROUTES.op("repos/update-release")
 async def update_release(req: Req) -> Resp:
-    sb, r = req.sb, _repo(req)
+    sb, r = req.sb, common.repo(req)
     rel = r.releases.get(req.params["release_id"])
     if rel is None:
         raise not_found(req.doc)
-    body = _body(req)
-    actor = _actor(req)
+    body = common.body(req)
+    actor = common.actor(req)
     changes: dict[str, Any] = {}
     if "body" in body and body["body"] != rel.body:
         if body["body"] is not None and len(body["body"]) > 125000:
@@ -156,9 +150,9 @@ async def update_release(req: Req) -> Resp:
         rel.draft = bool(body["draft"])
     rel.updated_at = sb.clock()
     if changes:
-        _emit(req, *wh.release(sb, r, rel, "edited", actor, changes=changes))
+        common.emit(req, *wh.release(sb, r, rel, "edited", actor, changes=changes))
     if publish:
         rel.published_at = sb.clock()
         sb._ensure_tag(r, rel)
-        _emit(req, *wh.release(sb, r, rel, "published", actor))
+        common.emit(req, *wh.release(sb, r, rel, "published", actor))
     return Resp(200, sb.render.release(r, rel))
