@@ -793,7 +793,7 @@ async def test_postgres_same_key_enqueues_commit_in_id_order(store: Store) -> No
     try:
         tr = conn.transaction()
         await tr.start()
-        assert await conn.fetchval(_ENQUEUE_SQL, "webhook", "first", None, b"", None, "issue:9", T, T)
+        assert await conn.fetchval(_ENQUEUE_SQL, "webhook", "first", None, b"", None, "issue:9", T, T, store.channel)  # type: ignore[attr-defined]
         second = asyncio.create_task(store.enqueue("webhook", "second", ordering_key="issue:9", now=T))
         await asyncio.sleep(0.1)  # "second" waits for the lock of issue:9 ...
         # ... which must not hold up enqueues of other keys (group commit runs several batches at once)

@@ -114,6 +114,48 @@ class Processor:
         return data["id"]
 
 
+class Wakeup:
+    """Wakes one waiting worker task per signal (no thundering herd: the task that claims a job wakes the
+    next one, see ``Worker.run_once``). A signal that finds nobody waiting is kept: the next task about to
+    sleep looks once more instead."""
+
+    def __init__(self) -> None:
+        self._waiters: dict[asyncio.Future[None], float] = {}  # waiter -> loop time it wakes by itself
+        self._kept = False
+
+    def signal(self) -> None:
+        for waiter in self._waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._kept = True
+
+    def signal_by(self, deadline: float) -> None:
+        """Something becomes due at loop time ``deadline``: wake one waiter to re-plan its sleep, unless
+        one wakes by then anyway (or none waits: busy tasks look again when they finish)."""
+        pending = [d for w, d in self._waiters.items() if not w.done()]
+        if pending and min(pending) > deadline:
+            self.signal()
+
+    def signal_all(self) -> None:
+        for waiter in self._waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._kept = True
+
+    async def wait(self, timeout: float) -> None:
+        if self._kept:
+            self._kept = False
+            return
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        self._waiters[waiter] = loop.time() + timeout
+        try:
+            await asyncio.wait((waiter,), timeout=timeout)
+        finally:
+            del self._waiters[waiter]
+
+
 def default_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
@@ -128,6 +170,7 @@ class Worker:
         concurrency: int = 8,
         lease: float = 60.0,
         poll_interval: float = 1.0,
+        fallback_poll: float = 10.0,
         max_attempts: int = 8,
         backoff_base: float = 2.0,
         backoff_cap: float = 900.0,
@@ -145,20 +188,29 @@ class Worker:
         self.concurrency = max(1, concurrency)
         self.lease = lease
         self.poll_interval = poll_interval
+        self.fallback_poll = max(poll_interval, fallback_poll)  # while the store delivers wake-ups
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self.clock = clock or RealClock()
         self.rng = rng or random.Random()
-        self._wake = asyncio.Event()
+        self._wakeup = Wakeup()
         self._stopping = asyncio.Event()
         self._tasks: set[asyncio.Task] = set()
         self.processed = 0
 
     # -- control ---------------------------------------------------------------------------------
     def notify(self) -> None:
-        """Something was enqueued in this process: look now instead of at the next poll."""
-        self._wake.set()
+        """Something was enqueued in this process: one idle task looks now instead of at the next poll."""
+        self._wakeup.signal()
+
+    def _store_woke(self, at: float | None) -> None:
+        """A wake-up from the store (another process stored a job, see ``Store.listen``)."""
+        now = self.clock.time()
+        if at is None or at <= now:
+            self._wakeup.signal()
+        else:
+            self._wakeup.signal_by(asyncio.get_running_loop().time() + (at - now))
 
     PRUNE_EVERY = 3600.0
     KEEP_DONE = 7 * 86400.0  # done jobs (their keys) are kept a week: redeliveries within it are recognised
@@ -179,6 +231,7 @@ class Worker:
             await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
 
     def start(self) -> None:
+        self.store.listen(self._store_woke)
         maintenance = asyncio.create_task(self._maintenance(), name="worker-maintenance")
         self._tasks.add(maintenance)
         maintenance.add_done_callback(self._tasks.discard)
@@ -191,7 +244,8 @@ class Worker:
         """Stop taking jobs; give in-flight jobs ``grace`` seconds, then cancel them (their jobs are handed
         back to the inbox at once, so another worker can take them without waiting for the lease)."""
         self._stopping.set()
-        self._wake.set()
+        self.store.unlisten(self._store_woke)
+        self._wakeup.signal_all()
         tasks = list(self._tasks)
         if not tasks:
             return
@@ -213,14 +267,28 @@ class Worker:
                 await self._sleep_or_wake(min(5.0, self.poll_interval * 5))
                 continue
             if not ran:
-                await self._sleep_or_wake(self.poll_interval)
+                await self._sleep_or_wake(await self._idle_wait())
+
+    async def _idle_wait(self) -> float:
+        """How long an idle task sleeps unless woken: ``poll_interval``; while the store delivers wake-ups
+        from other processes, ``fallback_poll`` (a lost wake-up costs at most that), or less when a job
+        becomes due (or a lease expires) sooner."""
+        if not self.store.listening:
+            return self.poll_interval
+        now = self.clock.time()
+        try:
+            earliest = await self.store.next_wake(now=now)
+        except Exception:
+            log.debug("next_wake failed; polling", exc_info=True)
+            return self.poll_interval
+        if earliest is None:
+            return self.fallback_poll
+        return min(self.fallback_poll, max(0.0, earliest - now) + 0.01)
 
     async def _sleep_or_wake(self, seconds: float) -> None:
         if self._stopping.is_set():
             return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
-        self._wake.clear()
+        await self._wakeup.wait(seconds)
 
     async def run_once(self) -> bool:
         """Claim and run at most one job. True if a job was run."""
@@ -229,6 +297,7 @@ class Worker:
         jobs = await self.store.claim(self.owner, lease=self.lease, limit=1, now=self.clock.time())
         if not jobs:
             return False
+        self._wakeup.signal()  # there may be more: the next idle task looks (one at a time, no herd)
         await self.run_job(jobs[0])
         return True
 

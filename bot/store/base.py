@@ -41,7 +41,7 @@ import asyncio
 import dataclasses
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 PENDING = "pending"
@@ -243,6 +243,30 @@ class Store(abc.ABC):
     @abc.abstractmethod
     async def next_run_at(self) -> float | None:
         """Earliest run_at among pending jobs (None when there are none): lets workers sleep precisely."""
+
+    async def next_wake(self, *, now: float | None = None) -> float | None:
+        """The earliest time after ``now`` at which a job may become claimable without anyone writing: a
+        pending job's ``run_at`` or a running job's lease expiry (None: nothing until a write). Workers that
+        receive wake-ups (``listening``) sleep until then at most. This default knows only ``run_at``."""
+        now = now_or(now)
+        earliest = await self.next_run_at()
+        return earliest if earliest is not None and earliest > now else None
+
+    # -- wake-ups from other processes (optional) ---------------------------------------------------
+    def listen(self, wake: Callable[[float | None], None]) -> bool:
+        """Call ``wake(run_at)`` when any process stores a claimable job: ``run_at`` None for one due now
+        (also: "look now, something may have been missed"), else the time it becomes due. Calls come from
+        the event loop. False when the backend has no such channel (SQLite): workers then poll."""
+        return False
+
+    def unlisten(self, wake: Callable[[float | None], None]) -> None:
+        """Stop calling ``wake`` (no-op if it was not listening)."""
+        return None
+
+    @property
+    def listening(self) -> bool:
+        """True while wake-ups from other processes are being delivered: workers may poll slowly."""
+        return False
 
     @abc.abstractmethod
     async def prune(self, *, older_than: float) -> int:

@@ -49,6 +49,10 @@ run in READ COMMITTED, where the statement sees a snapshot taken when it starts.
    pending; a claimer whose snapshot predates that may take a later job with the same key at the same
    time. That is inherent in putting an old job back after its successors went ahead, not a claim race.
 
+Wake-ups: every statement that makes a job claimable (enqueue, schedule, requeue, retry_later) also
+calls ``pg_notify`` on the store's channel in the same transaction; ``listen`` keeps one dedicated LISTEN
+connection per process (``bot.store.pg_listen``), so workers in other processes wake at COMMIT.
+
 Migrations take ``pg_advisory_xact_lock`` so any number of processes may run ``migrate`` concurrently.
 """
 
@@ -56,7 +60,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import asyncpg
@@ -81,6 +85,7 @@ from .base import (
     now_or,
     resolve,
 )
+from .pg_listen import Listener, channel_for
 
 # Advisory lock keys. The single-bigint and the two-int4 key spaces do not overlap.
 MIGRATE_LOCK_KEY = 0x66756E64626F74  # "fundbot"
@@ -149,14 +154,21 @@ _ORDERING_LOCK = (
     f"$6::text IS NULL OR pg_advisory_xact_lock({ORDERING_LOCK_CLASS}, hashtext($6::text))::text = ''"
 )
 
+# Every statement that makes a job claimable notifies the store's channel in its own transaction
+# (delivered at COMMIT): payload '' when due now, else its run_at. See bot.store.pg_listen.
+_NOTIFY = "pg_notify({channel}::text, CASE WHEN {run_at} <= {now} THEN '' ELSE {run_at}::text END)"
+
 _ENQUEUE_SQL = f"""
+WITH ins AS (
 INSERT INTO jobs (kind, key, event, payload, installation_id, ordering_key, status, attempts, run_at,
                   progress, rescheduled, created_at, updated_at)
 SELECT $1::text, $2::text, $3::text, $4::bytea, $5::bigint, $6::text, 'pending', 0, $7::float8,
        '[]', FALSE, $8::float8, $8::float8
 WHERE {_ORDERING_LOCK}
 ON CONFLICT (key) DO NOTHING
-RETURNING id
+RETURNING id, run_at, created_at
+)
+SELECT id, {_NOTIFY.format(channel="$9", run_at="run_at", now="created_at")} FROM ins
 """
 
 # Group commit: the rows of concurrent enqueue() calls in one transaction. First the advisory locks of
@@ -168,7 +180,8 @@ FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($1::text[]) AS k) AS hashes
 ORDER BY h
 """
 
-_ENQUEUE_MANY_SQL = """
+_ENQUEUE_MANY_SQL = f"""
+WITH ins AS (
 INSERT INTO jobs (kind, key, event, payload, installation_id, ordering_key, status, attempts, run_at,
                   progress, rescheduled, created_at, updated_at)
 SELECT r.kind, r.key, r.event, r.payload, r.installation_id, r.ordering_key, 'pending', 0, r.run_at,
@@ -178,18 +191,25 @@ FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::bigint[], $6::t
                                                run_at, now, ord)
 ORDER BY r.ord
 ON CONFLICT (key) DO NOTHING
-RETURNING key
+RETURNING key, run_at, created_at
+)
+SELECT key, {_NOTIFY.format(channel="$9", run_at="run_at", now="created_at")} FROM ins
 """
 
 # See base.Store.schedule. ON CONFLICT DO UPDATE locks the existing row and sees its latest version, so
 # the running/not-running decision cannot race with claim/complete. In SET, ``jobs.x`` is the old row.
 _SCHEDULE_SQL = f"""
+WITH up AS (
 INSERT INTO jobs (kind, key, event, payload, installation_id, ordering_key, status, attempts, run_at,
                   progress, rescheduled, created_at, updated_at)
 SELECT $1::text, $2::text, NULL, $3::bytea, $4::bigint, $6::text, 'pending', 0, $5::float8,
        '[]', FALSE, $7::float8, $7::float8
 WHERE {_ORDERING_LOCK}
-ON CONFLICT (key) DO UPDATE SET{SCHEDULE_SET}"""
+ON CONFLICT (key) DO UPDATE SET{SCHEDULE_SET}
+RETURNING status, run_at, updated_at
+)
+SELECT {_NOTIFY.format(channel="$8", run_at="run_at", now="updated_at")} FROM up WHERE status = 'pending'
+"""
 
 # See the module docstring for why this is safe with concurrent claimers.
 _CLAIM_SQL = CLAIM_SQL.format(owner="$1", lease_expires="$2", now="$3", limit="$4", lock="\n    FOR UPDATE OF j SKIP LOCKED")
@@ -204,7 +224,11 @@ def _numbered(sql: str, *names: str, **literals: str) -> tuple[str, tuple[str, .
 
 _RELEASE_SQL = {
     "complete": _numbered(COMPLETE_SQL, "id", "owner", "now", empty="''::bytea"),
-    "retry": _numbered(RETRY_SQL, "id", "owner", "run_at", "error", "progress", "now"),
+    # a job handed back (shutdown, backoff) may be taken by another process: tell them when
+    "retry": _numbered(
+        "WITH r AS (" + RETRY_SQL + " RETURNING run_at, updated_at)\nSELECT "
+        + _NOTIFY.format(channel="{channel}", run_at="run_at", now="updated_at") + " FROM r",
+        "id", "owner", "run_at", "error", "progress", "now", "channel"),
     "park": _numbered(PARK_SQL, "id", "owner", "error", "progress", "now"),
 }
 
@@ -244,6 +268,9 @@ class PostgresStore(Store):
         self._wakeup = asyncio.Event()
         self._writer_task: asyncio.Task[None] | None = None
         self._closing = False
+        self.channel = channel_for(schema)
+        self._listener: Listener | None = None
+        self._wakers: list[Callable[[float | None], None]] = []
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -255,19 +282,13 @@ class PostgresStore(Store):
     async def connect(self) -> None:
         if self._pool is not None:
             return
-        server_settings = {"application_name": "fundbot"}
-        if self.schema:
-            # A schema that does not exist yet is fine in search_path; migrate creates it.
-            server_settings["search_path"] = f'"{self.schema}"'
-        if self.read_only:
-            server_settings["default_transaction_read_only"] = "on"
         try:
             self._pool = await asyncpg.create_pool(
                 self.dsn,
                 min_size=self.min_size,
                 max_size=self.max_size,
                 command_timeout=self.command_timeout,
-                server_settings=server_settings,
+                server_settings=self._server_settings(),
                 timeout=errors.CONNECT_TIMEOUT,
             )
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
@@ -276,8 +297,20 @@ class PostgresStore(Store):
         self._wakeup = asyncio.Event()
         self._writer_task = asyncio.create_task(self._writer_loop(), name="fundbot-postgres-group-commit")
 
+    def _server_settings(self) -> dict[str, str]:
+        settings = {"application_name": "fundbot"}
+        if self.schema:
+            # A schema that does not exist yet is fine in search_path; migrate creates it.
+            settings["search_path"] = f'"{self.schema}"'
+        if self.read_only:
+            settings["default_transaction_read_only"] = "on"
+        return settings
+
     async def close(self) -> None:
-        """Flush queued enqueues (they are committed), then close the pool."""
+        """Stop listening; flush queued enqueues (they are committed), then close the pool."""
+        if self._listener is not None:
+            listener, self._listener = self._listener, None
+            await listener.stop()
         if self._pool is None:
             return
         self._closing = True
@@ -353,7 +386,7 @@ class PostgresStore(Store):
 
     async def _insert_one(self, row: tuple[Any, ...]) -> bool | Exception:
         try:
-            return await self.pool.fetchval(_ENQUEUE_SQL, *row) is not None
+            return await self.pool.fetchval(_ENQUEUE_SQL, *row, self.channel) is not None
         except Exception as exc:
             return exc
 
@@ -366,7 +399,7 @@ class PostgresStore(Store):
                 if ordering_keys:
                     await conn.execute(_LOCK_ORDERING_KEYS_SQL, ordering_keys)
                 records = await conn.fetch(
-                    _ENQUEUE_MANY_SQL, *(list(column) for column in zip(*rows, strict=True))
+                    _ENQUEUE_MANY_SQL, *(list(column) for column in zip(*rows, strict=True)), self.channel
                 )
             # committed here
         except Exception:
@@ -383,7 +416,7 @@ class PostgresStore(Store):
 
     async def _schedule(self, params: dict[str, Any]) -> None:
         names = ("kind", "key", "payload", "installation_id", "run_at", "ordering_key", "now")
-        await self.pool.execute(_SCHEDULE_SQL, *(params[name] for name in names))
+        await self.pool.execute(_SCHEDULE_SQL, *(params[name] for name in names), self.channel)
 
     async def unschedule(self, key: str) -> bool:
         # One statement: delete it if pending; if running and rescheduled, cancel the next run (the
@@ -420,14 +453,17 @@ class PostgresStore(Store):
 
     async def _release(self, how: str, params: dict[str, Any]) -> bool:
         sql, names = _RELEASE_SQL[how]
+        params = {**params, "channel": self.channel}
         return _affected(await self.pool.execute(sql, *(params[name] for name in names))) > 0
 
     async def requeue(self, job_id: int, *, now: float | None = None) -> bool:
         status = await self.pool.execute(
-            "UPDATE jobs SET status = 'pending', run_at = $2, attempts = 0, lease_owner = NULL, "
-            "lease_expires = NULL, rescheduled = FALSE, updated_at = $2 WHERE id = $1 AND status = 'failed'",
+            "WITH r AS (UPDATE jobs SET status = 'pending', run_at = $2, attempts = 0, lease_owner = NULL, "
+            "lease_expires = NULL, rescheduled = FALSE, updated_at = $2 WHERE id = $1 AND status = 'failed' "
+            "RETURNING id) SELECT pg_notify($3::text, '') FROM r",
             job_id,
             float(now_or(now)),
+            self.channel,
         )
         return _affected(status) > 0
 
@@ -458,6 +494,43 @@ class PostgresStore(Store):
 
     async def next_run_at(self) -> float | None:
         return await self.pool.fetchval("SELECT MIN(run_at) FROM jobs WHERE status = $1", PENDING)
+
+    async def next_wake(self, *, now: float | None = None) -> float | None:
+        return await self.pool.fetchval(
+            "SELECT LEAST((SELECT MIN(run_at) FROM jobs WHERE status = 'pending' AND run_at > $1),"
+            " (SELECT MIN(lease_expires) FROM jobs WHERE status = 'running' AND lease_expires > $1))",
+            float(now_or(now)),
+        )
+
+    # -- wake-ups (LISTEN on a dedicated connection, see bot.store.pg_listen) ----------------------------
+    def listen(self, wake: Callable[[float | None], None]) -> bool:
+        if wake not in self._wakers:
+            self._wakers.append(wake)
+        if self._listener is None:
+            self._listener = Listener(self._connect_listener, self.channel, self._wake_all)
+        self._listener.start()
+        return True
+
+    def unlisten(self, wake: Callable[[float | None], None]) -> None:
+        if wake in self._wakers:
+            self._wakers.remove(wake)
+
+    @property
+    def listening(self) -> bool:
+        return self._listener is not None and self._listener.live
+
+    @property
+    def listener_pid(self) -> int | None:
+        """The backend PID of this process's LISTEN connection (None when not listening)."""
+        return self._listener.server_pid if self._listener is not None else None
+
+    async def _connect_listener(self) -> asyncpg.Connection:
+        settings = {**self._server_settings(), "application_name": "fundbot-listen"}
+        return await asyncpg.connect(self.dsn, server_settings=settings, timeout=errors.CONNECT_TIMEOUT)
+
+    def _wake_all(self, at: float | None) -> None:
+        for wake in list(self._wakers):
+            wake(at)
 
     async def prune(self, *, older_than: float) -> int:
         status = await self.pool.execute(
