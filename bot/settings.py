@@ -131,97 +131,138 @@ class Settings:
         if dotenv is not None:
             merged.update(read_dotenv(dotenv))
         merged.update(os.environ if env is None else env)
-
-        def get(name: str) -> str | None:
-            value = merged.get(name)
-            return value if value not in (None, "") else None
-
-        private_key = get("PRIVATE_KEY")
-        key_path = get("PRIVATE_KEY_PATH")
-        if private_key is None and key_path:
-            try:
-                private_key = Path(key_path).read_text(encoding="utf-8")
-            except OSError as exc:
-                raise SettingsError(f"PRIVATE_KEY_PATH={key_path!r} cannot be read: {exc.strerror}") from exc
-        if private_key is not None:
-            private_key = private_key.replace("\\n", "\n").strip() + "\n"
-            if "PRIVATE KEY" not in private_key:
-                raise SettingsError("PRIVATE_KEY does not look like a PEM private key (no 'PRIVATE KEY' header)")
-
-        def integer(name: str, default: int, minimum: int = 1, maximum: int | None = None) -> int:
-            raw = get(name)
-            if raw is None:
-                return default
-            try:
-                value = int(raw)
-            except ValueError:
-                raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
-            if value < minimum or (maximum is not None and value > maximum):
-                allowed = f"from {minimum} to {maximum}" if maximum is not None else f"{minimum} or more"
-                raise SettingsError(f"{name} must be {allowed}, got {value}")
-            return value
-
-        def number(name: str, default: float, minimum: float = 0.0) -> float:
-            raw = get(name)
-            if raw is None:
-                return default
-            try:
-                value = float(raw)
-            except ValueError:
-                raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from None
-            if not minimum <= value < float("inf"):  # also refuses nan
-                raise SettingsError(f"{name} must be a number of seconds, {minimum:g} or more, got {raw!r}")
-            return value
-
-        app_id = get("APP_ID")
-        if app_id is not None and not (app_id.isascii() and app_id.isdigit()):
-            raise SettingsError(f"APP_ID must be the App's numeric ID (its settings page shows 'App ID: 123456'), got {app_id!r}")
-        log_level = (get("LOG_LEVEL") or "INFO").upper()
-        if log_level not in LOG_LEVELS:
-            raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {get('LOG_LEVEL')!r}")
-        api_url = (get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
-        if not api_url.lower().startswith(("http://", "https://")):
-            raise SettingsError(f"GITHUB_API_URL must be an http:// or https:// address (e.g. {DEFAULT_API_URL}), got {api_url!r}")
-
-        log_format = (get("LOG_FORMAT") or "text").lower()
-        if log_format not in ("text", "json"):
-            raise SettingsError(f"LOG_FORMAT must be 'text' or 'json', got {log_format!r}")
-        webhook_path = get("WEBHOOK_PATH") or DEFAULT_WEBHOOK_PATH
-        if not webhook_path.startswith("/"):
-            webhook_path = "/" + webhook_path
-        public_url = (get("PUBLIC_URL") or "").rstrip("/") or None
-        if public_url is not None and (not public_url.lower().startswith(("http://", "https://"))
-                                       or "?" in public_url or "#" in public_url):
-            raise SettingsError(f"PUBLIC_URL must be an http:// or https:// address without query, got {public_url!r}")
-        worker_processes = integer("WORKER_PROCESSES", 1, minimum=0)
-        port = integer("PORT", 3000, minimum=0, maximum=65535)
-        metrics_port = integer("METRICS_PORT", 0, minimum=1, maximum=65535) or None
+        e = _Env(merged)
+        private_key = _private_key(e)
+        app_id = _app_id(e)
+        log_level = _log_level(e)
+        api_url = _api_url(e)
+        log_format = _log_format(e)
+        webhook_path = _webhook_path(e)
+        public_url = _public_url(e)
+        worker_processes = e.integer("WORKER_PROCESSES", 1, minimum=0)
+        port = e.integer("PORT", 3000, minimum=0, maximum=65535)
+        metrics_port = e.integer("METRICS_PORT", 0, minimum=1, maximum=65535) or None
         if metrics_port is not None:
             check_metrics_ports(metrics_port, worker_processes, port)
         return cls(
             app_id=app_id,
             private_key=private_key,
-            webhook_secret=get("WEBHOOK_SECRET"),
+            webhook_secret=e.get("WEBHOOK_SECRET"),
             port=port,
-            host=get("HOST") or "0.0.0.0",
+            host=e.get("HOST") or "0.0.0.0",
             webhook_path=webhook_path,
             github_api_url=api_url,
-            database_url=get("DATABASE_URL"),
+            database_url=e.get("DATABASE_URL"),
             log_level=log_level,
             log_format=log_format,
-            worker_concurrency=integer("WORKER_CONCURRENCY", 8),
-            lease_seconds=number("JOB_LEASE_SECONDS", 60.0, minimum=1.0),
-            max_attempts=integer("JOB_MAX_ATTEMPTS", 8),
-            shutdown_grace=number("SHUTDOWN_GRACE_SECONDS", 20.0),
+            worker_concurrency=e.integer("WORKER_CONCURRENCY", 8),
+            lease_seconds=e.number("JOB_LEASE_SECONDS", 60.0, minimum=1.0),
+            max_attempts=e.integer("JOB_MAX_ATTEMPTS", 8),
+            shutdown_grace=e.number("SHUTDOWN_GRACE_SECONDS", 20.0),
             worker_processes=worker_processes,
-            bot_login=get("BOT_LOGIN"),
-            mutation_interval=number("MUTATION_INTERVAL_SECONDS", 1.0),
-            installation_concurrency=integer("INSTALLATION_CONCURRENCY", 4),
-            max_inflight_body_bytes=integer("MAX_INFLIGHT_BODY_BYTES", 64 * 1024 * 1024),
-            max_chunked_body_bytes=integer("MAX_CHUNKED_BODY_BYTES", 1024 * 1024),
-            header_timeout=number("HEADER_TIMEOUT_SECONDS", 10.0),
-            body_timeout=number("BODY_TIMEOUT_SECONDS", 30.0),
-            keepalive_timeout=number("KEEPALIVE_TIMEOUT_SECONDS", 15.0),
+            bot_login=e.get("BOT_LOGIN"),
+            mutation_interval=e.number("MUTATION_INTERVAL_SECONDS", 1.0),
+            installation_concurrency=e.integer("INSTALLATION_CONCURRENCY", 4),
+            max_inflight_body_bytes=e.integer("MAX_INFLIGHT_BODY_BYTES", 64 * 1024 * 1024),
+            max_chunked_body_bytes=e.integer("MAX_CHUNKED_BODY_BYTES", 1024 * 1024),
+            header_timeout=e.number("HEADER_TIMEOUT_SECONDS", 10.0),
+            body_timeout=e.number("BODY_TIMEOUT_SECONDS", 30.0),
+            keepalive_timeout=e.number("KEEPALIVE_TIMEOUT_SECONDS", 15.0),
             public_url=public_url,
             metrics_port=metrics_port,
         )
+
+
+class _Env:
+    """The merged environment, read as settings: an empty value counts as unset."""
+
+    def __init__(self, merged: Mapping[str, str]) -> None:
+        self._merged = merged
+
+    def get(self, name: str) -> str | None:
+        value = self._merged.get(name)
+        return value if value not in (None, "") else None
+
+    def integer(self, name: str, default: int, minimum: int = 1, maximum: int | None = None) -> int:
+        raw = self.get(name)
+        if raw is None:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+        if value < minimum or (maximum is not None and value > maximum):
+            allowed = f"from {minimum} to {maximum}" if maximum is not None else f"{minimum} or more"
+            raise SettingsError(f"{name} must be {allowed}, got {value}")
+        return value
+
+    def number(self, name: str, default: float, minimum: float = 0.0) -> float:
+        raw = self.get(name)
+        if raw is None:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from None
+        if not minimum <= value < float("inf"):  # also refuses nan
+            raise SettingsError(f"{name} must be a number of seconds, {minimum:g} or more, got {raw!r}")
+        return value
+
+
+def _private_key(e: _Env) -> str | None:
+    """PRIVATE_KEY (``\\n`` escapes allowed), else the file PRIVATE_KEY_PATH names; it must look like PEM."""
+    private_key = e.get("PRIVATE_KEY")
+    key_path = e.get("PRIVATE_KEY_PATH")
+    if private_key is None and key_path:
+        try:
+            private_key = Path(key_path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise SettingsError(f"PRIVATE_KEY_PATH={key_path!r} cannot be read: {exc.strerror}") from exc
+    if private_key is not None:
+        private_key = private_key.replace("\\n", "\n").strip() + "\n"
+        if "PRIVATE KEY" not in private_key:
+            raise SettingsError("PRIVATE_KEY does not look like a PEM private key (no 'PRIVATE KEY' header)")
+    return private_key
+
+
+def _app_id(e: _Env) -> str | None:
+    app_id = e.get("APP_ID")
+    if app_id is not None and not (app_id.isascii() and app_id.isdigit()):
+        raise SettingsError(f"APP_ID must be the App's numeric ID (its settings page shows 'App ID: 123456'), got {app_id!r}")
+    return app_id
+
+
+def _log_level(e: _Env) -> str:
+    log_level = (e.get("LOG_LEVEL") or "INFO").upper()
+    if log_level not in LOG_LEVELS:
+        raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {e.get('LOG_LEVEL')!r}")
+    return log_level
+
+
+def _api_url(e: _Env) -> str:
+    api_url = (e.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
+    if not api_url.lower().startswith(("http://", "https://")):
+        raise SettingsError(f"GITHUB_API_URL must be an http:// or https:// address (e.g. {DEFAULT_API_URL}), got {api_url!r}")
+    return api_url
+
+
+def _log_format(e: _Env) -> str:
+    log_format = (e.get("LOG_FORMAT") or "text").lower()
+    if log_format not in ("text", "json"):
+        raise SettingsError(f"LOG_FORMAT must be 'text' or 'json', got {log_format!r}")
+    return log_format
+
+
+def _webhook_path(e: _Env) -> str:
+    webhook_path = e.get("WEBHOOK_PATH") or DEFAULT_WEBHOOK_PATH
+    if not webhook_path.startswith("/"):
+        webhook_path = "/" + webhook_path
+    return webhook_path
+
+
+def _public_url(e: _Env) -> str | None:
+    public_url = (e.get("PUBLIC_URL") or "").rstrip("/") or None
+    if public_url is not None and (not public_url.lower().startswith(("http://", "https://"))
+                                   or "?" in public_url or "#" in public_url):
+        raise SettingsError(f"PUBLIC_URL must be an http:// or https:// address without query, got {public_url!r}")
+    return public_url
