@@ -11,6 +11,7 @@ import asyncio
 import collections
 import tempfile
 import textwrap
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bot import logs
@@ -77,6 +78,9 @@ async def _settle(sandbox, store) -> None:
         await asyncio.sleep(0.05)
 
 
+Settle = Callable[[], Awaitable[None]]
+
+
 async def run_demo(*, verbose: bool = False) -> int:
     logs.setup("INFO" if verbose else "ERROR", "text")
     sandbox = Sandbox(validate=True)
@@ -93,106 +97,143 @@ async def run_demo(*, verbose: bool = False) -> int:
             print("fundbot demo: the bot and an in-memory GitHub (the sandbox) on this machine")
             print(f"  sandbox API {sandbox.base_url}   bot webhook {sandbox.webhook_url}")
             print(f"  database    {settings.database_url}")
-
-            _section("1. octo-org installs fundbot on octo-org/hello-fundbot")
-            sandbox.add_user("lena-dev")
-            sandbox.add_user("hubot")
-            sandbox.add_repo(REPO, files={".github/FUNDING.yml": FUNDING_YML, "README.md": "# hello-fundbot\n"},
-                             owner_type="Organization")
-            sandbox.set_permission(REPO, "lena-dev", "admin")
-            installation = await sandbox.install("octo-org", [REPO])
-            await settle()
-            print(f"installation {installation['id']} created")
-            print("labels: " + ", ".join(sorted(sandbox.labels(REPO))))
-            for number, item in sorted(sandbox.repo(REPO).issues.items()):
-                if sandbox.issue(REPO, number).get("pull_request"):
-                    print(f"-- pull request #{number}: {item.title}")
-                    print(_quote(item.body or "", limit=6))
-            template = sandbox.file(REPO, ".github/fundbot.yml", ref="fundbot/onboarding") or b""
-            print("-- .github/fundbot.yml proposed on branch fundbot/onboarding (funding: pre-filled from FUNDING.yml):")
-            print(_quote(template.decode(), limit=14))
-
-            _section("2. The maintainer pushes a config with mistakes: a check run reports them")
-            await sandbox.push_files(REPO, "lena-dev", {".github/fundbot.yml": BAD_CONFIG}, message="configure fundbot")
-            await settle()
-            for run in sandbox.repo(REPO).check_runs.values():
-                _show_run(run)
-
-            _section("3. ... and fixes it: FUNDING.yml is kept in sync through one rolling pull request")
-            await sandbox.push_files(REPO, "lena-dev", {".github/fundbot.yml": GOOD_CONFIG}, message="fix config")
-            await settle()
-            head = sandbox.repo(REPO).head
-            for run in sandbox.repo(REPO).check_runs.values():
-                if run.head_sha == head:
-                    _show_run(run)
-            print("-- .github/FUNDING.yml on branch fundbot/update:")
-            print(_quote((sandbox.file(REPO, ".github/FUNDING.yml", ref="fundbot/update") or b"").decode()))
-
-            _section("4. hubot opens an issue")
-            issue = await sandbox.open_issue(REPO, "hubot", "Crash when the config file is empty", "Steps to reproduce: ...")
-            await settle()
-            for comment in sandbox.comments(REPO, issue["number"]):
-                _show_comment(comment)
-
-            _section("5. GitHub redelivers that event: nothing new is posted")
-            [opened] = [d for d in sandbox.deliveries if d["event"] == "issues" and d["action"] == "opened"]
-            status = await sandbox.redeliver(opened["id"])
-            await settle()
-            answer = sandbox.deliveries[-1].get("response_body")
-            print(f"redelivery of {opened['guid']}: fundbot answered {status} {answer}")
-            print(f"comments on #{issue['number']}: {len(sandbox.comments(REPO, issue['number']))}")
-
-            _section("6. Someone asks how to help: /fund")
-            asked = await sandbox.comment(REPO, issue["number"], "hubot", "Happy to chip in!\n\n/fund")
-            await settle()
-            reactions = [r.content for r in sandbox.repo(REPO).comments[asked["id"]].reactions]
-            print(f"reactions on the /fund comment: {reactions}")
-            _show_comment(sandbox.comments(REPO, issue["number"])[-1])
-
-            _section("7. A campaign: the maintainer puts a price on the issue, backers pledge")
-            n = issue["number"]
-            for login in ("alice", "bob", "carol"):
-                sandbox.add_user(login)
-            await sandbox.comment(REPO, n, "lena-dev", "Let's crowdfund this one.\n\n/bounty 300 in 14 days")
-            refused = await sandbox.comment(REPO, n, "bob", "/bounty 5000")
-            await sandbox.comment(REPO, n, "alice", "/pledge 100")
-            await sandbox.comment(REPO, n, "bob", "/pledge $50")
-            await settle()
-            print(f"bob's /bounty (not a maintainer): reactions {[r.content for r in sandbox.repo(REPO).comments[refused['id']].reactions]}")
-            await sandbox.comment(REPO, n, "carol", "/pledge 150 USD")
-            await settle()
-            status_comment = next(c for c in sandbox.comments(REPO, n) if "fundbot:campaign" in (c.get("body") or ""))
-            print("-- the status comment, edited in place, once the goal is reached:")
-            print(_quote(status_comment["body"], limit=40))
-            print("issue labels: " + ", ".join(sorted(sandbox.labels(REPO, n))))
-
-            _section("8. hubot fixes it; the merged pull request delivers the campaign")
-            pull = await sandbox.open_pull(REPO, "hubot", "Handle empty config files", f"Fixes #{n}", head="empty-config")
-            await sandbox.merge_pull(REPO, pull["number"], "lena-dev")
-            await settle()
-            status_comment = next(c for c in sandbox.comments(REPO, n) if "fundbot:campaign" in (c.get("body") or ""))
-            print(_quote(status_comment["body"], limit=12))
-            print("issue labels: " + ", ".join(sorted(sandbox.labels(REPO, n))))
-
-            _section("9. A release is published: funding footer and thanks to the backers")
-            sandbox.add_sponsorship("octo-org", "megacorp", monthly_usd=500, sponsor_type="Organization")
-            sandbox.add_sponsorship("octo-org", "dana", monthly_usd=5)
-            rel = await sandbox.publish_release(REPO, "lena-dev", "v1.0.0", "## What's new\n\n* Empty config files work\n")
-            await settle()
-            print(_quote(sandbox.repo(REPO).releases[rel["id"]].body or ""))
-            _section("10. The README sponsor section, in the rolling pull request from fundbot/update")
-            proposed = sandbox.file(REPO, "README.md", ref="fundbot/update") or b""
-            print(_quote(readme.extract(proposed) or "(no section yet)"))
-
-            _section("What fundbot did")
-            calls = collections.Counter(f"{c.method} {c.status}" for c in sandbox.calls)
-            print(f"GitHub API calls: {len(sandbox.calls)} (" + ", ".join(f"{k}: {v}" for k, v in sorted(calls.items())) + ")")
-            counts = await service.store.counts()
-            print(f"inbox: {counts}")
-            if sandbox.violations:
-                print("OpenAPI violations:", *sandbox.violations, sep="\n  ")
-                return 1
-            return 0 if counts.get("failed", 0) == 0 else 1
+            await _install(sandbox, settle)
+            await _push_bad_config(sandbox, settle)
+            await _fix_config(sandbox, settle)
+            issue = await _open_issue(sandbox, settle)
+            await _redeliver(sandbox, settle, issue)
+            await _ask_how_to_fund(sandbox, settle, issue)
+            await _crowdfund(sandbox, settle, issue["number"])
+            await _deliver(sandbox, settle, issue["number"])
+            await _publish_release(sandbox, settle)
+            _show_readme_section(sandbox)
+            return await _summarize(sandbox, service.store)
         finally:
             await service.close(grace=2)
             await sandbox.stop()
+
+
+async def _install(sandbox, settle: Settle) -> None:
+    _section("1. octo-org installs fundbot on octo-org/hello-fundbot")
+    sandbox.add_user("lena-dev")
+    sandbox.add_user("hubot")
+    sandbox.add_repo(REPO, files={".github/FUNDING.yml": FUNDING_YML, "README.md": "# hello-fundbot\n"},
+                     owner_type="Organization")
+    sandbox.set_permission(REPO, "lena-dev", "admin")
+    installation = await sandbox.install("octo-org", [REPO])
+    await settle()
+    print(f"installation {installation['id']} created")
+    print("labels: " + ", ".join(sorted(sandbox.labels(REPO))))
+    for number, item in sorted(sandbox.repo(REPO).issues.items()):
+        if sandbox.issue(REPO, number).get("pull_request"):
+            print(f"-- pull request #{number}: {item.title}")
+            print(_quote(item.body or "", limit=6))
+    template = sandbox.file(REPO, ".github/fundbot.yml", ref="fundbot/onboarding") or b""
+    print("-- .github/fundbot.yml proposed on branch fundbot/onboarding (funding: pre-filled from FUNDING.yml):")
+    print(_quote(template.decode(), limit=14))
+
+
+async def _push_bad_config(sandbox, settle: Settle) -> None:
+    _section("2. The maintainer pushes a config with mistakes: a check run reports them")
+    await sandbox.push_files(REPO, "lena-dev", {".github/fundbot.yml": BAD_CONFIG}, message="configure fundbot")
+    await settle()
+    for run in sandbox.repo(REPO).check_runs.values():
+        _show_run(run)
+
+
+async def _fix_config(sandbox, settle: Settle) -> None:
+    _section("3. ... and fixes it: FUNDING.yml is kept in sync through one rolling pull request")
+    await sandbox.push_files(REPO, "lena-dev", {".github/fundbot.yml": GOOD_CONFIG}, message="fix config")
+    await settle()
+    head = sandbox.repo(REPO).head
+    for run in sandbox.repo(REPO).check_runs.values():
+        if run.head_sha == head:
+            _show_run(run)
+    print("-- .github/FUNDING.yml on branch fundbot/update:")
+    print(_quote((sandbox.file(REPO, ".github/FUNDING.yml", ref="fundbot/update") or b"").decode()))
+
+
+async def _open_issue(sandbox, settle: Settle) -> dict:
+    _section("4. hubot opens an issue")
+    issue = await sandbox.open_issue(REPO, "hubot", "Crash when the config file is empty", "Steps to reproduce: ...")
+    await settle()
+    for comment in sandbox.comments(REPO, issue["number"]):
+        _show_comment(comment)
+    return issue
+
+
+async def _redeliver(sandbox, settle: Settle, issue: dict) -> None:
+    _section("5. GitHub redelivers that event: nothing new is posted")
+    [opened] = [d for d in sandbox.deliveries if d["event"] == "issues" and d["action"] == "opened"]
+    status = await sandbox.redeliver(opened["id"])
+    await settle()
+    answer = sandbox.deliveries[-1].get("response_body")
+    print(f"redelivery of {opened['guid']}: fundbot answered {status} {answer}")
+    print(f"comments on #{issue['number']}: {len(sandbox.comments(REPO, issue['number']))}")
+
+
+async def _ask_how_to_fund(sandbox, settle: Settle, issue: dict) -> None:
+    _section("6. Someone asks how to help: /fund")
+    asked = await sandbox.comment(REPO, issue["number"], "hubot", "Happy to chip in!\n\n/fund")
+    await settle()
+    reactions = [r.content for r in sandbox.repo(REPO).comments[asked["id"]].reactions]
+    print(f"reactions on the /fund comment: {reactions}")
+    _show_comment(sandbox.comments(REPO, issue["number"])[-1])
+
+
+def _campaign_comment(sandbox, n: int) -> dict:
+    return next(c for c in sandbox.comments(REPO, n) if "fundbot:campaign" in (c.get("body") or ""))
+
+
+async def _crowdfund(sandbox, settle: Settle, n: int) -> None:
+    _section("7. A campaign: the maintainer puts a price on the issue, backers pledge")
+    for login in ("alice", "bob", "carol"):
+        sandbox.add_user(login)
+    await sandbox.comment(REPO, n, "lena-dev", "Let's crowdfund this one.\n\n/bounty 300 in 14 days")
+    refused = await sandbox.comment(REPO, n, "bob", "/bounty 5000")
+    await sandbox.comment(REPO, n, "alice", "/pledge 100")
+    await sandbox.comment(REPO, n, "bob", "/pledge $50")
+    await settle()
+    print(f"bob's /bounty (not a maintainer): reactions {[r.content for r in sandbox.repo(REPO).comments[refused['id']].reactions]}")
+    await sandbox.comment(REPO, n, "carol", "/pledge 150 USD")
+    await settle()
+    print("-- the status comment, edited in place, once the goal is reached:")
+    print(_quote(_campaign_comment(sandbox, n)["body"], limit=40))
+    print("issue labels: " + ", ".join(sorted(sandbox.labels(REPO, n))))
+
+
+async def _deliver(sandbox, settle: Settle, n: int) -> None:
+    _section("8. hubot fixes it; the merged pull request delivers the campaign")
+    pull = await sandbox.open_pull(REPO, "hubot", "Handle empty config files", f"Fixes #{n}", head="empty-config")
+    await sandbox.merge_pull(REPO, pull["number"], "lena-dev")
+    await settle()
+    print(_quote(_campaign_comment(sandbox, n)["body"], limit=12))
+    print("issue labels: " + ", ".join(sorted(sandbox.labels(REPO, n))))
+
+
+async def _publish_release(sandbox, settle: Settle) -> None:
+    _section("9. A release is published: funding footer and thanks to the backers")
+    sandbox.add_sponsorship("octo-org", "megacorp", monthly_usd=500, sponsor_type="Organization")
+    sandbox.add_sponsorship("octo-org", "dana", monthly_usd=5)
+    rel = await sandbox.publish_release(REPO, "lena-dev", "v1.0.0", "## What's new\n\n* Empty config files work\n")
+    await settle()
+    print(_quote(sandbox.repo(REPO).releases[rel["id"]].body or ""))
+
+
+def _show_readme_section(sandbox) -> None:
+    _section("10. The README sponsor section, in the rolling pull request from fundbot/update")
+    proposed = sandbox.file(REPO, "README.md", ref="fundbot/update") or b""
+    print(_quote(readme.extract(proposed) or "(no section yet)"))
+
+
+async def _summarize(sandbox, store) -> int:
+    """What fundbot did; 1 if the sandbox saw a request GitHub's OpenAPI description refuses or a job failed."""
+    _section("What fundbot did")
+    calls = collections.Counter(f"{c.method} {c.status}" for c in sandbox.calls)
+    print(f"GitHub API calls: {len(sandbox.calls)} (" + ", ".join(f"{k}: {v}" for k, v in sorted(calls.items())) + ")")
+    counts = await store.counts()
+    print(f"inbox: {counts}")
+    if sandbox.violations:
+        print("OpenAPI violations:", *sandbox.violations, sep="\n  ")
+        return 1
+    return 0 if counts.get("failed", 0) == 0 else 1
