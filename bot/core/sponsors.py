@@ -388,14 +388,26 @@ def render_section(
 ) -> str:
     """The inner Markdown of the README sponsor section (no markers; deterministic)."""
     size = max(8, min(int(avatar_size), 512))
-    ordered = _ordered(tiers)
+    out = _tier_lines(entries, _ordered(tiers), size=size, avatar_tiers=avatar_tiers, max_per_tier=max_per_tier)
+    out += _delivered_lines(delivered, currency)
+    out += _funding_goal_lines(_open_campaigns(campaigns, now), goal, currency, goal_raised)
+    if not out:
+        out += _no_sponsors_lines(sponsor_url)
+    for w in warnings:
+        if _text(w, limit=300):
+            out += [f"_Note: {_text(w, limit=300)}_", ""]
+    return "\n".join(out).strip("\n")
+
+
+def _tier_lines(entries: Iterable[Entry], ordered: Sequence[Tier], *, size: int, avatar_tiers: int,
+                max_per_tier: int | None) -> list[str]:
+    """One heading per non-empty tier (deduplicated entries), avatars for the first ``avatar_tiers``."""
     by_tier: dict[int, list[Entry]] = {}
     for e in dedupe(entries):
         i = _tier_index(e, ordered)
         if i is not None:
             by_tier.setdefault(i, []).append(e)
     out: list[str] = []
-
     for i, tier in enumerate(ordered):
         items = by_tier.get(i)
         if not items:
@@ -409,60 +421,75 @@ def render_section(
         if len(shown) < len(items):
             lines.append(f"… and {len(items) - len(shown):,} more")
         out += [f"### {_text(tier.name, limit=50)}", "", *lines, ""]
+    return out
 
+
+def _delivered_lines(delivered: Sequence[DeliveredBackers], currency: str) -> list[str]:
+    """The backers of delivered campaigns, newest issue first; campaigns without backers are left out."""
     done = []
     for d in sorted(delivered, key=lambda d: (-int(d.issue), d.url or "", d.title or "", repr(d.backers))):
         backers = _sum_backers(d.backers)
         if backers:
             names = ", ".join(_backer_item(who, amount, currency) for who, amount in backers)
             done.append(f"- {_campaign_ref(d.issue, d.url, d.title)}: {names}")
-    if done:
-        out += ["### Backers of delivered campaigns", "", *done, ""]
+    return ["### Backers of delivered campaigns", "", *done, ""] if done else []
 
+
+def _open_campaigns(campaigns: Sequence[OpenCampaign], now: float) -> list[OpenCampaign]:
+    """The campaigns still open at ``now`` (not past their deadline under their goal), deadline soonest first."""
     open_now = [
         c for c in campaigns
         if not (c.deadline is not None and _since(c.deadline) < now and _amount(c.raised) < _amount(c.goal))
     ]
     open_now.sort(key=lambda c: (c.deadline is None, _since(c.deadline) if c.deadline is not None else 0.0,
                                  int(c.issue), c.url or "", c.title or "", repr((c.goal, c.raised, c.currency))))
-    goal_amount = _amount(goal.amount)
-    if open_now or goal_amount > 0:
-        out += ["### Funding goals", ""]
-        if goal_amount > 0:
-            label = "**Funding goal"
-            if goal.title.strip():
-                label += " — " + _text(goal.title, limit=100)
-            line = f"{label}:** {money(goal_amount, currency)}"
-            if goal_raised is not None:
-                line = (f"{label}:** {money(_amount(goal_raised), currency)} of {money(goal_amount, currency)} "
-                        f"{progress_bar(_amount(goal_raised), goal_amount)}")
-            out += [line, ""]
-        if open_now:
-            out += ["| Issue | Goal | Raised | Progress | Deadline |", "| --- | ---: | ---: | --- | --- |"]
-            for c in open_now:
-                out.append(
-                    f"| {_campaign_ref(c.issue, c.url, c.title)} | {money(c.goal, c.currency)} | "
-                    f"{money(c.raised, c.currency)} | {progress_bar(c.raised, c.goal)} | {_date(c.deadline)} |"
-                )
-            currencies = {c.currency.upper() for c in open_now}
-            if len(open_now) > 1 and len(currencies) == 1:
-                cur = open_now[0].currency
-                total_goal = sum((_amount(c.goal) for c in open_now), Decimal(0))
-                total_raised = sum((_amount(c.raised) for c in open_now), Decimal(0))
-                out.append(f"| **Total** | {money(total_goal, cur)} | {money(total_raised, cur)} | "
-                           f"{progress_bar(total_raised, total_goal)} | |")
-            out.append("")
+    return open_now
 
-    if not out:
-        href = _href(sponsor_url)
-        if href:
-            out += [f"No sponsors yet. [Become the first sponsor]({href})!", ""]
-        else:
-            out += ["No sponsors yet. Use the **Sponsor** button of this repository to become the first!", ""]
-    for w in warnings:
-        if _text(w, limit=300):
-            out += [f"_Note: {_text(w, limit=300)}_", ""]
-    return "\n".join(out).strip("\n")
+
+def _funding_goal_lines(open_now: Sequence[OpenCampaign], goal: FundingGoal, currency: str,
+                        goal_raised: Decimal | None) -> list[str]:
+    """The "Funding goals" part: the project's funding goal line, then the table of open campaigns."""
+    goal_amount = _amount(goal.amount)
+    if not (open_now or goal_amount > 0):
+        return []
+    out = ["### Funding goals", ""]
+    if goal_amount > 0:
+        label = "**Funding goal"
+        if goal.title.strip():
+            label += " — " + _text(goal.title, limit=100)
+        line = f"{label}:** {money(goal_amount, currency)}"
+        if goal_raised is not None:
+            line = (f"{label}:** {money(_amount(goal_raised), currency)} of {money(goal_amount, currency)} "
+                    f"{progress_bar(_amount(goal_raised), goal_amount)}")
+        out += [line, ""]
+    if open_now:
+        out += [*_campaign_table(open_now), ""]
+    return out
+
+
+def _campaign_table(open_now: Sequence[OpenCampaign]) -> list[str]:
+    """One row per open campaign, plus a total row when two or more share one currency."""
+    out = ["| Issue | Goal | Raised | Progress | Deadline |", "| --- | ---: | ---: | --- | --- |"]
+    for c in open_now:
+        out.append(
+            f"| {_campaign_ref(c.issue, c.url, c.title)} | {money(c.goal, c.currency)} | "
+            f"{money(c.raised, c.currency)} | {progress_bar(c.raised, c.goal)} | {_date(c.deadline)} |"
+        )
+    currencies = {c.currency.upper() for c in open_now}
+    if len(open_now) > 1 and len(currencies) == 1:
+        cur = open_now[0].currency
+        total_goal = sum((_amount(c.goal) for c in open_now), Decimal(0))
+        total_raised = sum((_amount(c.raised) for c in open_now), Decimal(0))
+        out.append(f"| **Total** | {money(total_goal, cur)} | {money(total_raised, cur)} | "
+                   f"{progress_bar(total_raised, total_goal)} | |")
+    return out
+
+
+def _no_sponsors_lines(sponsor_url: str | None) -> list[str]:
+    href = _href(sponsor_url)
+    if href:
+        return [f"No sponsors yet. [Become the first sponsor]({href})!", ""]
+    return ["No sponsors yet. Use the **Sponsor** button of this repository to become the first!", ""]
 
 
 # ------------------------------------------------------------------------------------- converters
