@@ -40,7 +40,6 @@ from bot.github import RetryPolicy
 from bot.sandbox import Sandbox
 from tests.bot_fixtures import running_bot, settle
 
-pytestmark = pytest.mark.slow
 
 REPO = "octo-org/widgets"
 FILES = {
@@ -450,6 +449,7 @@ def sync_check_run_count(state: dict) -> int:
     return sum(1 for c in state["check_runs"] if c[0] == "fundbot/sync")
 
 
+@pytest.mark.slow  # two full scenarios under faults, ~10 s each
 @pytest.mark.parametrize("seed", FAULT_SEEDS)
 async def test_faults_do_not_change_what_ends_up_on_github(tmp_path, seed):
     healthy = await healthy_run(tmp_path)
