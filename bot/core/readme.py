@@ -234,100 +234,111 @@ class _Scanner:
         self._para_ends: dict[int, int] = {}
         self._closer = ""
         self._ln: _Line | None = None
-        self._item_col = 0
+        self._item_col = 0  # inside a list item: the column its content starts at (indentation is relative)
+        self._fence: tuple[str, int, int, int] | None = None
+        self._html_end: re.Pattern[str] | str | None = None  # in an HTML block: its end ("blank": a blank line)
+        self._html_depth = self._html_keep = 0  # ... and its block-quote depth and list-item indentation
+        self._para = False  # the previous line was paragraph text (an indented line continues it)
+        self._in_table = False  # inside a GFM table: its rows are not paragraph text
+        self._prev: _Line | None = None  # the previous line of Markdown text (a table's header row)
 
     def run(self) -> _Scan:
-        s, n = self.s, len(self.s)
-        pos = 0
-        fence: tuple[str, int, int, int] | None = None
-        html_end: re.Pattern[str] | str | None = None  # in an HTML block: its end ("blank": a blank line)
-        html_depth = html_keep = 0  # ... and its block-quote depth and list-item indentation
-        para = False  # the previous line was paragraph text (an indented line continues it)
-        item_col = 0  # inside a list item: the column its content starts at (indentation is relative)
-        in_table = False  # inside a GFM table: its rows are not paragraph text
-        prev: _Line | None = None  # the previous line of Markdown text (a table's header row)
+        s, n, pos = self.s, len(self.s), 0
         while pos < n:
             ln = self._ln = _line(s, pos)
-            if fence is not None:
-                char, length, depth, keep = fence
-                if (depth and ln.depth < depth) or (keep and not ln.blank and ln.lead < keep):
-                    fence = None  # the block quote or list item holding the fence ended, and the fence
-                else:
-                    m = _FENCE_CLOSE.fullmatch(s, ln.mark if ln.item else ln.body, ln.end)  # no list in code
-                    inner = ln.indent if depth else ln.lead - keep  # a closing fence is indented < 4
-                    if m and m.group(1)[0] == char and len(m.group(1)) >= length and inner < 4:
-                        fence = None
-                    pos = ln.end + 1
-                    continue
-            if html_end is not None and (
-                (html_depth and ln.depth < html_depth) or (html_keep and not ln.blank and ln.lead < html_keep)
-            ):
-                html_end = None  # the block quote or list item holding the HTML block ended
-            if html_end is not None:
-                if html_end == "blank" and ln.blank:
-                    html_end, para = None, False
-                    pos = ln.end + 1
-                    continue
-                nxt = self._html(pos)
-                if nxt is None:
-                    break
-                if html_end != "blank" and html_end.search(s, ln.start, max(nxt, ln.end)):
-                    html_end = None
-                pos = nxt
-                continue
-            if ln.blank:
-                para = in_table = False
-                pos = ln.end + 1
-                continue
-            if ln.item:
-                item_col = self._item_col = ln.item
-            elif item_col and ln.depth == 0:
-                if ln.lead < item_col and not para:
-                    item_col = self._item_col = 0  # indented less than the item's content after a blank line
-                else:
-                    ln.indent = max(0, ln.lead - item_col)  # indentation inside the item
-            if ln.indent >= 4 and (ln.item or not para):
-                pos = ln.end + 1  # an indented code block
-                continue
-            first = s[ln.body]  # (not blank: there is one)
-            opened = _fence_open(s, ln, item_col) if first in "`~" else None
-            if opened:
-                fence, para = opened, False
-                pos = ln.end + 1
-                continue
-            kind = _html_start(s, ln, para) if first == "<" else None
-            if kind is not None:
-                html_end, para = kind, False
-                self._closer = _closer(s, ln)
-                html_depth, html_keep = ln.depth, ln.item or (ln.lead if item_col else 0)
-                nxt = self._html(pos)
-                if nxt is None:
-                    break
-                if kind != "blank" and kind.search(s, ln.body, max(nxt, ln.end)):
-                    html_end = None
-                pos = nxt
-                continue
-            comment_block = first == "<" and ln.indent < 4 and s.startswith("<!--", ln.body)
-            nxt = self._markdown(pos, ln)
+            nxt = self._step(s, ln)
             if nxt is None:
                 break
-            if (
-                para and prev is not None and first in "|:-" and s.find("|", ln.start, ln.end) >= 0
-                and _TABLE_DELIMITER.fullmatch(s, ln.body, ln.end)
-                and _cells(s[ln.body:ln.end]) == _cells(s[prev.body:prev.end])
-            ):
-                in_table = True  # the line above was the header row
-            para = not (
-                comment_block or in_table
-                or (first == "#" and _HEADING.match(s, ln.body, ln.end))
-                or (first in "-*_=" and _BREAK.fullmatch(s, ln.body, ln.end))
-            )
-            prev = ln
             pos = nxt
-        self.out.fence = fence
-        if html_end is not None and html_end != "blank":
+        self.out.fence = self._fence
+        if self._html_end is not None and self._html_end != "blank":
             self.out.html_open = self._closer
         return self.out
+
+    def _step(self, s: str, ln: _Line) -> int | None:
+        """Scan one line (and what it opens): the index of the next line, None at an unclosed comment block."""
+        if self._fence is not None and self._in_fence(s, ln):
+            return ln.end + 1
+        if self._html_end is not None and ((self._html_depth and ln.depth < self._html_depth) or (
+                self._html_keep and not ln.blank and ln.lead < self._html_keep)):
+            self._html_end = None  # the block quote or list item holding the HTML block ended
+        if self._html_end is not None:  # in an HTML block: comments only, until its end condition
+            if self._html_end == "blank" and ln.blank:
+                self._html_end, self._para = None, False
+                return ln.end + 1
+            return self._html_line(s, ln, ln.start)
+        if ln.blank:
+            self._para = self._in_table = False
+            return ln.end + 1
+        self._follow_item(ln)
+        if ln.indent >= 4 and (ln.item or not self._para):
+            return ln.end + 1  # an indented code block
+        first = s[ln.body]  # (not blank: there is one)
+        opened = _fence_open(s, ln, self._item_col) if first in "`~" else None
+        if opened:
+            self._fence, self._para = opened, False
+            return ln.end + 1
+        kind = _html_start(s, ln, self._para) if first == "<" else None
+        if kind is not None:
+            return self._open_html(s, ln, kind)
+        return self._text_line(s, ln, first)
+
+    def _in_fence(self, s: str, ln: _Line) -> bool:
+        """In a fence: True if it holds this line (closing line included), False if its container ended."""
+        char, length, depth, keep = self._fence
+        if (depth and ln.depth < depth) or (keep and not ln.blank and ln.lead < keep):
+            self._fence = None
+            return False
+        m = _FENCE_CLOSE.fullmatch(s, ln.mark if ln.item else ln.body, ln.end)  # no list in code
+        inner = ln.indent if depth else ln.lead - keep  # a closing fence is indented < 4
+        if m and m.group(1)[0] == char and len(m.group(1)) >= length and inner < 4:
+            self._fence = None
+        return True
+
+    def _open_html(self, s: str, ln: _Line, kind: re.Pattern[str] | str) -> int | None:
+        """A line opening an HTML block whose end condition is ``kind``; it may end on the same line."""
+        self._html_end, self._para, self._closer = kind, False, _closer(s, ln)
+        self._html_depth, self._html_keep = ln.depth, ln.item or (ln.lead if self._item_col else 0)
+        return self._html_line(s, ln, ln.body)
+
+    def _html_line(self, s: str, ln: _Line, since: int) -> int | None:
+        """The rest of a line in an HTML block (comments only); the block ends if its end shows from ``since``."""
+        nxt = self._html(ln.start)
+        if nxt is None:
+            return None
+        if self._html_end != "blank" and self._html_end.search(s, since, max(nxt, ln.end)):
+            self._html_end = None
+        return nxt
+
+    def _follow_item(self, ln: _Line) -> None:
+        """Enter the item this line starts, leave the current one, or make indentation relative to it."""
+        if ln.item:
+            self._item_col = ln.item
+        elif self._item_col and ln.depth == 0:
+            if ln.lead < self._item_col and not self._para:
+                self._item_col = 0  # indented less than the item's content after a blank line
+            else:
+                ln.indent = max(0, ln.lead - self._item_col)  # indentation inside the item
+
+    def _text_line(self, s: str, ln: _Line, first: str) -> int | None:
+        """A line of Markdown text: scan it inline, then note whether it is paragraph text."""
+        comment_block = first == "<" and ln.indent < 4 and s.startswith("<!--", ln.body)
+        nxt = self._markdown(ln.start, ln)
+        if nxt is None:
+            return None
+        if (
+            self._para and (prev := self._prev) is not None and first in "|:-" and s.find("|", ln.start, ln.end) >= 0
+            and _TABLE_DELIMITER.fullmatch(s, ln.body, ln.end)
+            and _cells(s[ln.body:ln.end]) == _cells(s[prev.body:prev.end])
+        ):
+            self._in_table = True  # the line above was the header row
+        self._para = not (
+            comment_block or self._in_table
+            or (first == "#" and _HEADING.match(s, ln.body, ln.end))
+            or (first in "-*_=" and _BREAK.fullmatch(s, ln.body, ln.end))
+        )
+        self._prev = ln
+        return nxt
 
     # -- paragraphs ---------------------------------------------------------------------------------
 
