@@ -96,8 +96,17 @@ def pull_request_body(*, full_name: str, default_branch: str, funding: Mapping[s
     ``funding``: the FUNDING.yml mapping the proposed file was pre-filled with (None or empty: none);
     ``labels``: names of the bounty labels now in the repository."""
     owner = full_name.split("/", 1)[0]
-    repo = markdown.text(full_name)
-    org_repo = markdown.text(f"{owner}/{ORG_REPO}")
+    out = _introduction(markdown.text(full_name), default_branch, funding)
+    out += _what_merging_changes(owner, funding)
+    out += _permissions_table()
+    if labels:
+        out += _labels_section(labels)
+    out += _how_to_opt_out()
+    return "\n".join(out) + "\n"
+
+
+def _introduction(repo: str, default_branch: str, funding: Mapping[str, Any] | None) -> list[str]:
+    """What fundbot is and does, and what this pull request adds."""
     out = [
         "## Welcome to fundbot",
         "",
@@ -124,7 +133,11 @@ def pull_request_body(*, full_name: str, default_branch: str, funding: Mapping[s
             "",
             f"`funding:` is filled in from your existing `{FUNDING_PATH}` ({keys}).",
         ]
-    out += [
+    return out
+
+
+def _what_merging_changes(owner: str, funding: Mapping[str, Any] | None) -> list[str]:
+    out = [
         "",
         "### What merging changes",
         "",
@@ -136,29 +149,41 @@ def pull_request_body(*, full_name: str, default_branch: str, funding: Mapping[s
             f"- `funding:` becomes the source of `{FUNDING_PATH}`: from then on fundbot keeps that file in sync "
             "with it (through a pull request, `funding_file: pull_request`), so edit `funding:` rather than the file."
         )
+    org_repo = markdown.text(f"{owner}/{ORG_REPO}")
     out += [
         "- Your settings live in the repository: uncomment and edit a line to change a setting. Every change to "
         "the file is checked, and a `fundbot/config` check run shows any error on its line; an invalid file never "
         "breaks fundbot (it keeps the last valid settings).",
         f"- A repository's own file wins over a shared one: to configure all of {markdown.text(owner)}'s "
         f"repositories at once, put a `{CONFIG_PATH}` in {org_repo} instead (this repository then needs none).",
+    ]
+    return out
+
+
+def _permissions_table() -> list[str]:
+    return [
         "",
         "### Permissions fundbot was granted, and why",
         "",
         "| Permission | Access | Why |",
         "|---|---|---|",
+        *(f"| {p.title} | {p.access} | {p.why} |" for p in PERMISSIONS),
     ]
-    out += [f"| {p.title} | {p.access} | {p.why} |" for p in PERMISSIONS]
-    if labels:
-        out += [
-            "",
-            "### Labels",
-            "",
-            "fundbot created (or found) these bounty labels: " + ", ".join(f"**{markdown.text(name)}**" for name in labels) + ". "
-            "Rename or recolour them as you like: fundbot recognises its labels by the tag at the end of their "
-            "description and never re-creates a renamed one.",
-        ]
-    out += [
+
+
+def _labels_section(labels: Sequence[str]) -> list[str]:
+    return [
+        "",
+        "### Labels",
+        "",
+        "fundbot created (or found) these bounty labels: " + ", ".join(f"**{markdown.text(name)}**" for name in labels) + ". "
+        "Rename or recolour them as you like: fundbot recognises its labels by the tag at the end of their "
+        "description and never re-creates a renamed one.",
+    ]
+
+
+def _how_to_opt_out() -> list[str]:
+    return [
         "",
         "### How to opt out",
         "",
@@ -174,4 +199,3 @@ def pull_request_body(*, full_name: str, default_branch: str, funding: Mapping[s
         "",
         markdown.marker(MARKER),
     ]
-    return "\n".join(out) + "\n"
