@@ -123,6 +123,11 @@ class Wakeup:
         self._waiters: dict[asyncio.Future[None], float] = {}  # waiter -> loop time it wakes by itself
         self._kept = False
 
+    @property
+    def waiting(self) -> int:
+        """How many tasks are asleep here now."""
+        return sum(not w.done() for w in self._waiters)
+
     def signal(self) -> None:
         for waiter in self._waiters:
             if not waiter.done():

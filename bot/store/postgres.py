@@ -242,6 +242,8 @@ def _affected(status: str) -> int:
 
 
 class PostgresStore(Store):
+    LISTEN_BACKOFF = (0.5, 30.0)  # seconds: first reconnect delay of the LISTEN connection, and the cap
+
     def __init__(
         self,
         dsn: str,
@@ -507,7 +509,7 @@ class PostgresStore(Store):
         if wake not in self._wakers:
             self._wakers.append(wake)
         if self._listener is None:
-            self._listener = Listener(self._connect_listener, self.channel, self._wake_all)
+            self._listener = Listener(self._connect_listener, self.channel, self._wake_all, backoff=self.LISTEN_BACKOFF)
         self._listener.start()
         return True
 
