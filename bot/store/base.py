@@ -30,6 +30,9 @@ Life of a job::
 * ``complete``/``retry_later``/``park``/``extend_lease`` only act when ``owner`` still holds the lease
   (``lease_owner == owner`` and ``status == running``); they return False otherwise (the lease expired
   and someone else took the job - the caller must drop its result).
+* Wake-ups: ``listen(wake)`` lets a worker hear about jobs stored by other processes (PostgreSQL:
+  LISTEN/NOTIFY, see ``bot.store.pg_listen``); while ``listening`` it may poll slowly and sleep until
+  ``next_wake``. SQLite has no such channel (``listen`` returns False): its workers poll.
 * ``progress`` is a list of handler names that already succeeded for this job; it is saved by
   ``retry_later``/``park`` so a retry re-runs only the handlers that failed.
 """
