@@ -7,14 +7,10 @@ import pytest
 from bot.core import markdown
 from bot.services import campaigns as shell
 from bot.services.repo import Repo
+from tests.bot_fixtures import settle
 
 REPO = "octo-org/widgets"  # FUNDING.yml: github: [octocat]; octocat is an admin
 
-
-async def settle(sandbox, bot):
-    for _ in range(4):
-        await sandbox.drain()
-        await bot.settle()
 
 
 def status_comments(sandbox, number):
@@ -152,48 +148,36 @@ async def test_rebuild_from_github_equals_the_incremental_state(sandbox, repo, b
 
 async def test_the_deadline_expires_the_campaign_even_across_a_restart(sandbox, repo, tmp_path):
     """Fake clock: pledge, stop the service, start a new one on the same database, let the deadline pass."""
-    from bot.app import Service
     from bot.github import RetryPolicy
-    from tests.bot_fixtures import bot_settings
+    from tests.bot_fixtures import running_bot
     from tests.test_github_client import FakeClock
 
     clock = FakeClock()
-    settings = bot_settings(sandbox, tmp_path)
 
-    async def start() -> Service:
-        service = Service(settings, clock=clock, policy=RetryPolicy(request_timeout=5.0))
-        await service.open()
-        await service.start_web(host="127.0.0.1", port=0)
-        sandbox.webhook_url = f"http://127.0.0.1:{service.port}{settings.webhook_path}"
-        return service
+    def start():  # no worker tasks: settle() runs the due jobs at the fake clock's time
+        return running_bot(sandbox, tmp_path, workers=False, clock=clock, policy=RetryPolicy(request_timeout=5.0),
+                           backoff=None)
 
-    async def crank(service) -> None:
-        for _ in range(4):
-            await sandbox.drain()
-            while await service.worker.run_once():
-                pass
-
-    service = await start()
-    issue = await sandbox.open_issue(REPO, "alice", "Dark mode")
-    n = issue["number"]
-    await sandbox.comment(REPO, n, "octocat", "/bounty 100 in 3 days")
-    await sandbox.comment(REPO, n, "bob", "/pledge 40")
-    await crank(service)
-    assert snapshot(sandbox, n).state == "open"
-    [tick] = [j for j in await service.store.list_jobs(["pending"]) if j.kind == "campaign.tick"]
-    await service.close(grace=1)  # the process goes away between the pledge and the deadline
+    async with start() as bot:
+        issue = await sandbox.open_issue(REPO, "alice", "Dark mode")
+        n = issue["number"]
+        await sandbox.comment(REPO, n, "octocat", "/bounty 100 in 3 days")
+        await sandbox.comment(REPO, n, "bob", "/pledge 40")
+        await settle(sandbox, bot)
+        assert snapshot(sandbox, n).state == "open"
+        [tick] = [j for j in await bot.store.list_jobs(["pending"]) if j.kind == "campaign.tick"]
+    # the process went away between the pledge and the deadline; a new one starts on the same database
 
     clock.now = tick.run_at - 60  # not yet
-    service = await start()
-    await crank(service)
-    assert snapshot(sandbox, n).state == "open"
-    clock.now = tick.run_at + 1  # the deadline passed
-    await crank(service)
-    after = snapshot(sandbox, n)
-    assert after.state == "expired" and after.raised() == 40
-    [status] = status_comments(sandbox, n)
-    assert "expired" in status["body"] and "💰 bounty" not in sandbox.labels(REPO, n)
-    await service.close(grace=1)
+    async with start() as bot:
+        await settle(sandbox, bot)
+        assert snapshot(sandbox, n).state == "open"
+        clock.now = tick.run_at + 1  # the deadline passed
+        await settle(sandbox, bot)
+        after = snapshot(sandbox, n)
+        assert after.state == "expired" and after.raised() == 40
+        [status] = status_comments(sandbox, n)
+        assert "expired" in status["body"] and "💰 bounty" not in sandbox.labels(REPO, n)
 
 
 async def test_rebuild_command_recovers_campaigns_after_the_database_is_lost(sandbox, repo, bot, tmp_path):

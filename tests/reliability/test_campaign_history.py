@@ -19,8 +19,9 @@ from bot.core import history, markdown
 from bot.sandbox import Sandbox
 from bot.services import campaigns as shell
 from bot.services.repo import Repo
+from tests.bot_fixtures import settle
 from tests.reliability.test_differential_faults import Interceptor
-from tests.test_campaigns import settle, status_comments
+from tests.test_campaigns import status_comments
 
 REPO = "octo-org/widgets"  # FUNDING.yml: github: [octocat]; octocat is an admin
 

@@ -40,7 +40,7 @@ from bot.edge.web import parse_json
 from bot.services import campaigns as shell
 from bot.services.repo import Repo
 from bot.settings import MAX_WEBHOOK_BYTES, Settings
-from tests.bot_fixtures import BotUnderTest, bot_settings
+from tests.bot_fixtures import settle
 from tests.helpers import WEBHOOKS, github_headers, payload_bytes, payload_files, sign
 
 SECRET = "edge-secret"
@@ -573,26 +573,9 @@ def repo(sandbox, sandbox_repo, sandbox_installation_id):
 
 
 @pytest.fixture
-async def quick_bot(sandbox, tmp_path):
+async def quick_bot(make_bot):
     """The ``bot`` fixture, parking a failing job after 3 attempts instead of 8 (hostile payloads fail fast)."""
-    from bot.github import RetryPolicy
-
-    service = Service(bot_settings(sandbox, tmp_path, max_attempts=3), poll_interval=0.05,
-                      policy=RetryPolicy(backoff_base=0.01, backoff_cap=0.05, request_timeout=5.0))
-    await service.open()
-    service.worker.backoff_base, service.worker.backoff_cap = 0.02, 0.05
-    await service.start_web(host="127.0.0.1", port=0)
-    service.start_workers()
-    sandbox.webhook_url = f"http://127.0.0.1:{service.port}{service.settings.webhook_path}"
-    async with aiohttp.ClientSession() as session:
-        yield BotUnderTest(service, session)
-    await service.close(grace=2)
-
-
-async def settle(sandbox, bot):
-    for _ in range(4):
-        await sandbox.drain()
-        await bot.settle()
+    return await make_bot(max_attempts=3)
 
 
 def fundbot_comments(sandbox, number, repo=REPO):

@@ -16,7 +16,8 @@ import pytest
 from bot.core import markdown
 from bot.core.commands import Command, parse_commands
 from tests import gfm
-from tests.reliability.test_hostile_input import REPO, replies, settle
+from tests.bot_fixtures import settle
+from tests.reliability.test_hostile_input import REPO, replies
 
 HOSTILE_TAIL = ("@everyone @octo-org/admins #1 GH-2 octo-org/widgets#3 deadbeef1234 octo-org/widgets@deadbeef1 "
                 "https://evil.example www.evil.example a@b.co **bold** _em_ <img src=x> <details><summary>s "
