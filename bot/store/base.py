@@ -375,7 +375,8 @@ def fail(batch: list[Pending], exc: BaseException, closed: str) -> None:
 
 
 # The statements of the job life cycle, in both SQL dialects: ``{name}`` fields are the backend's
-# placeholders (``:now`` / ``$3``), ``{lock}`` the row-lock clause of claim, ``{empty}`` an empty BLOB.
+# placeholders (``:now`` / ``$3``), ``{lock}`` the row-lock clause of claim, ``{walk}`` its index hint (SQLite
+# walks unfinished jobs in id order and stops at the first claimable one), ``{empty}`` an empty BLOB.
 # See Store.schedule: in an upsert's SET, ``jobs.x`` is the existing row and every right-hand side sees
 # the old values, so the order of the assignments does not matter.
 SCHEDULE_SET = """
@@ -403,13 +404,15 @@ UPDATE jobs SET
     rescheduled   = FALSE,
     updated_at    = {{now}}
 WHERE id IN (
-    SELECT j.id FROM jobs AS j
+    SELECT j.id FROM jobs AS j{{walk}}
     WHERE j.status IN ('pending', 'running')  -- redundant, lets the planner use jobs_active_idx
       AND j.run_at <= {{now}}
       AND (j.status = 'pending' OR (j.status = 'running' AND j.lease_expires <= {{now}}))
       AND (j.ordering_key IS NULL OR NOT EXISTS (
+            -- "unfinished" stated outright, so the partial index on (ordering_key, id) serves this probe
+            -- (through the ORs below the planner cannot see it, and scanned every pending job per candidate)
             SELECT 1 FROM jobs AS e
-            WHERE e.ordering_key = j.ordering_key AND e.id <> j.id
+            WHERE e.ordering_key = j.ordering_key AND e.status IN ('pending', 'running') AND e.id <> j.id
               AND (   (e.status = 'running' AND e.lease_expires > {{now}})
                    OR (e.id < j.id AND e.status = 'running')
                    OR (e.id < j.id AND e.status = 'pending' AND (e.kind = 'webhook' OR e.run_at <= {{now}})))))

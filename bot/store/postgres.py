@@ -212,7 +212,8 @@ SELECT {_NOTIFY.format(channel="$8", run_at="run_at", now="updated_at")} FROM up
 """
 
 # See the module docstring for why this is safe with concurrent claimers.
-_CLAIM_SQL = CLAIM_SQL.format(owner="$1", lease_expires="$2", now="$3", limit="$4", lock="\n    FOR UPDATE OF j SKIP LOCKED")
+_CLAIM_SQL = CLAIM_SQL.format(owner="$1", lease_expires="$2", now="$3", limit="$4", walk="",
+                              lock="\n    FOR UPDATE OF j SKIP LOCKED")
 _CACHE_SQL = CACHE_SQL.format("$1", "$2", "$3", "$4", "$5", "$6")
 _HOLDS_LEASE = HOLDS_LEASE.format(id="$1", owner="$2")
 

@@ -132,7 +132,8 @@ ON CONFLICT (key) DO UPDATE SET{SCHEDULE_SET}"""
 # Runs inside BEGIN IMMEDIATE: no other writer (thread or process) can change the table between the
 # candidate selection and the update, so the ordering rule is checked against the current state.
 # The IN subquery is not correlated: SQLite computes it once, before updating.
-_CLAIM_SQL = CLAIM_SQL.format(owner=":owner", lease_expires=":lease_expires", now=":now", limit=":limit", lock="")
+_CLAIM_SQL = CLAIM_SQL.format(owner=":owner", lease_expires=":lease_expires", now=":now", limit=":limit", lock="",
+                              walk=" INDEXED BY jobs_active_idx")
 _CACHE_SQL = CACHE_SQL.format(*"??????")
 _HOLDS_LEASE = HOLDS_LEASE.format(id=":id", owner=":owner")
 _NAMED = {name: f":{name}" for name in ("id", "owner", "now", "run_at", "error", "progress")}
