@@ -22,9 +22,11 @@ from pathlib import Path
 
 from wrkload import BenchError
 
+from bot.settings import DEFAULT_WEBHOOK_PATH
+
 ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("TEST_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
-HOOK = "/api/github/webhooks"
+HOOK = DEFAULT_WEBHOOK_PATH
 _CLEAR = ("APP_ID", "PRIVATE_KEY", "PRIVATE_KEY_PATH", "DATABASE_URL", "GITHUB_API_URL", "WEBHOOK_SECRET", "PORT",
           "WORKER_PROCESSES", "WORKER_CONCURRENCY")
 
@@ -155,6 +157,10 @@ class Fundbot(Server):
         env = {k: v for k, v in os.environ.items() if k not in _CLEAR}
         env.update(self.sandbox.env, WEBHOOK_SECRET=self.secret, PORT=str(self.port), HOST="127.0.0.1",
                    DATABASE_URL=self.database_url, LOG_LEVEL="WARNING", SHUTDOWN_GRACE_SECONDS="1", **self.extra)
+        profile = os.environ.get("FUNDBOT_BENCH_PROFILE")  # a directory: serve runs under cProfile (bench only)
+        if profile:
+            out = Path(profile) / f"{self.name}-{self.port}.prof"
+            return [sys.executable, "-m", "cProfile", "-o", str(out), "-m", "bot", "serve"], env
         return [sys.executable, "-m", "bot", "serve"], env
 
     def metrics(self) -> dict[str, float]:

@@ -25,8 +25,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import hashlib
-import hmac
 import json
 import os
 import resource
@@ -39,8 +37,14 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script (bench/run.py does): bot/ is beside bench/
+    sys.path.insert(0, str(ROOT))
+
+from bot.core import signing  # noqa: E402
+from bot.settings import DEFAULT_WEBHOOK_PATH  # noqa: E402
+
 SECRET = "bench-secret"
-HOOK = "/api/github/webhooks"
+HOOK = DEFAULT_WEBHOOK_PATH
 BODY = (ROOT / "tests/data/github/webhooks/issues/opened.payload.json").read_bytes()
 MB = 1024 * 1024
 
@@ -212,7 +216,7 @@ async def deliveries(port: int, seconds: float, pid: int) -> dict:
         while time.monotonic() < stop:
             headers = {"Content-Type": "application/json", "X-GitHub-Event": "issues",
                        "X-GitHub-Delivery": str(uuid.uuid4()),
-                       "X-Hub-Signature-256": "sha256=" + hmac.new(SECRET.encode(), BODY, hashlib.sha256).hexdigest()}
+                       "X-Hub-Signature-256": signing.signature_256(BODY, SECRET)}
             started = time.perf_counter()
             try:
                 async with session.post(f"http://127.0.0.1:{port}{HOOK}", data=BODY, headers=headers) as r:

@@ -12,8 +12,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import os
 import subprocess
 import sys
@@ -23,6 +21,9 @@ import uuid
 from pathlib import Path
 
 import aiohttp
+
+from bot.core import signing
+from bot.settings import DEFAULT_WEBHOOK_PATH
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("TEST_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
@@ -122,7 +123,7 @@ def _rss_mb(pid: int) -> float:
 async def rss_run(first: int, total: int) -> dict:
     body = (ROOT / "tests" / "data" / "github" / "webhooks" / "issues" / "opened.payload.json").read_bytes()
     secret = "bench-secret"
-    signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    signature = signing.signature_256(body, secret)
     import socket
 
     with socket.socket() as s:
@@ -135,7 +136,7 @@ async def rss_run(first: int, total: int) -> dict:
         proc = subprocess.Popen([sys.executable, "-m", "bot", "serve"], cwd=ROOT, env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            url = f"http://127.0.0.1:{port}/api/github/webhooks"
+            url = f"http://127.0.0.1:{port}{DEFAULT_WEBHOOK_PATH}"
             async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100)) as session:
                 for _ in range(100):
                     try:

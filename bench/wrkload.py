@@ -7,8 +7,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import os
 import shutil
@@ -16,6 +14,8 @@ import subprocess
 import time
 import uuid
 from pathlib import Path
+
+from bot.core import signing
 
 ROOT = Path(__file__).resolve().parent.parent
 PAYLOAD = ROOT / "tests" / "data" / "github" / "webhooks" / "issues" / "opened.payload.json"
@@ -67,7 +67,7 @@ def bodies(n: int, *, installations: int, secret: str) -> list[tuple[str, bytes]
         payload["repository"]["full_name"] = f"bench-{inst}/widgets-{inst}"
         payload["installation"] = {"id": inst, "node_id": f"MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9u{inst}"}
         body = json.dumps(payload, separators=(",", ":")).encode()
-        out.append(("sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest(), body))
+        out.append((signing.signature_256(body, secret), body))
     return out
 
 

@@ -3,11 +3,11 @@ and LICENSES/) and webhook signing exactly as GitHub does it."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import uuid
 from pathlib import Path
+
+from bot.core import signing
 
 DATA = Path(__file__).parent / "data" / "github"
 WEBHOOKS = DATA / "webhooks"
@@ -26,8 +26,7 @@ def payload(event: str, name: str) -> dict:
     return json.loads(payload_bytes(event, name))
 
 
-def sign(body: bytes, secret: str) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+sign = signing.signature_256  # the X-Hub-Signature-256 value of a body
 
 
 def github_headers(event: str, body: bytes, secret: str | None, *, delivery: str | None = None) -> dict[str, str]:
@@ -39,6 +38,5 @@ def github_headers(event: str, body: bytes, secret: str | None, *, delivery: str
         "X-GitHub-Hook-ID": "1",
     }
     if secret is not None:
-        headers["X-Hub-Signature-256"] = sign(body, secret)
-        headers["X-Hub-Signature"] = "sha1=" + hmac.new(secret.encode(), body, hashlib.sha1).hexdigest()
+        headers.update(signing.signature_headers(body, secret))
     return headers

@@ -31,6 +31,8 @@ import gidgethub
 import gidgethub.aiohttp
 import gidgethub.apps
 
+from bot.core import timestamps
+
 log = logging.getLogger(__name__)
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
@@ -353,7 +355,7 @@ class GitHubApp:
                 {"installation_id": installation_id},
                 data=b"",
             )
-            token = _Token(response["token"], _parse_time(response.get("expires_at")) or now + 3600)
+            token = _Token(response["token"], timestamps.parse(response.get("expires_at")) or now + 3600)
             self._tokens[installation_id] = token
             return token.token
 
@@ -375,17 +377,6 @@ class GitHubApp:
             info = await self.app_client().getitem("/app")
             self.bot_login = f"{info['slug']}[bot]"
         return self.bot_login
-
-
-def _parse_time(value: str | None) -> float | None:
-    if not value:
-        return None
-    from datetime import datetime
-
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
 
 
 def status_of(exc: BaseException) -> int | None:

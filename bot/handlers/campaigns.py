@@ -11,6 +11,7 @@ import gidgethub
 from gidgethub.routing import Router
 
 from bot.core import campaign as ledger
+from bot.core import timestamps
 from bot.github import status_of
 from bot.services import campaigns
 from bot.services.repo import Repo
@@ -43,7 +44,7 @@ async def on_label(event, repo: Repo) -> None:
     if not campaigns.needs_campaign(s, label=label) and await campaigns.load(repo, issue["number"], s) is None:
         return
     actor = (data.get("sender") or {}).get("login", "")
-    at = campaigns._ts(issue.get("updated_at"), repo.now())
+    at = timestamps.parse(issue.get("updated_at"), repo.now())
     await campaigns.on_event(repo, issue, ledger.LabelEvent(at, 0, label, data["action"] == "labeled", actor), s)
 
 
@@ -57,7 +58,7 @@ async def on_close(event, repo: Repo) -> None:
     s = await campaigns.setup(repo)
     if not await _known(repo, issue, s):
         return
-    at = campaigns._ts(issue.get("closed_at") if data["action"] == "closed" else issue.get("updated_at"), repo.now())
+    at = timestamps.parse(issue.get("closed_at") if data["action"] == "closed" else issue.get("updated_at"), repo.now())
     reason = issue.get("state_reason") if data["action"] == "closed" else None
     await campaigns.on_event(repo, issue, ledger.StateEvent(at, 0, data["action"], reason), s)
 
@@ -96,7 +97,7 @@ async def run_claim(job, ctx) -> None:
         raise
     if issue.get("pull_request") or not await _known(repo, issue, s):
         return
-    at = campaigns._ts(data.get("merged_at"), repo.now())
+    at = timestamps.parse(data.get("merged_at"), repo.now())
     await campaigns.on_event(repo, issue, ledger.ClaimEvent(at, data["pull"], data["pull"], data["solver"]), s)
 
 

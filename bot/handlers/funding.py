@@ -15,7 +15,7 @@ from typing import Any
 
 from gidgethub.routing import Router
 
-from bot.core import comments, release, status
+from bot.core import comments, release, status, timestamps
 from bot.core.links import skip_greeting
 from bot.github import repo_ops
 from bot.services import campaigns, sync_requests
@@ -114,10 +114,10 @@ async def release_footer(event, repo: Repo) -> None:
 
 async def delivered_since_previous_release(repo: Repo, rel: dict, config: Any) -> list:
     """Campaigns of this repository delivered after the release published before ``rel``."""
-    this = campaigns._ts(rel.get("published_at") or rel.get("created_at"), repo.now())
+    this = timestamps.parse(rel.get("published_at") or rel.get("created_at"), repo.now())
     since = 0.0
     async for other in repo.gh.getiter("/repos/{owner}/{repo}/releases{?per_page}", {**repo.vars, "per_page": 100}):
-        published = campaigns._ts(other.get("published_at"))
+        published = timestamps.parse(other.get("published_at"), 0.0)
         if other.get("id") != rel.get("id") and not other.get("draft") and published and published < this:
             since = max(since, published)
     s = await campaigns.setup(repo, config)

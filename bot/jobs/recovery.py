@@ -10,13 +10,13 @@ overlapping a little so a delivery in flight at the boundary is not missed.
 
 from __future__ import annotations
 
-import datetime
 import json
 import logging
 from typing import Any
 
 import gidgethub
 
+from bot.core import timestamps
 from bot.store import Job
 
 log = logging.getLogger(__name__)
@@ -29,13 +29,6 @@ FIRST_LOOKBACK = 3 * 86400.0  # GitHub keeps deliveries for three days
 MAX_PAGES = 10
 MAX_REDELIVERIES = 100
 CACHE = ("recovery", "checkpoint")
-
-
-def _ts(value: str | None) -> float:
-    try:
-        return datetime.datetime.fromisoformat((value or "").replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return 0.0
 
 
 async def schedule(ctx: Any, *, delay: float = INTERVAL) -> None:
@@ -53,7 +46,7 @@ async def recover(ctx: Any) -> dict[str, int]:
     examined = 0
     async for d in app.getiter("/app/hook/deliveries{?per_page}", {"per_page": 100}):
         examined += 1
-        if _ts(d.get("delivered_at")) < since or examined > MAX_PAGES * 100:
+        if timestamps.parse(d.get("delivered_at"), 0.0) < since or examined > MAX_PAGES * 100:
             break  # newest first: everything further is older than the checkpoint
         guid = d.get("guid")
         if not guid:

@@ -19,6 +19,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.core import timestamps
+
 from .actions import Actions
 from .graphql_api import handle_graphql
 from .http import HttpFront
@@ -330,6 +332,7 @@ class Sandbox(World):
 
 
 def _parse_iso(s: str) -> float:
-    from datetime import datetime
-
-    return datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
+    at = timestamps.parse(s)
+    if at is None:
+        raise ValueError(f"created_at must be an ISO 8601 time such as 2024-01-31T12:00:00Z, got {s!r}")
+    return at

@@ -8,14 +8,14 @@ only through the world it is given (``self.sb``); the queue and the background t
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
 import time
 from collections.abc import Coroutine
 from typing import Any
 
 import aiohttp
+
+from bot.core import signing
 
 from . import webhooks as wh
 from .state import Delivery
@@ -33,9 +33,7 @@ class Outbox:
             self._session = None
 
     def sign(self, body: bytes) -> dict[str, str]:
-        secret = self.sb.webhook_secret.encode()
-        return {"X-Hub-Signature": "sha1=" + hmac.new(secret, body, hashlib.sha1).hexdigest(),
-                "X-Hub-Signature-256": "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()}
+        return signing.signature_headers(body, self.sb.webhook_secret)
 
     async def deliver(self, event: str, payload: dict | bytes, *,
                       delivery_id: str | None = None, redelivery: bool = False) -> int:

@@ -7,22 +7,14 @@ sandbox's state only through ``self.sb``. ``Sandbox.seed_from_payload`` is the p
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
+
+from bot.core import timestamps
 
 from .state import Issue, Label, PullInfo, RepoState, Sponsorship, User
 from .world import World
 
-
-def _ts(value: Any, default: float) -> float:
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str) and value:
-        try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-        except ValueError:
-            pass
-    return default
+_ts = timestamps.parse  # a payload's time (ISO 8601 or Unix seconds), else the default
 
 
 class Seeder:

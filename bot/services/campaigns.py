@@ -20,7 +20,6 @@ the status comment edit), whatever the number of comments on the issue.
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import hashlib
 import json
 import logging
@@ -31,7 +30,7 @@ import gidgethub
 
 from bot.core import campaign as ledger
 from bot.core import commands as parser
-from bot.core import comments, history, markdown, status
+from bot.core import comments, history, markdown, status, timestamps
 from bot.core import labels as label_rules
 from bot.core.config import Config
 from bot.github import repo_ops, status_of
@@ -48,15 +47,6 @@ MAINTAINER_ONLY = history.MAINTAINER_COMMANDS
 PERMISSION_TTL = 300.0
 LABELS_TTL = 600.0
 
-
-
-def _ts(value: str | None, default: float = 0.0) -> float:
-    if not value:
-        return default
-    try:
-        return datetime.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return default
 
 
 def _key(repository: dict, number: int) -> str:
@@ -212,7 +202,7 @@ async def events_from_github(repo: Repo, number: int, s: Setup,
     full_name = repository["full_name"].lower()
     async for t in repo.gh.getiter("/repos/{owner}/{repo}/issues/{issue_number}/timeline{?per_page}", variables):
         kind = t.get("event")
-        at = _ts(t.get("created_at"))
+        at = timestamps.parse(t.get("created_at"), 0.0)
         ident = t.get("id")
         if kind == "commented" and isinstance(ident, int) and not isinstance(ident, bool):
             user = t.get("user") or t.get("actor") or {}
@@ -242,7 +232,7 @@ async def events_from_github(repo: Repo, number: int, s: Setup,
     for c in comments:
         events.append(await comment_event(repo, c, s, decisions=known, seq=seqs[("c", c["id"])]))
     for e in issue_events:
-        at, seq, kind = _ts(e.get("created_at")), seqs[("e", e["id"])], e["event"]
+        at, seq, kind = timestamps.parse(e.get("created_at"), 0.0), seqs[("e", e["id"])], e["event"]
         if kind in ("labeled", "unlabeled"):
             name = e["label"].get("name") or ""
             goal = (known.goal(at, name) or config_goal(s, name)) if kind == "labeled" else None
@@ -263,9 +253,9 @@ def timeline_claims(known: history.Decisions, pulls: list[dict], number: int, re
         return [ledger.ClaimEvent(at, history.CLAIM_SEQ, pull, solver) for pull, solver, at in known.claims]
     out = []
     for source in pulls:
-        merged_at = _ts(source["pull_request"]["merged_at"])
+        merged_at = timestamps.parse(source["pull_request"]["merged_at"], 0.0)
         if (number in _claimed_issues(source.get("body"), repository)
-                and _ts(source.get("updated_at"), merged_at) <= merged_at + history.SLACK):
+                and timestamps.parse(source.get("updated_at"), merged_at) <= merged_at + history.SLACK):
             out.append(ledger.ClaimEvent(merged_at, history.CLAIM_SEQ, source["number"],
                                          (source.get("user") or {}).get("login", "")))
     return out
@@ -283,7 +273,7 @@ async def comment_event(repo: Repo, comment: dict, s: Setup, *, deleted: bool = 
     if not deleted and any(c.name in MAINTAINER_ONLY for c in commands):
         verdict = decisions.verdict(comment["id"], body) if decisions is not None else None
         maintainer = verdict if verdict is not None else await is_maintainer(repo, author, s.config)
-    created, updated = _ts(comment.get("created_at")), _ts(comment.get("updated_at"))
+    created, updated = timestamps.parse(comment.get("created_at"), 0.0), timestamps.parse(comment.get("updated_at"), 0.0)
     rule = decisions.rule(comment["id"], body, edited=updated > created) if decisions is not None else None
     return ledger.CommentEvent(
         at=created, seq=comment["id"] if seq is None else seq, comment_id=comment["id"], author=author, body=body,

@@ -18,14 +18,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gzip
-import hashlib
-import hmac
 import json
 import os
 import random
 import time
 import uuid
 
+from bot.core import signing
 from tests.helpers import github_headers, payload_files, sign
 from tests.reliability.edge_harness import (
     HOOK_PATH,
@@ -140,7 +139,7 @@ def hostile_request(rng: random.Random) -> bytes:  # noqa: C901 - one branch per
     elif signature == 3:
         headers.append(("X-Hub-Signature-256", hostile_header_bytes(rng)))
     elif signature == 4:
-        headers.append(("X-Hub-Signature", "sha1=" + hmac.new(SECRET.encode(), body, hashlib.sha1).hexdigest()))
+        headers.append(("X-Hub-Signature", signing.signature_1(body, SECRET)))
     # signature == 5: none at all
     method, path, version = b"POST", HOOK_PATH.encode(), b"HTTP/1.1"
     framing = "length"

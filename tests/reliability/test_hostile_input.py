@@ -34,7 +34,7 @@ from multidict import CIMultiDict
 
 from bot.app import Service
 from bot.core import config as core_config
-from bot.core import markdown
+from bot.core import markdown, signing
 from bot.core.campaign import Campaign
 from bot.edge.web import parse_json
 from bot.services import campaigns as shell
@@ -269,7 +269,7 @@ def requests(draw):
         headers.add("X-Hub-Signature-256", "sha256=" + "0" * 64)
         headers.add("X-Hub-Signature-256", good)
     elif variant == "sha1-only":
-        headers["X-Hub-Signature"] = "sha1=" + hmac.new(SECRET.encode(), body, hashlib.sha1).hexdigest()
+        headers["X-Hub-Signature"] = signing.signature_1(body, SECRET)
     elif value is not None:
         headers["X-Hub-Signature-256"] = value
     return event, body, headers
@@ -536,7 +536,7 @@ def _forged(variant: str, body: bytes) -> dict[str, str]:
         "plain-sha256-not-hmac": "sha256=" + hashlib.sha256(body).hexdigest(),
     }.get(variant)
     if variant == "sha1-only":
-        headers["X-Hub-Signature"] = "sha1=" + hmac.new(SECRET.encode(), body, hashlib.sha1).hexdigest()
+        headers["X-Hub-Signature"] = signing.signature_1(body, SECRET)
     else:
         headers["X-Hub-Signature-256"] = value
     return headers

@@ -5,8 +5,9 @@ The route modules import this module (``from . import common``) and call ``commo
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Any
+
+from bot.core import timestamps
 
 from .. import webhooks as wh
 from ..http import Req, Resp, not_found, validation_failed
@@ -56,12 +57,8 @@ def body(req: Req) -> dict[str, Any]:
 
 
 def parse_time(value: Any) -> float | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
+    """A time in a request (``since``, ``started_at``): ISO 8601, as GitHub takes them; None when absent or bad."""
+    return timestamps.parse(value) if isinstance(value, str) else None
 
 
 def check_body_text(req: Req, text: Any, resource: str = "IssueComment") -> str:
