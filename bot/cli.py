@@ -400,7 +400,6 @@ async def _preview(args: argparse.Namespace) -> int:
 
     from bot.core import config as core
     from bot.core import funding, readme, sponsors
-    from bot.services.sponsor_sources import config_sponsors
 
     root = check_repo_dir(args.repo_dir)
     config_path = root / core.CONFIG_PATH
@@ -414,7 +413,7 @@ async def _preview(args: argparse.Namespace) -> int:
     if config.funding and config.funding_file != "off":
         outputs.append((root / ".github" / "FUNDING.yml", funding.render(config.funding).encode()))
     if config.readme.update != "off":
-        inner = sponsors.render_section(config_sponsors(config), tiers=config.readme.tiers, campaigns=[], delivered=[],
+        inner = sponsors.render_section(sponsors.collect(config), tiers=config.readme.tiers, campaigns=[], delivered=[],
                                         goal=config.funding_goal, currency=config.bounties.currency, now=time.time())
         path = root / config.readme.path
         current = path.read_bytes() if path.exists() else None

@@ -148,3 +148,34 @@ async def test_sponsors_refresh_for_maintainers_and_broken_markers_reported(sand
     assert run.head_sha == sandbox.repo(REPO).head
     # a daily refresh is scheduled, durable in the store
     assert [j.kind for j in await bot.store.list_jobs(["pending"]) if j.kind == "sponsors.daily"] == ["sponsors.daily"]
+
+
+async def test_config_sponsors_keep_their_config_order_after_the_paying_sponsors_of_their_tier(
+        sandbox, sandbox_repo, sandbox_installation_id, bot):
+    """Issue 11.3: the README is built by bot.core.sponsors; ``readme.sponsors`` keep their config order (not
+    sorted by name) and come after the paying sponsors of their tier; backers of a funded campaign are listed."""
+    sandbox.add_sponsorship("octo-org", "big-sponsor", monthly_usd=600)
+    sandbox.add_sponsorship("octo-org", "small-sponsor", monthly_usd=5)
+    sandbox.add_user("alice")
+    issue = await sandbox.open_issue(REPO, "octocat", "feature")
+    await sandbox.comment(REPO, issue["number"], "octocat", "/bounty 100")
+    await sandbox.comment(REPO, issue["number"], "alice", "/pledge 150")
+    config = COMMIT_README + (
+        "  sponsors:\n"
+        "    - {name: Zeta Corp, url: \"https://zeta.example\", tier: Gold}\n"
+        "    - {name: Acme, url: \"https://acme.example\", tier: gold}\n"
+        "    - {name: Mid Inc, tier: Gold}\n"
+        "    - {name: Yak Shavers, url: \"https://yak.example\", tier: Backers}\n"
+        "    - {name: Bee Keepers, tier: Backers}\n")
+    await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": config})
+    await settle(sandbox, bot)
+    text = section(sandbox)
+
+    def order(tier: str, names: list[str]) -> list[str]:
+        block = text.split(f"### {tier}\n", 1)[1].split("###", 1)[0]
+        assert all(n in block for n in names), (tier, block)
+        return sorted(names, key=block.index)
+
+    assert order("Gold", ["big-sponsor", "Acme", "Mid Inc", "Zeta Corp"]) == ["big-sponsor", "Zeta Corp", "Acme", "Mid Inc"]
+    assert order("Backers", ["small-sponsor", "Bee Keepers", "Yak Shavers"]) == ["small-sponsor", "Yak Shavers", "Bee Keepers"]
+    assert order("Silver", ["alice"]) == ["alice"]  # the funded campaign's backer, by pledge total

@@ -296,9 +296,9 @@ def test_collect_honours_sources():
                                                         "sponsors": [{"name": "ACME", "tier": "Gold"}]}})
     nodes = [{"privacyLevel": "PUBLIC", "isActive": True, "tier": {"monthlyPriceInDollars": 5},
               "sponsorEntity": {"login": "octocat"}}]
-    got = collect(cfg, sponsorships=nodes, delivered=DELIVERED)
+    got = collect(cfg, sponsorships=nodes, backed=DELIVERED)
     assert [(e.name, e.source, e.tier) for e in got] == [("ACME", "config", "Gold")]
-    assert {e.source for e in collect(base, sponsorships=nodes, delivered=DELIVERED)} == {"github_sponsors", "backers"}
+    assert {e.source for e in collect(base, sponsorships=nodes, backed=DELIVERED)} == {"github_sponsors", "backers"}
 
 
 # ------------------------------------------------------------------------------------- escaping

@@ -3,8 +3,9 @@
 :func:`render_section` returns the *inner* Markdown that :func:`bot.core.readme.splice` puts between
 ``<!-- fundbot:sponsors:start -->`` and ``<!-- fundbot:sponsors:end -->``. Converters build
 :class:`Entry` values from each source: :func:`entries_from_sponsorships` (GitHub Sponsors GraphQL
-``Sponsorship`` nodes), :func:`entries_from_backers` (backers of delivered campaigns) and
-:func:`entries_from_config` (``readme.sponsors``); :func:`collect` applies ``readme.sources``.
+``Sponsorship`` nodes), :func:`entries_from_backers` (backers of funded and delivered campaigns) and
+:func:`entries_from_config` (``readme.sponsors``); :func:`collect` applies ``readme.sources``. The shell
+(``bot.services.sponsor_sources``) only reads the sources and calls :func:`collect`.
 
 Layout of the section (``\\n`` line endings, no leading or trailing newline)::
 
@@ -27,6 +28,10 @@ Decisions
   ``min: 25`` lowest tier keeps $5 sponsors out, as a maintainer setting it would expect).
 * **Ordering** inside a tier: amount descending, then ``since`` ascending (longest-standing first),
   then login, name and the remaining fields, so the order is total: shuffled input gives the same bytes.
+  ``readme.sponsors`` entries have amount 0 and ``since`` = their position in the config
+  (:func:`entries_from_config`), so they come after the paying sponsors (GitHub Sponsors and campaign
+  backers) of their tier, in config order. A config sponsor that is also a paying sponsor (same login)
+  is merged and placed by its amount.
 * **Dedupe**: entries with the same login (case-insensitive) are one sponsor, as are login-less entries
   with the same name (case-insensitive) and URL. The merge keeps the highest amount and the earliest
   ``since``; name, URL, avatar and explicit tier come from the first entry that has them, config entries
@@ -537,10 +542,11 @@ def entries_from_sponsorships(nodes: Iterable[Mapping[str, Any]]) -> list[Entry]
     return out
 
 
-def entries_from_backers(delivered: Iterable[DeliveredBackers]) -> list[Entry]:
-    """One entry per backer of delivered campaigns, amount = total pledged across them."""
+def entries_from_backers(backed: Iterable[DeliveredBackers]) -> list[Entry]:
+    """One entry per backer of the given campaigns (the shell passes the funded and delivered ones), amount =
+    total pledged across them."""
     out = []
-    for who, total in _sum_backers(b for d in delivered for b in d.backers):
+    for who, total in _sum_backers(b for d in backed for b in d.backers):
         if not who:
             continue
         login = who if valid_login(who) else None
@@ -562,14 +568,15 @@ def entries_from_config(sponsors: Iterable[Sponsor]) -> list[Entry]:
 
 
 def collect(config: Config, *, sponsorships: Iterable[Mapping[str, Any]] = (),
-            delivered: Iterable[DeliveredBackers] = ()) -> list[Entry]:
-    """All entries of the sources enabled in ``readme.sources``."""
+            backed: Iterable[DeliveredBackers] = ()) -> list[Entry]:
+    """All entries of the sources enabled in ``readme.sources``: GitHub Sponsors ``Sponsorship`` nodes, the
+    backers of ``backed`` campaigns, and ``readme.sponsors``."""
     sources = set(config.readme.sources)
     out: list[Entry] = []
     if "github_sponsors" in sources:
         out += entries_from_sponsorships(sponsorships)
     if "backers" in sources:
-        out += entries_from_backers(delivered)
+        out += entries_from_backers(backed)
     if "config" in sources:
         out += entries_from_config(config.readme.sponsors)
     return out

@@ -1,18 +1,21 @@
 """Where the README's sponsors come from (the shell): GitHub Sponsors, campaign backers, and config.
 
+This module only reads; the entries are built by :mod:`bot.core.sponsors` (``collect`` and its converters),
+the code the tests cover.
+
 A source that fails, or that the installation is not allowed to read, is skipped with a warning (returned
 to the caller for the check run and the logs); the other sources still render.
 """
 
 from __future__ import annotations
 
-import datetime
 import logging
-from decimal import Decimal
+from dataclasses import dataclass, field
 from typing import Any
 
 import gidgethub
 
+from bot.core import sponsors
 from bot.core.sponsors import DeliveredBackers, Entry, OpenCampaign
 from bot.services import campaigns
 from bot.services.repo import Repo
@@ -29,6 +32,7 @@ query($login: String!, $after: String) {
       nodes {
         createdAt
         privacyLevel
+        isActive
         isOneTimePayment
         tier { monthlyPriceInDollars isOneTime }
         sponsorEntity {
@@ -42,35 +46,18 @@ query($login: String!, $after: String) {
 """
 
 
-def _ts(value: str | None) -> float:
-    if not value:
-        return 0.0
-    try:
-        return datetime.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return 0.0
-
-
-async def github_sponsors(gh: Any, owner: dict) -> tuple[list[Entry], list[str]]:
-    """Public, active GitHub sponsorships of the repository's owner (paginated past 100)."""
+async def github_sponsors(gh: Any, owner: dict) -> tuple[list[dict], list[str]]:
+    """The raw ``Sponsorship`` nodes of the repository owner's public, active GitHub sponsorships (paginated past
+    100), for :func:`bot.core.sponsors.entries_from_sponsorships`; and the warning if the source was skipped."""
     root = "organization" if owner.get("type") == "Organization" else "user"
     login = owner.get("login") or ""
-    entries: list[Entry] = []
+    nodes: list[dict] = []
     after = None
     try:
         for _ in range(MAX_PAGES):
             data = await gh.graphql(QUERY % {"root": root}, login=login, after=after)
             connection = ((data or {}).get(root) or {}).get("sponsorshipsAsMaintainer") or {}
-            for node in connection.get("nodes") or []:
-                entity = (node or {}).get("sponsorEntity") or {}
-                if node.get("privacyLevel") != "PUBLIC" or not entity.get("login"):
-                    continue
-                tier = node.get("tier") or {}
-                entries.append(Entry(
-                    name=entity.get("name") or entity["login"], login=entity["login"], url=entity.get("url"),
-                    avatar=entity.get("avatarUrl"), amount=Decimal(int(tier.get("monthlyPriceInDollars") or 0)),
-                    since=_ts(node.get("createdAt")), source="github_sponsors",
-                ))
+            nodes += [node for node in connection.get("nodes") or [] if isinstance(node, dict)]
             page = connection.get("pageInfo") or {}
             if not page.get("hasNextPage"):
                 break
@@ -82,18 +69,42 @@ async def github_sponsors(gh: Any, owner: dict) -> tuple[list[Entry], list[str]]
         message = f"GitHub Sponsors of {login} could not be read ({type(exc).__name__}: {str(exc)[:200]}); skipped"
         log.warning(message)
         return [], [message]
-    return entries, []
+    return nodes, []
 
 
-async def campaign_data(repo: Repo, config: Any) -> tuple[list[Entry], list[OpenCampaign], list[DeliveredBackers]]:
-    """Backers (as entries, by pledge total), the open campaigns and the delivered ones of a repository, read
-    from the issues that carry fundbot's labels (GitHub is the source of truth; campaigns come from the cache
-    or a refold)."""
+@dataclass
+class Sources:
+    """What the README sponsor section is rendered from, gathered from the sources in ``readme.sources``."""
+
+    entries: list[Entry] = field(default_factory=list)
+    campaigns: list[OpenCampaign] = field(default_factory=list)
+    delivered: list[DeliveredBackers] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # sources that were skipped
+
+
+async def gather(repo: Repo, config: Any) -> Sources:
+    """Read the enabled sources; the entries are built by :func:`bot.core.sponsors.collect` (one set of rules
+    for every source: config sponsors keep their config order, see its module docstring)."""
+    out, nodes, backed = Sources(), [], []
+    sources = config.readme.sources
+    if "github_sponsors" in sources:
+        nodes, out.warnings = await github_sponsors(repo.gh, repo.repository.get("owner") or {})
+    if "backers" in sources and config.bounties.enabled:
+        backed, out.campaigns, out.delivered = await campaign_data(repo, config)
+    out.entries = sponsors.collect(config, sponsorships=nodes, backed=backed)
+    return out
+
+
+async def campaign_data(repo: Repo, config: Any) -> tuple[list[DeliveredBackers], list[OpenCampaign],
+                                                          list[DeliveredBackers]]:
+    """The funded and delivered campaigns (whose backers are listed by pledge total), the open campaigns and the
+    delivered ones of a repository, read from the issues that carry fundbot's labels (GitHub is the source of
+    truth; campaigns come from the cache or a refold)."""
     s = await campaigns.setup(repo, config)
     b = config.bounties
     names = [s.names.get(b.label) or b.label, s.names.get(b.delivered_label) or b.delivered_label]
     seen: set[int] = set()
-    backers: dict[str, Entry] = {}
+    backed: list[DeliveredBackers] = []
     open_: list[OpenCampaign] = []
     delivered: list[DeliveredBackers] = []
     for label in names:
@@ -108,22 +119,12 @@ async def campaign_data(repo: Repo, config: Any) -> tuple[list[Entry], list[Open
                 # the ledger's deadline is the midnight that ENDS the last day; the README shows the last day
                 last_moment = c.deadline - 1 if c.deadline is not None else None
                 open_.append(OpenCampaign(issue["number"], issue.get("title") or "", url, c.goal, c.raised(), c.currency, last_moment))
+            pledges = DeliveredBackers(issue["number"], issue.get("title") or "", url,
+                                       tuple((p.backer, p.amount) for p in c.pledges))
             if c.state in ("funded", "delivered", "closed"):
-                for p in c.pledges:
-                    key = p.backer.lower()
-                    prev = backers.get(key)
-                    total = p.amount + (prev.amount if prev else Decimal(0))
-                    backers[key] = Entry(name=p.backer, login=p.backer, url=f"https://github.com/{p.backer}",
-                                         avatar=f"https://github.com/{p.backer}.png", amount=total,
-                                         since=min(p.at, prev.since) if prev else p.at, source="backers")
+                backed.append(pledges)
             if c.state in ("delivered", "closed"):
-                delivered.append(DeliveredBackers(issue["number"], issue.get("title") or "", url,
-                                                  tuple((p.backer, p.amount) for p in c.pledges)))
+                delivered.append(pledges)
             if len(seen) >= 500:
                 break
-    return list(backers.values()), open_, delivered
-
-
-def config_sponsors(config: Any) -> list[Entry]:
-    return [Entry(name=sp.name, login=None, url=sp.url, avatar=sp.avatar, amount=Decimal(0), since=0.0,
-                  source="config", tier=sp.tier) for sp in config.readme.sponsors]
+    return backed, open_, delivered

@@ -152,20 +152,9 @@ async def report(todo: Plan, result: Any, *, head_sha: str | None, attempts: int
 async def readme_change(repo: Repo, config: Any, problems: list[str]) -> tuple[writer.FileChange, list[str]]:
     """The README sponsor section as a FileChange, and the warnings of sources that were skipped.
     Duplicate or unbalanced markers leave the README alone and are reported in ``problems``."""
-    entries, warnings = [], []
-    open_campaigns, delivered = [], []
-    sources = config.readme.sources
-    if "github_sponsors" in sources:
-        found, skipped = await sponsor_sources.github_sponsors(repo.gh, repo.repository.get("owner") or {})
-        entries += found
-        warnings += skipped
-    if "backers" in sources and config.bounties.enabled:
-        backers, open_campaigns, delivered = await sponsor_sources.campaign_data(repo, config)
-        entries += backers
-    if "config" in sources:
-        entries += sponsor_sources.config_sponsors(config)
+    found = await sponsor_sources.gather(repo, config)
     inner = sponsors.render_section(
-        entries, tiers=config.readme.tiers, campaigns=open_campaigns, delivered=delivered,
+        found.entries, tiers=config.readme.tiers, campaigns=found.campaigns, delivered=found.delivered,
         goal=config.funding_goal, currency=config.bounties.currency, now=repo.now(),
     )
 
@@ -177,7 +166,7 @@ async def readme_change(repo: Repo, config: Any, problems: list[str]) -> tuple[w
                 problems.append(f"{config.readme.path}: {exc}; fix the fundbot markers by hand")
             return None
 
-    return writer.FileChange(config.readme.path, render), warnings
+    return writer.FileChange(config.readme.path, render), found.warnings
 
 
 async def run_daily(job: Job, ctx: Any) -> None:
