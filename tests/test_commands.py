@@ -19,7 +19,6 @@ from bot.core.commands import (
     Invalid,
     check_amount,
     is_command_line,
-    is_valid_login,
     parse_amount,
     parse_commands,
     split_lines,
@@ -349,13 +348,6 @@ def test_is_command_line():
     assert not is_command_line("> /pledge 5")
     assert not is_command_line("/usr/bin")
     assert not is_command_line("")
-
-
-def test_logins():
-    assert is_valid_login("a-b-c")
-    assert not is_valid_login("")
-    assert not is_valid_login("a_b")
-    assert not is_valid_login("é")
 
 
 # ------------------------------------------------------------------------------------------ amounts

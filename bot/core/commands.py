@@ -66,6 +66,7 @@ import datetime
 import re
 from dataclasses import dataclass
 
+from bot.core import names
 from bot.core.amounts import (
     _CHECKING,
     _ISO4217,  # noqa: F401 - re-exported: bot.core.config reads the currency table from here
@@ -105,7 +106,6 @@ __all__ = [
     "Invalid",
     "check_amount",
     "is_command_line",
-    "is_valid_login",
     "parse_amount",
     "parse_commands",
     "split_lines",
@@ -175,18 +175,12 @@ class Invalid:
 
 # ---------------------------------------------------------------------------------- logins, issues
 
-_LOGIN_RE = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
 _ISSUE_URL_RE = re.compile(
     r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?/([A-Za-z0-9-]{1,39})/([A-Za-z0-9._-]{1,100})/issues/([0-9]{1,10})"
     r"(?:[/?#][^\s]*)?"
 )
 _REPO_REF_RE = re.compile(r"(?:([A-Za-z0-9-]{1,39})/([A-Za-z0-9._-]{1,100}))?#([0-9]{1,10})")
 _MAX_ISSUE = 2**31 - 1
-
-
-def is_valid_login(login: str) -> bool:
-    """GitHub login rules: 1-39 characters, ASCII letters/digits and single inner hyphens."""
-    return isinstance(login, str) and 1 <= len(login) <= 39 and _LOGIN_RE.fullmatch(login) is not None
 
 
 # ---------------------------------------------------------------------------------------- commands
@@ -379,11 +373,11 @@ def _accept(ln: _Line, toks: list[str]) -> Command | Invalid:
                             "“/bounty accept @user”.")
     tok = _depunct(toks[0])
     if not tok.startswith("@"):
-        if is_valid_login(tok):
+        if names.is_login(tok):
             return ln.suggest(name, "mention the user", f"/bounty accept @{tok}")
         return ln.bad(name, f"{_show(tok)} is not a user: write e.g. “/bounty accept @user”.")
     login = tok[1:]
-    if not is_valid_login(login):
+    if not names.is_login(login):
         return ln.bad(name, f"{_show(tok)} is not a GitHub user name (1-39 letters, digits or single "
                             "hyphens, not at the start or end): write e.g. “/bounty accept @user”.")
     if len(toks) > 1 and toks[1].startswith("@"):

@@ -38,6 +38,8 @@ import re
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from bot.core import names
+
 MARKER_PREFIX = "fundbot:"
 _MD_INLINE = re.compile(r"([\\`*_\[\]|~])")  # characters with inline meaning anywhere in a line
 _MD_BLOCK_START = re.compile(r"^([#+=-])")  # would start a heading, list or rule at a line start
@@ -160,7 +162,7 @@ def defuse(value: str) -> str:
 
 def mention(login: str) -> str:
     """An @mention of a GitHub login (validated), or the escaped text if it is not a valid login."""
-    if re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}(\[bot\])?", login or ""):
+    if names.is_login_or_bot(login):
         return "@" + login
     return text(login)
 

@@ -41,9 +41,8 @@ import math
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from bot.core import comments, history, markdown
+from bot.core import comments, history, markdown, names
 from bot.core.campaign import DAY, Campaign, Outcome, deadline_date
-from bot.core.commands import is_valid_login
 from bot.core.config import Reward
 
 __all__ = [
@@ -111,7 +110,7 @@ def _person(login: str | None, server: str) -> str:
     if not login:
         return "someone"
     shown = markdown.text("@" + login, limit=60)
-    target = markdown.url(f"{server.rstrip('/')}/{login}") if is_valid_login(login) else None
+    target = markdown.url(f"{server.rstrip('/')}/{login}") if names.is_login(login) else None
     return f"[{shown}]({target})" if target else shown
 
 

@@ -4,10 +4,10 @@ located trees). Following a chain is :mod:`bot.core.config.chain`."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
+from bot.core import names
 from bot.core import paths as _paths
 from bot.core.config.model import CONFIG_PATH, ExtendsTarget
 from bot.core.config.report import short
@@ -60,8 +60,6 @@ def merge_nodes(base: Node, override: Node) -> Node:
     return Node("map", "map", list(entries.values()), line=override.line, col=override.col, file=override.file)
 
 
-_OWNER_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
-_REPO_RE = re.compile(r"[A-Za-z0-9._-]{1,100}")
 
 
 def parse_extends(value: str, *, owner: str, repo: str) -> ExtendsTarget | str:
@@ -103,12 +101,12 @@ def parse_extends(value: str, *, owner: str, repo: str) -> ExtendsTarget | str:
         o, r = ref.split("/")
     else:
         o, r = owner, ref
-    if not _OWNER_RE.fullmatch(o or ""):
+    if not names.is_login(o):
         return (
             f"`{short(o)}` is not a GitHub user or organization name (letters, digits and single "
             f"hyphens, up to 39 characters)."
         )
-    if not _REPO_RE.fullmatch(r or "") or r in (".", ".."):
+    if not names.is_repo_name(r):
         return (
             f"`{short(r)}` is not a GitHub repository name (letters, digits, `.`, `_` and `-`, up to "
             f"100 characters)."

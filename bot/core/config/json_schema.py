@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core import funding as _funding
+from bot.core import names
 from bot.core.config.model import CONFIG_PATH
 from bot.core.config.rules import Amount, Bool, Choice, Extends, Int, Text, Url, ValueType
 from bot.core.config.schema import SCHEMA
@@ -32,12 +33,11 @@ DRAFT = "https://json-schema.org/draft/2020-12/schema"
 _NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
 _TEMPLATE_CONTROL = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"  # newlines and tabs allowed
 _LABEL = r"^\S(.*\S)?$"  # GitHub trims the spaces around a label name
-_LOGIN = r"^[A-Za-z0-9](-?[A-Za-z0-9])*(\[bot\])?$"  # bot.core.commands.is_valid_login, plus NAME[bot]
+_LOGIN = rf"^{names.LOGIN}(\[bot\])?$"  # bot.core.names.is_login_or_bot
 _CURRENCY = r"^\s*[A-Za-z]{3}\s*$"
 _HTTPS = r"^\s*https://[^\s/?#]+\.[^\s]*\s*$"  # bot.core.markdown.url, plus a dot in the host
 _AMOUNT = r"^\s*[$€£]?\s*\d[\d,]*(\.\d+)?\s*[kKmM]?\s*([A-Za-z]{3})?\s*$"  # what parse_amount reads
-_OWNER = r"[A-Za-z0-9](-?[A-Za-z0-9]){0,38}"
-_EXTENDS = rf"^\s*({_OWNER}/)?[A-Za-z0-9._-]{{1,100}}(\s*:\s*\S+\.ya?ml)?\s*$"
+_EXTENDS = rf"^\s*({names.LOGIN}/)?{names.REPO_NAME}(\s*:\s*\S+\.ya?ml)?\s*$"
 
 
 def json_schema() -> dict[str, Any]:

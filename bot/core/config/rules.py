@@ -10,8 +10,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.core import markdown as _md
+from bot.core import names
 from bot.core import paths as _paths
-from bot.core.commands import AmountError, is_valid_login, parse_amount
+from bot.core.commands import AmountError, parse_amount
 from bot.core.config.extends import EXTENDS_FORMS, parse_extends
 from bot.core.config.report import BAD, Context, KeyPath, brief, describe, named, short
 from bot.core.yaml_tree import Node, safe_str
@@ -161,7 +162,6 @@ class Choice(ValueType):
         return BAD
 
 
-_LOGIN_BOT_RE = re.compile(r"(.+)\[bot\]")
 PLACEHOLDER_RE = re.compile(r"\{([^{}\s]{0,40})\}")
 PLACEHOLDERS = ("author", "links", "repo")
 
@@ -210,8 +210,7 @@ class Text(ValueType):
             if stripped != value:
                 return self.refuse(n, cx, kp, "bad-label", f"`{short(value)}` starts or ends with spaces (GitHub trims them)")
         elif self.kind == "login":
-            m = _LOGIN_BOT_RE.fullmatch(value)
-            if not is_valid_login(m.group(1) if m else value):
+            if not names.is_login_or_bot(value):
                 return self.refuse(n, cx, kp, "bad-login", f"`{short(value)}` is not one")
         elif self.kind == "path":
             refused = _paths.readme_problem(value)

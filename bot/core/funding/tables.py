@@ -197,7 +197,6 @@ _PLACEHOLDER_RE = re.compile(
 )
 _EXAMPLE_HOSTS = {"example.com", "example.org", "example.net", "www.example.com", "www.example.org"}
 
-_GITHUB_LOGIN_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}")
 _HANDLE_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,99}")
 _TIDELIFT_RE = re.compile(r"([^/\s]+)/(\S+)")
 _THANKS_DEV_RE = re.compile(r"u/(gh|gl)/([A-Za-z0-9][A-Za-z0-9._-]*)")

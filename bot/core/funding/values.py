@@ -8,12 +8,12 @@ import re
 import urllib.parse
 from typing import Any
 
+from bot.core import names
 from bot.core.funding.model import _Ctx, _Scalar
 from bot.core.funding.tables import (
     _ALL_HOSTS,
     _CUSTOM_ONLY_SERVICES,
     _EXAMPLE_HOSTS,
-    _GITHUB_LOGIN_RE,
     _HANDLE_RE,
     _HOST_RE,
     _IPV4_RE,
@@ -58,10 +58,10 @@ def _check_handle(key: str, where: str, node: _Scalar, value: str, ctx: _Ctx) ->
     elif "/" in value:
         problem = f"`{_short(value)}` contains `/`, but `{where}` takes a single {what}; write {example}."
     elif key == "github":
-        if not _GITHUB_LOGIN_RE.fullmatch(value):
+        if not names.is_login(value):
             problem = (
-                f"`{_short(value)}` is not a GitHub user name (letters, digits and hyphens, "
-                f"at most 39, not starting with a hyphen)."
+                f"`{_short(value)}` is not a GitHub user name (letters, digits and single hyphens, "
+                f"at most 39, not starting or ending with a hyphen)."
             )
     elif not _HANDLE_RE.fullmatch(value):
         problem = (
@@ -258,7 +258,7 @@ def _handle_from_url(key: str, value: str) -> str | None:
     if len(parts) != 1:
         return None
     handle = parts[0].lstrip("@")
-    ok = _GITHUB_LOGIN_RE.fullmatch(handle) if key == "github" else _HANDLE_RE.fullmatch(handle)
+    ok = names.is_login(handle) if key == "github" else _HANDLE_RE.fullmatch(handle)
     return handle if ok else None
 
 
