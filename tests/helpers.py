@@ -4,10 +4,10 @@ and LICENSES/) and webhook signing exactly as GitHub does it."""
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 
 from bot.core import signing
+from bot.testing import webhook_headers
 
 DATA = Path(__file__).parent / "data" / "github"
 WEBHOOKS = DATA / "webhooks"
@@ -29,14 +29,4 @@ def payload(event: str, name: str) -> dict:
 sign = signing.signature_256  # the X-Hub-Signature-256 value of a body
 
 
-def github_headers(event: str, body: bytes, secret: str | None, *, delivery: str | None = None) -> dict[str, str]:
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": "GitHub-Hookshot/test",
-        "X-GitHub-Event": event,
-        "X-GitHub-Delivery": delivery or str(uuid.uuid4()),
-        "X-GitHub-Hook-ID": "1",
-    }
-    if secret is not None:
-        headers.update(signing.signature_headers(body, secret))
-    return headers
+github_headers = webhook_headers  # the headers GitHub sends with a delivery (one home: bot.testing)

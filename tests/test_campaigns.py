@@ -7,6 +7,7 @@ import pytest
 from bot.core import markdown
 from bot.services import campaigns as shell
 from bot.services.repo import Repo
+from bot.testing import fundbot_world
 from tests.bot_fixtures import settle
 
 REPO = "octo-org/widgets"  # FUNDING.yml: github: [octocat]; octocat is an admin
@@ -36,14 +37,16 @@ def repo(sandbox, sandbox_repo, sandbox_installation_id):
     return sandbox_repo
 
 
-async def test_a_bounty_label_opens_a_campaign(sandbox, repo, bot):
-    issue = await sandbox.open_issue(REPO, "alice", "Dark mode")
-    await sandbox.label_issue(REPO, issue["number"], "octocat", "bounty: M")
-    await settle(sandbox, bot)
-    [status] = status_comments(sandbox, issue["number"])
-    assert "fundbot campaign" in status["body"] and "500" in status["body"]
-    assert snapshot(sandbox, issue["number"]).state == "open"
-    assert "💰 bounty" in sandbox.labels(REPO, issue["number"])
+async def test_a_bounty_label_opens_a_campaign():
+    """Through the public testing API (``bot.testing``): the default bounty labels, a maintainer labels."""
+    async with fundbot_world() as world:
+        issue = await world.as_user("alice").open_issue("Dark mode")
+        await world.maintainer.label(issue, "bounty: M")
+        await world.settle()
+        [status] = world.bot_comments(issue, marker="campaign")
+        assert "fundbot campaign" in status["body"] and "500" in status["body"]
+        assert snapshot(world.sandbox, issue["number"]).state == "open"
+        assert "💰 bounty" in world.labels(issue)
 
 
 async def test_three_backers_fund_it_and_see_the_payment_links(sandbox, repo, bot):
@@ -149,8 +152,7 @@ async def test_rebuild_from_github_equals_the_incremental_state(sandbox, repo, b
 async def test_the_deadline_expires_the_campaign_even_across_a_restart(sandbox, repo, tmp_path):
     """Fake clock: pledge, stop the service, start a new one on the same database, let the deadline pass."""
     from bot.github import RetryPolicy
-    from tests.bot_fixtures import running_bot
-    from tests.test_github_client import FakeClock
+    from bot.testing import FakeClock, running_bot
 
     clock = FakeClock()
 

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from bot.core import markdown
+from bot.testing import BOT_LOGIN, fundbot_world
 from tests.bot_fixtures import settle
 from tests.helpers import payload_bytes, payload_files
 
@@ -18,16 +19,17 @@ def funding_comments(sandbox, repo: str, number: int) -> list[dict]:
     return [c for c in sandbox.comments(repo, number) if markdown.has_marker(c["body"], "funding-links")]
 
 
-async def test_new_issue_gets_one_funding_comment(sandbox, sandbox_repo, sandbox_installation_id, bot):
-    issue = await sandbox.open_issue(sandbox_repo, "hubot", "It crashes", "steps...")
-    await settle(sandbox, bot)
-    [comment] = sandbox.comments(sandbox_repo, issue["number"])
-    assert comment["user"]["login"] == "fundbot[bot]" and comment["user"]["type"] == "Bot"
-    assert "https://github.com/sponsors/octocat" in comment["body"]
-    assert markdown.has_marker(comment["body"], "funding-links")
-    assert "@hubot" in comment["body"]
-    counts = await bot.store.counts()
-    assert counts["failed"] == 0 and counts["pending"] == 0
+async def test_new_issue_gets_one_funding_comment():
+    """Through the public testing API (``bot.testing``), as a maintainer's own test would be written."""
+    async with fundbot_world() as world:
+        issue = await world.as_user("hubot").open_issue("It crashes", "steps...")
+        counts = await world.settle()
+        [comment] = world.comments(issue)
+        assert comment["user"]["login"] == BOT_LOGIN and comment["user"]["type"] == "Bot"
+        assert "https://github.com/sponsors/octocat" in comment["body"]
+        assert world.bot_comments(issue, marker="funding-links") == [comment]
+        assert "@hubot" in comment["body"]
+        assert counts["failed"] == 0 and counts["pending"] == 0
 
 
 async def test_duplicate_and_replayed_deliveries_post_nothing_new(sandbox, sandbox_repo, sandbox_installation_id, bot):
@@ -75,25 +77,25 @@ async def test_real_payload_example_is_processed(sandbox, bot):
 
 
 @pytest.mark.parametrize(
-    ("files", "why"),
-    [({}, "no FUNDING.yml"), ({".github/FUNDING.yml": "# nothing yet\ngithub: []\n"}, "no links"),
-     ({".github/FUNDING.yml": "github: [unclosed\n"}, "unparsable")],
+    ("funding", "why"),
+    [(None, "no FUNDING.yml"), ("# nothing yet\ngithub: []\n", "no links"), ("github: [unclosed\n", "unparsable")],
 )
-async def test_no_links_no_comment(sandbox, bot, files, why):
-    sandbox.add_user("octo-org", type="Organization")
-    sandbox.add_repo("octo-org/plain", files={"README.md": "hi\n", **files}, owner_type="Organization")
-    sandbox.add_installation("octo-org", repos=["octo-org/plain"])
-    issue = await sandbox.open_issue("octo-org/plain", "hubot", "Question")
-    await settle(sandbox, bot)
-    assert sandbox.comments("octo-org/plain", issue["number"]) == [], why
-    assert (await bot.store.counts())["failed"] == 0
+async def test_no_links_no_comment(funding, why):
+    async with fundbot_world(repo="octo-org/plain", files={"README.md": "hi\n", ".github/FUNDING.yml": funding}) as world:
+        issue = await world.as_user("hubot").open_issue("Question")
+        counts = await world.settle()
+        assert world.comments(issue) == [], why
+        assert counts["failed"] == 0
 
 
-async def test_issues_opened_by_bots_are_ignored(sandbox, sandbox_repo, sandbox_installation_id, bot):
-    sandbox.add_user("dependabot[bot]", type="Bot")
-    issue = await sandbox.open_issue(sandbox_repo, "dependabot[bot]", "Bump lodash")
-    await settle(sandbox, bot)
-    assert sandbox.comments(sandbox_repo, issue["number"]) == []
+async def test_issues_opened_by_bots_are_ignored():
+    async with fundbot_world() as world:
+        issue = await world.as_user("dependabot[bot]", bot=True).open_issue("Bump lodash")
+        await world.settle()
+        assert world.comments(issue) == []
+        assert world.bot_comments(await world.as_user("hubot").open_issue("A human")) == []  # not yet settled
+        await world.settle()
+        assert len(world.comments(2)) == 1  # the human's issue is greeted: the bot did run
 
 
 async def test_every_payload_example_is_processed_without_failure(sandbox, bot):
