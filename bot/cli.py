@@ -411,7 +411,7 @@ async def _preview(args: argparse.Namespace) -> int:
     config = result.config if result is not None else core.Config.defaults()
     outputs: list[tuple[Path, bytes]] = []
     if config.funding and config.funding_file != "off":
-        outputs.append((root / ".github" / "FUNDING.yml", funding.render(config.funding).encode()))
+        outputs.append((root / funding.FUNDING_PATH, funding.render(config.funding).encode()))
     if config.readme.update != "off":
         inner = sponsors.render_section(sponsors.collect(config), tiers=config.readme.tiers, campaigns=[], delivered=[],
                                         goal=config.funding_goal, currency=config.bounties.currency, now=time.time())

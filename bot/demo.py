@@ -17,6 +17,7 @@ from pathlib import Path
 from bot import logs
 from bot.app import Service, wait_until_idle
 from bot.core import readme
+from bot.core.funding import FUNDING_PATH
 from bot.sandbox import Sandbox
 from bot.settings import Settings
 
@@ -117,7 +118,7 @@ async def _install(sandbox, settle: Settle) -> None:
     _section("1. octo-org installs fundbot on octo-org/hello-fundbot")
     sandbox.add_user("lena-dev")
     sandbox.add_user("hubot")
-    sandbox.add_repo(REPO, files={".github/FUNDING.yml": FUNDING_YML, "README.md": "# hello-fundbot\n"},
+    sandbox.add_repo(REPO, files={FUNDING_PATH: FUNDING_YML, "README.md": "# hello-fundbot\n"},
                      owner_type="Organization")
     sandbox.set_permission(REPO, "lena-dev", "admin")
     installation = await sandbox.install("octo-org", [REPO])
@@ -150,7 +151,7 @@ async def _fix_config(sandbox, settle: Settle) -> None:
         if run.head_sha == head:
             _show_run(run)
     print("-- .github/FUNDING.yml on branch fundbot/update:")
-    print(_quote((sandbox.file(REPO, ".github/FUNDING.yml", ref="fundbot/update") or b"").decode()))
+    print(_quote((sandbox.file(REPO, FUNDING_PATH, ref="fundbot/update") or b"").decode()))
 
 
 async def _open_issue(sandbox, settle: Settle) -> dict:

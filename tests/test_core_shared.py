@@ -8,6 +8,7 @@ import pytest
 from gidgethub import sansio
 
 from bot.core import names, signing, timestamps
+from bot.core import push as pushes
 
 
 @pytest.mark.parametrize("login", ["a", "0", "a-b", "a-b-123", "Octo-Cat", "a" * 39])
@@ -57,3 +58,22 @@ def test_signatures_are_the_ones_gidgethub_accepts():
     assert signing.signature_256(body, secret.encode()) == headers["X-Hub-Signature-256"]
     with pytest.raises(sansio.ValidationFailure):
         sansio.validate_event(body, signature=signing.signature_256(body, "other"), secret=secret)
+
+
+def _push(*commits: dict, ref: str = "refs/heads/main", **extra) -> dict:
+    return {"ref": ref, "repository": {"default_branch": "main"}, "commits": list(commits), **extra}
+
+
+def test_which_paths_a_push_touched():
+    push = _push({"added": ["a"], "modified": ["b"]}, {"removed": ["c"], "added": [7]}, head_commit={"modified": ["d"]})
+    assert pushes.changed_paths(push) == {"a", "b", "c", "d"}
+    assert pushes.touches(push, ["x", "c"]) and not pushes.touches(push, [".github/FUNDING.yml"])
+    many = _push(*[{"added": ["a"]}] * pushes.COMMITS_LISTED)  # the payload may leave commits out
+    assert pushes.changed_paths(many) is None and pushes.touches(many, ["anything"])
+
+
+def test_default_branch_pushes():
+    assert pushes.is_default_branch_push(_push())
+    assert not pushes.is_default_branch_push(_push(ref="refs/heads/wip"))
+    assert not pushes.is_default_branch_push(_push(deleted=True))
+    assert not pushes.is_default_branch_push({"ref": "refs/heads/main", "repository": {}})

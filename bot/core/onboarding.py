@@ -24,6 +24,7 @@ from typing import Any
 
 from bot.core import markdown
 from bot.core.config import CONFIG_PATH
+from bot.core.funding import FUNDING_PATH
 
 __all__ = ["BRANCH", "COMMIT_MESSAGE", "MARKER", "PERMISSIONS", "TITLE", "Permission", "pull_request_body",
            "pull_request_skip_reason", "skip_reason"]
@@ -32,7 +33,6 @@ BRANCH = "fundbot/onboarding"
 TITLE = "Configure fundbot"
 COMMIT_MESSAGE = "Add .github/fundbot.yml (fundbot configuration, defaults commented out)"
 MARKER = "onboarding"
-FUNDING_PATH = ".github/FUNDING.yml"
 ORG_REPO = ".github"
 
 

@@ -14,6 +14,7 @@ from gidgethub.routing import Router
 
 from bot.core import config as core
 from bot.core import markdown
+from bot.core import push as pushes
 from bot.github import repo_ops
 from bot.services import config_loader
 from bot.services.repo import Repo
@@ -24,25 +25,6 @@ router = Router()
 CHECK_NAME = "fundbot/config"
 FULL_REPORT = f"python -m bot check-config {core.CONFIG_PATH}"  # every problem, when annotations are capped
 MAX_INHERITING_REPOS = 100  # repositories reported per push of the org's shared file
-PUSH_COMMITS_LISTED = 20  # a push payload lists at most this many commits
-
-
-def changed_paths(push: dict) -> set[str] | None:
-    """Paths added, modified or removed by a push; None when the payload cannot tell (too many commits)."""
-    commits = push.get("commits") or []
-    if len(commits) >= PUSH_COMMITS_LISTED:
-        return None
-    paths: set[str] = set()
-    for commit in commits + ([push["head_commit"]] if push.get("head_commit") else []):
-        for field in ("added", "modified", "removed"):
-            paths.update(p for p in commit.get(field) or [] if isinstance(p, str))
-    return paths
-
-
-def is_default_branch_push(push: dict) -> bool:
-    repository = push.get("repository") or {}
-    branch = repository.get("default_branch") or repository.get("master_branch")
-    return bool(branch) and push.get("ref") == f"refs/heads/{branch}" and not push.get("deleted")
 
 
 def check_run_fields(loaded: config_loader.LoadedConfig, *, repository: dict) -> dict:
@@ -108,10 +90,9 @@ async def _inheriting_repositories(org: Repo) -> list[dict]:
 async def check_config_on_push(event, repo: Repo) -> None:
     push = event.data
     repository = repo.repository
-    if not repository.get("full_name") or not is_default_branch_push(push):
+    if not repository.get("full_name") or not pushes.is_default_branch_push(push):
         return
-    paths = changed_paths(push)
-    if paths is not None and core.CONFIG_PATH not in paths:
+    if not pushes.touches(push, [core.CONFIG_PATH]):
         return
     org_file = repository.get("name") == config_loader.ORG_REPO
     repo.forget_config(everywhere=org_file)

@@ -14,15 +14,15 @@ from gidgethub.routing import Router
 from bot.core import config as core
 from bot.core import funding as rules
 from bot.core import markdown
+from bot.core import push as pushes
+from bot.core.funding import FUNDING_PATH
 from bot.github import repo_ops
-from bot.handlers.config import changed_paths, is_default_branch_push
 from bot.services import sync_requests
 from bot.services.repo import Repo
 
 log = logging.getLogger(__name__)
 router = Router()
 
-FUNDING_PATH = ".github/FUNDING.yml"
 CHECK_NAME = "fundbot/funding"
 
 
@@ -56,10 +56,9 @@ def check_run_fields(content: bytes) -> dict:
 async def lint_funding_on_push(event, repo: Repo) -> None:
     push = event.data
     gh, repository = repo.gh, repo.repository
-    if not repository.get("full_name") or not is_default_branch_push(push):
+    if not repository.get("full_name") or not pushes.is_default_branch_push(push):
         return
-    paths = changed_paths(push)
-    if paths is not None and FUNDING_PATH not in paths:
+    if not pushes.touches(push, [FUNDING_PATH]):
         return
     found = await repo_ops.read_file(gh, repository, FUNDING_PATH, ref=push["after"])
     if found is None:
@@ -75,16 +74,16 @@ async def sync_on_push(event, repo: Repo) -> None:
     """A change to the config or to FUNDING.yml on the default branch: bring the generated files back in line."""
     push = event.data
     repository = repo.repository
-    if not repository.get("full_name") or not repository.get("id") or not is_default_branch_push(push):
+    if not repository.get("full_name") or not repository.get("id") or not pushes.is_default_branch_push(push):
         return
     if repo.ctx.is_self(push.get("sender")):
         return  # fundbot's own commit
-    paths = changed_paths(push)
-    if paths is not None and not paths & {FUNDING_PATH, core.CONFIG_PATH}:
+    config_changed = pushes.touches(push, [core.CONFIG_PATH])  # (or the payload cannot tell)
+    if not config_changed and not pushes.touches(push, [FUNDING_PATH]):
         return
-    if paths is None or core.CONFIG_PATH in paths:
+    if config_changed:
         repo.forget_config()
     loaded = await repo.config()
-    if paths is not None and core.CONFIG_PATH not in paths and (not loaded.config.funding or loaded.config.funding_file == "off"):
+    if not config_changed and (not loaded.config.funding or loaded.config.funding_file == "off"):
         return  # a human-edited FUNDING.yml that fundbot does not manage is only linted
     await sync_requests.request(repo, loaded.config, reason="push", head_sha=push.get("after"))

@@ -92,7 +92,7 @@ async def find_onboarding_pull(gh: Any, repository: dict) -> dict | None:
 
 async def existing_funding(gh: Any, repository: dict) -> dict[str, Any] | None:
     """The usable values of the repository's ``.github/FUNDING.yml``, normalised; None when none."""
-    found = await repo_ops.read_file(gh, repository, onboarding.FUNDING_PATH)
+    found = await repo_ops.read_file(gh, repository, funding_rules.FUNDING_PATH)
     if found is None:
         return None
     mapping, _problems = funding_rules.parse(found[0])

@@ -25,7 +25,6 @@ from bot.store import Job
 
 log = logging.getLogger(__name__)
 
-FUNDING_PATH = ".github/FUNDING.yml"
 CHECK_NAME = "fundbot/sync"
 
 PR_BODY = """\
@@ -43,7 +42,7 @@ def funding_change(config: Any) -> writer.FileChange | None:
     if not config.funding or config.funding_file == "off":
         return None
     rendered = funding_rules.render(config.funding).encode()
-    return writer.FileChange(FUNDING_PATH, lambda _current: rendered)
+    return writer.FileChange(funding_rules.FUNDING_PATH, lambda _current: rendered)
 
 
 @dataclasses.dataclass

@@ -134,13 +134,14 @@ from bot.core.funding.api import (
     parse,
     render,
 )
-from bot.core.funding.model import FundingLink, Problem
+from bot.core.funding.model import FUNDING_PATH, FundingLink, Problem
 from bot.core.funding.tables import HEADER as HEADER
 from bot.core.funding.tables import KEYS, LIST_KEYS, TIDELIFT_PLATFORMS
 from bot.core.funding.tables import RETIRED_KEYS as RETIRED_KEYS
 from bot.core.funding.yaml11 import _yaml_scalar as _yaml_scalar  # the config loader quotes defaults with it
 
 __all__ = [
+    "FUNDING_PATH",
     "KEYS",
     "LIST_KEYS",
     "TIDELIFT_PLATFORMS",

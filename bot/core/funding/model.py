@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+FUNDING_PATH = ".github/FUNDING.yml"  # where GitHub's Sponsor button reads it
+
 # --------------------------------------------------------------------------------------------------
 # Public value types
 
