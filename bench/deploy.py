@@ -161,6 +161,8 @@ class Fundbot(Server):
         if profile:
             out = Path(profile) / f"{self.name}-{self.port}.prof"
             return [sys.executable, "-m", "cProfile", "-o", str(out), "-m", "bot", "serve"], env
+        if os.environ.get("FUNDBOT_BENCH_TIMING"):  # the web process's group commit timed (bench only)
+            return [sys.executable, str(ROOT / "bench" / "timed_serve.py"), "serve"], env
         return [sys.executable, "-m", "bot", "serve"], env
 
     def metrics(self) -> dict[str, float]:

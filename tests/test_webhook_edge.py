@@ -145,6 +145,53 @@ async def test_healthz_checks_the_database(edge):
     await service.store.connect()
 
 
+async def test_a_locked_database_is_503_with_retry_after_and_logged_once(tmp_path, caplog):
+    """Another process holds the SQLite write lock past busy_timeout: each delivery gets 503 + Retry-After
+    (GitHub may send it again; never a 500), the outage is logged once, and deliveries are stored again (202)
+    as soon as the lock is released."""
+    import sqlite3
+
+    db = tmp_path / "edge.db"
+    settings = Settings(webhook_secret=SECRET, database_url=f"sqlite:///{db}?busy_timeout=0.2", host="127.0.0.1", port=0)
+    service = Service(settings)
+    await service.open()
+    port = await service.start_web()
+    url = f"http://127.0.0.1:{port}"
+    body = (WEBHOOKS / "issues" / "opened.payload.json").read_bytes()
+    other = sqlite3.connect(db, isolation_level=None)
+    try:
+        async with aiohttp.ClientSession() as session:
+            other.execute("BEGIN IMMEDIATE")
+            with caplog.at_level("WARNING", logger="bot.edge.web"):
+                for n in range(3):
+                    h = github_headers("issues", body, SECRET, delivery=f"locked-{n}")
+                    async with session.post(url + "/api/github/webhooks", data=body, headers=h) as r:
+                        assert r.status == 503, await r.text()
+                        assert r.headers["Retry-After"].isdigit()
+                        assert "retry later" in (await r.json())["error"]
+                other.execute("ROLLBACK")
+                status, answer = await post(session, url, "issues", body, delivery="after-the-lock")
+            assert status == 202 and answer["duplicate"] is False
+        errors = [r for r in caplog.records if r.name == "bot.edge.web" and r.levelname == "ERROR"]
+        assert len(errors) == 1 and "locked" in errors[0].getMessage(), [r.getMessage() for r in errors]
+        assert any("after 3 answered 503" in r.getMessage() for r in caplog.records)
+        assert await total_jobs(service) == 1
+    finally:
+        other.close()
+        await service.close(grace=1)
+
+
+async def test_a_closed_store_is_503_not_500(edge):
+    service, session, url = edge
+    await service.store.close()
+    try:
+        body = (WEBHOOKS / "issues" / "opened.payload.json").read_bytes()
+        status, answer = await post(session, url, "issues", body)
+        assert status == 503 and "retry later" in answer["error"]
+    finally:
+        await service.store.connect()
+
+
 async def test_index_in_setup_mode_explains_registration(edge):
     service, session, url = edge
     async with session.get(url + "/") as r:

@@ -9,7 +9,8 @@ POST ``WEBHOOK_PATH``, in this order, each refusal before the body is read unles
     408 the body did not arrive within ``BODY_TIMEOUT_SECONDS``, 400 it could not be read;
     then 401 the HMAC-SHA256 of the raw body with ``WEBHOOK_SECRET`` does not match (checked before any parse),
     400 missing ``X-GitHub-Event``/``X-GitHub-Delivery`` or a body that is not a JSON object,
-    200 for ``ping``, otherwise 202 once the delivery is committed to the inbox.
+    200 for ``ping``, otherwise 202 once the delivery is committed to the inbox,
+    503 with ``Retry-After`` when it could not be stored (database locked or unreachable; logged once).
     The same delivery GUID twice is stored once (the second answer says ``duplicate``).
     With ``Expect: 100-continue`` the checks before the body run first (``expect_continue``): a refused
     request gets its 401/415/413/503 without a ``100 Continue``, so its body is never invited.
@@ -49,6 +50,7 @@ CLOCK_KEY = web.AppKey("clock", Callable)
 METRICS_KEY = web.AppKey("metrics", Metrics)
 GITHUB_STATS_KEY = web.AppKey("github_stats", Callable)
 BUDGET_KEY = web.AppKey("body_budget", BodyBudget)
+OUTAGE_KEY = web.AppKey("store_outage", object)
 
 _GUID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _EVENT_RE = re.compile(r"^[a-z_]{1,64}$")
@@ -163,6 +165,28 @@ async def _read_body(request: web.Request, hold: BodyHold, *, length: int | None
 _BUSY = "too many request bodies being received; retry later"
 
 
+class StoreOutage:
+    """Enqueues that failed (database locked, unreachable, closed): each is answered 503 with Retry-After,
+    and an outage is logged once when it starts (with the first error) and once when a delivery is stored
+    again (with how many were refused), never once per request."""
+
+    def __init__(self) -> None:
+        self.refused = 0  # in the current outage
+        self.total = 0
+
+    def failed(self, exc: Exception) -> None:
+        if self.refused == 0:
+            log.error("cannot store deliveries (answering 503 + Retry-After until it works again): %s: %s",
+                      type(exc).__name__, " ".join(str(exc).split())[:300])
+        self.refused += 1
+        self.total += 1
+
+    def stored(self) -> None:
+        if self.refused:
+            log.warning("deliveries are stored again, after %d answered 503", self.refused)
+            self.refused = 0
+
+
 def _busy() -> web.Response:
     response = _json_error(503, _BUSY)
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
@@ -260,15 +284,23 @@ async def _accept(request: web.Request, received: _Received, signature: str) -> 
     if event == "ping":
         log.info("ping from hook %s", payload.get("hook_id"))
         return web.json_response({"ok": True, "zen": payload.get("zen")}, status=200)
-    stored = await store.enqueue(
-        "webhook",
-        delivery,
-        payload=body,
-        event=event,
-        installation_id=installation_id_of(payload),
-        ordering_key=ordering_key(event, payload),
-        now=request.app[CLOCK_KEY](),
-    )
+    outage = request.app[OUTAGE_KEY]
+    try:
+        stored = await store.enqueue(
+            "webhook",
+            delivery,
+            payload=body,
+            event=event,
+            installation_id=installation_id_of(payload),
+            ordering_key=ordering_key(event, payload),
+            now=request.app[CLOCK_KEY](),
+        )
+    except Exception as exc:  # locked, unreachable, closed: not stored, and GitHub is told to come back
+        outage.failed(exc)
+        response = _json_error(503, "the delivery could not be stored now; retry later")
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    outage.stored()
     request.app[METRICS_KEY].delivery_received(event, duplicate=not stored)
     if stored:
         request.app[NOTIFY_KEY]()
@@ -364,6 +396,7 @@ def make_app(
     app[METRICS_KEY] = metrics_ or Metrics()
     app[GITHUB_STATS_KEY] = github_stats
     app[BUDGET_KEY] = BodyBudget(settings.max_inflight_body_bytes)
+    app[OUTAGE_KEY] = StoreOutage()
     app.router.add_route("POST", settings.webhook_path, receive_webhook, expect_handler=expect_continue)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
