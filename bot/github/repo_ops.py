@@ -15,6 +15,7 @@ from typing import Any
 import gidgethub
 
 from bot.core import markdown, paths
+from bot.github.client import status_of
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ async def read_file(gh: Any, repository: dict, path: str, *, ref: str | None = N
     try:
         data = await gh.getitem(url, variables)
     except gidgethub.BadRequest as exc:
-        if int(exc.status_code) == 404:
+        if status_of(exc) == 404:
             return None
         raise
     if not isinstance(data, dict) or data.get("type") != "file":

@@ -36,6 +36,7 @@ from typing import Any, Literal
 import gidgethub
 
 from bot.core import filediff, paths
+from bot.github.client import status_of
 
 log = logging.getLogger(__name__)
 
@@ -117,10 +118,6 @@ def _vars(repository: dict, **extra: Any) -> dict[str, Any]:
     return {"owner": owner, "repo": name, **extra}
 
 
-def _status(exc: BaseException) -> int | None:
-    return int(exc.status_code) if isinstance(exc, gidgethub.HTTPException) else None
-
-
 def _message(exc: BaseException) -> str:
     return " ".join(str(a) for a in exc.args if isinstance(a, str)) or str(exc)
 
@@ -132,7 +129,7 @@ async def _get_ref(gh: Any, repository: dict, ref: str) -> str | None:
     try:
         data = await gh.getitem("/repos/{owner}/{repo}/git/ref/{+ref}", _vars(repository, ref=ref))
     except gidgethub.BadRequest as exc:
-        if _status(exc) == 404:
+        if status_of(exc) == 404:
             return None
         raise
     return data["object"]["sha"]
@@ -148,7 +145,7 @@ async def _read_content(gh: Any, repository: dict, path: str, ref: str) -> tuple
         data = await gh.getitem("/repos/{owner}/{repo}/contents/{+path}{?ref}",
                                 _vars(repository, path=paths.encode(path), ref=ref))  # refuses unsafe paths
     except gidgethub.BadRequest as exc:
-        if _status(exc) == 404:
+        if status_of(exc) == 404:
             return "missing", None
         raise
     if not isinstance(data, dict) or data.get("type") != "file":
@@ -240,13 +237,13 @@ async def _set_branch(gh: Any, repository: dict, branch: str, sha: str, *, exist
             await _update_ref(gh, repository, branch, sha, force=True)
             return
         except gidgethub.BadRequest as exc:
-            if _status(exc) != 422 or "does not exist" not in _message(exc).lower():
+            if status_of(exc) != 422 or "does not exist" not in _message(exc).lower():
                 raise
             log.info("%s: branch %s vanished; creating it", repository["full_name"], branch)
     try:
         await _create_ref(gh, repository, branch, sha)
     except gidgethub.BadRequest as exc:
-        if _status(exc) != 422 or "already exists" not in _message(exc).lower():
+        if status_of(exc) != 422 or "already exists" not in _message(exc).lower():
             raise
         await _update_ref(gh, repository, branch, sha, force=True)
 
@@ -291,7 +288,7 @@ async def _ensure_pr(gh: Any, repository: dict, pr: dict | None, branch: str, de
                                 data={"title": title, "body": body, "head": branch, "base": default})
         return _pr_info(created), True
     except gidgethub.BadRequest as exc:
-        if _status(exc) != 422 or "already exists" not in _message(exc).lower():
+        if status_of(exc) != 422 or "already exists" not in _message(exc).lower():
             raise
     # created by an earlier try whose answer we lost, or by a concurrent run
     pr = await _find_pr(gh, repository, branch, default)
@@ -341,7 +338,7 @@ async def _classify_refusal(gh: Any, repository: dict, default: str, parent: str
                             exc: gidgethub.HTTPException) -> tuple[Literal["conflict", "refused"], str] | None:
     """Why ``PATCH git/refs/heads/<default>`` failed: ("conflict", msg) when the head moved, ("refused", reason)
     when protection refused it, None when it is neither (the caller re-raises)."""
-    status = _status(exc)
+    status = status_of(exc)
     message = _message(exc)
     lower = message.lower()
     if (not isinstance(exc, gidgethub.BadRequest) or isinstance(exc, gidgethub.RateLimitExceeded)

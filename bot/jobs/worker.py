@@ -26,7 +26,7 @@ from gidgethub.sansio import Event
 
 from bot import logs
 from bot.edge.events import installation_id_of, valid_full_name
-from bot.github import Clock, GitHubApp, RealClock, RetryLater, is_permanent
+from bot.github import Clock, GitHubApp, RealClock, RetryLater, is_permanent, status_of
 from bot.jobs import routing
 from bot.jobs.tasks import TASKS
 from bot.metrics import Metrics
@@ -106,7 +106,7 @@ class Processor:
         try:
             data = await github.app_client().getitem("/repos/{owner}/{repo}/installation", {"owner": owner, "repo": repo})
         except gidgethub.BadRequest as exc:
-            if int(exc.status_code) == 404:
+            if status_of(exc) == 404:
                 log.warning("fundbot is not installed on %s; nothing to do", full_name)
                 return None
             raise

@@ -29,7 +29,7 @@ import gidgethub
 
 from bot.core import config as core
 from bot.core import disclosure, paths
-from bot.github import repo_ops
+from bot.github import repo_ops, status_of
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ class Visibility:
             try:
                 data = await self.gh.getitem("/repos/{owner}/{repo}", {"owner": owner, "repo": repo})
             except gidgethub.BadRequest as exc:
-                if int(exc.status_code) != 404:
+                if status_of(exc) != 404:
                     raise
                 self.known[key] = None
             else:
