@@ -495,7 +495,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("serve", help="web server + workers (setup mode without App credentials)")
-    p.add_argument("--port", type=port_number, default=None, help="port to listen on (default: $PORT or 3000)")
+    p.add_argument("--port", type=port_number, default=None, help=f"port to listen on (default: $PORT or {Settings.port})")
     p.add_argument("--no-workers", action="store_true", help="only receive webhooks (run `worker` elsewhere)")
     p.add_argument("--worker-processes", type=_count, default=None, metavar="N",
                    help="run the workers in N child processes (default: $WORKER_PROCESSES or 1; 0: in this process)")

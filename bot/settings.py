@@ -127,6 +127,8 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, dotenv: Path | None = Path(".env")) -> Settings:
+        """The settings the environment (over ``dotenv``) names; an unset one keeps its default above, the only
+        place a default is written (the CLI, the worker and the doctor read them from this class)."""
         merged: dict[str, str] = {}
         if dotenv is not None:
             merged.update(read_dotenv(dotenv))
@@ -139,8 +141,8 @@ class Settings:
         log_format = _log_format(e)
         webhook_path = _webhook_path(e)
         public_url = _public_url(e)
-        worker_processes = e.integer("WORKER_PROCESSES", 1, minimum=0)
-        port = e.integer("PORT", 3000, minimum=0, maximum=65535)
+        worker_processes = e.integer("WORKER_PROCESSES", cls.worker_processes, minimum=0)
+        port = e.integer("PORT", cls.port, minimum=0, maximum=65535)
         metrics_port = e.integer("METRICS_PORT", 0, minimum=1, maximum=65535) or None
         if metrics_port is not None:
             check_metrics_ports(metrics_port, worker_processes, port)
@@ -149,25 +151,25 @@ class Settings:
             private_key=private_key,
             webhook_secret=e.get("WEBHOOK_SECRET"),
             port=port,
-            host=e.get("HOST") or "0.0.0.0",
+            host=e.get("HOST") or cls.host,
             webhook_path=webhook_path,
             github_api_url=api_url,
             database_url=e.get("DATABASE_URL"),
             log_level=log_level,
             log_format=log_format,
-            worker_concurrency=e.integer("WORKER_CONCURRENCY", 8),
-            lease_seconds=e.number("JOB_LEASE_SECONDS", 60.0, minimum=1.0),
-            max_attempts=e.integer("JOB_MAX_ATTEMPTS", 8),
-            shutdown_grace=e.number("SHUTDOWN_GRACE_SECONDS", 20.0),
+            worker_concurrency=e.integer("WORKER_CONCURRENCY", cls.worker_concurrency),
+            lease_seconds=e.number("JOB_LEASE_SECONDS", cls.lease_seconds, minimum=1.0),
+            max_attempts=e.integer("JOB_MAX_ATTEMPTS", cls.max_attempts),
+            shutdown_grace=e.number("SHUTDOWN_GRACE_SECONDS", cls.shutdown_grace),
             worker_processes=worker_processes,
             bot_login=e.get("BOT_LOGIN"),
-            mutation_interval=e.number("MUTATION_INTERVAL_SECONDS", 1.0),
-            installation_concurrency=e.integer("INSTALLATION_CONCURRENCY", 4),
-            max_inflight_body_bytes=e.integer("MAX_INFLIGHT_BODY_BYTES", 64 * 1024 * 1024),
-            max_chunked_body_bytes=e.integer("MAX_CHUNKED_BODY_BYTES", 1024 * 1024),
-            header_timeout=e.number("HEADER_TIMEOUT_SECONDS", 10.0),
-            body_timeout=e.number("BODY_TIMEOUT_SECONDS", 30.0),
-            keepalive_timeout=e.number("KEEPALIVE_TIMEOUT_SECONDS", 15.0),
+            mutation_interval=e.number("MUTATION_INTERVAL_SECONDS", cls.mutation_interval),
+            installation_concurrency=e.integer("INSTALLATION_CONCURRENCY", cls.installation_concurrency),
+            max_inflight_body_bytes=e.integer("MAX_INFLIGHT_BODY_BYTES", cls.max_inflight_body_bytes),
+            max_chunked_body_bytes=e.integer("MAX_CHUNKED_BODY_BYTES", cls.max_chunked_body_bytes),
+            header_timeout=e.number("HEADER_TIMEOUT_SECONDS", cls.header_timeout),
+            body_timeout=e.number("BODY_TIMEOUT_SECONDS", cls.body_timeout),
+            keepalive_timeout=e.number("KEEPALIVE_TIMEOUT_SECONDS", cls.keepalive_timeout),
             public_url=public_url,
             metrics_port=metrics_port,
         )
@@ -233,7 +235,7 @@ def _app_id(e: _Env) -> str | None:
 
 
 def _log_level(e: _Env) -> str:
-    log_level = (e.get("LOG_LEVEL") or "INFO").upper()
+    log_level = (e.get("LOG_LEVEL") or Settings.log_level).upper()
     if log_level not in LOG_LEVELS:
         raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {e.get('LOG_LEVEL')!r}")
     return log_level
@@ -247,7 +249,7 @@ def _api_url(e: _Env) -> str:
 
 
 def _log_format(e: _Env) -> str:
-    log_format = (e.get("LOG_FORMAT") or "text").lower()
+    log_format = (e.get("LOG_FORMAT") or Settings.log_format).lower()
     if log_format not in ("text", "json"):
         raise SettingsError(f"LOG_FORMAT must be 'text' or 'json', got {log_format!r}")
     return log_format

@@ -32,6 +32,7 @@ import gidgethub.aiohttp
 import gidgethub.apps
 
 from bot.core import timestamps
+from bot.settings import DEFAULT_API_URL
 
 log = logging.getLogger(__name__)
 
@@ -291,7 +292,7 @@ class GitHubApp:
         *,
         app_id: str,
         private_key: str,
-        base_url: str = "https://api.github.com",
+        base_url: str = DEFAULT_API_URL,
         graphql_url: str | None = None,
         clock: Clock | None = None,
         policy: RetryPolicy | None = None,

@@ -31,6 +31,7 @@ from bot.jobs import routing
 from bot.jobs.tasks import TASKS
 from bot.metrics import Metrics
 from bot.services.context import Context
+from bot.settings import Settings
 from bot.store import Job, Store
 
 log = logging.getLogger(__name__)
@@ -172,17 +173,17 @@ class Worker:
         processor: Callable[[Job], Awaitable[routing.Outcome]],
         *,
         owner: str | None = None,
-        concurrency: int = 8,
-        lease: float = 60.0,
+        concurrency: int = Settings.worker_concurrency,
+        lease: float = Settings.lease_seconds,
         poll_interval: float = 1.0,
         fallback_poll: float = 10.0,
-        max_attempts: int = 8,
+        max_attempts: int = Settings.max_attempts,
         backoff_base: float = 2.0,
         backoff_cap: float = 900.0,
         clock: Clock | None = None,
         rng: random.Random | None = None,
         metrics: Metrics | None = None,
-        installation_concurrency: int = 4,
+        installation_concurrency: int = Settings.installation_concurrency,
     ):
         self.store = store
         self.metrics = metrics
@@ -245,7 +246,7 @@ class Worker:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def stop(self, grace: float = 20.0) -> None:
+    async def stop(self, grace: float = Settings.shutdown_grace) -> None:
         """Stop taking jobs; give in-flight jobs ``grace`` seconds, then cancel them (their jobs are handed
         back to the inbox at once, so another worker can take them without waiting for the lease)."""
         self._stopping.set()
