@@ -12,6 +12,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
 import aiohttp
 import pytest
 from gidgethub import apps
@@ -26,15 +29,23 @@ SANDBOX_FILES = {
 }
 
 
-@pytest.fixture
-async def sandbox():
-    sb = Sandbox(validate=True)
+@contextlib.asynccontextmanager
+async def started_sandbox(**options) -> AsyncIterator[Sandbox]:
+    """A validating sandbox on a free local port (``options`` go to :class:`Sandbox`, e.g. ``clock=``); on a
+    normal exit it asserts that no OpenAPI/protocol violation was seen."""
+    sb = Sandbox(validate=True, **options)
     await sb.start("127.0.0.1", 0)
     try:
         yield sb
     finally:
         await sb.stop()
     assert sb.violations == [], "GitHub sandbox saw protocol violations:\n" + "\n".join(sb.violations)
+
+
+@pytest.fixture
+async def sandbox():
+    async with started_sandbox() as sb:
+        yield sb
 
 
 @pytest.fixture

@@ -16,11 +16,11 @@ from decimal import Decimal
 import pytest
 
 from bot.core import history, markdown
-from bot.sandbox import Sandbox
 from bot.services import campaigns as shell
 from bot.services.repo import Repo
 from tests.bot_fixtures import settle
 from tests.reliability.test_differential_faults import Interceptor
+from tests.sandbox_fixtures import started_sandbox
 from tests.test_campaigns import status_comments
 
 REPO = "octo-org/widgets"  # FUNDING.yml: github: [octocat]; octocat is an admin
@@ -38,13 +38,8 @@ class Frozen:
 
 @pytest.fixture
 async def sandbox():  # overrides the conftest fixture: the same sandbox, with a frozen clock
-    sb = Sandbox(validate=True, clock=Frozen())
-    await sb.start("127.0.0.1", 0)
-    try:
+    async with started_sandbox(clock=Frozen()) as sb:
         yield sb
-    finally:
-        await sb.stop()
-    assert sb.violations == [], "GitHub sandbox saw protocol violations:\n" + "\n".join(sb.violations)
 
 
 @pytest.fixture
