@@ -237,7 +237,7 @@ class GitHubAPI(gidgethub.aiohttp.GitHubAPI):
             try:
                 return await super().graphql(query, endpoint=endpoint or self.graphql_url, **variables)
             except gidgethub.BadGraphQLRequest as exc:
-                limited = status_of(exc) in (403, 429) and "rate limit" in json.dumps(exc.response).lower()
+                limited = int(exc.status_code) in (403, 429) and "rate limit" in json.dumps(exc.response).lower()
                 if not limited:
                     raise
                 wait = self.policy.secondary_default_wait * (2 ** (attempt - 1))
