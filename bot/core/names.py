@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 
 LOGIN = r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}"
-BOT_LOGIN = LOGIN + r"\[bot\]"
 REPO_NAME = r"[A-Za-z0-9._-]{1,100}"
 
 _LOGIN_RE = re.compile(LOGIN)
