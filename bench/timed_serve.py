@@ -23,19 +23,24 @@ _tx = sqlite_store.SQLiteStore._tx
 _write = sqlite_store.SQLiteStore._write
 
 
-def _timed_tx(self, fn):
+HOLDS: list[tuple[float, str]] = []  # every write transaction: seconds from BEGIN IMMEDIATE to its end, what
+
+
+def _timed_tx(self, fn, **kw):
     began = time.perf_counter()
     try:
-        return _tx(self, fn)
+        return _tx(self, fn, **kw)
     finally:
         self._bench_tx = time.perf_counter() - began
+        name = getattr(getattr(fn, "func", fn), "__qualname__", "?")
+        HOLDS.append((self._bench_tx, name))
 
 
-async def _timed_write(self, fn):
+async def _timed_write(self, fn, **kw):
     rows = len(fn.keywords["rows"]) if hasattr(fn, "keywords") and "rows" in fn.keywords else None
     began = time.perf_counter()
     try:
-        return await _write(self, fn)
+        return await _write(self, fn, **kw)
     finally:
         if rows is not None:
             BATCHES.append((rows, getattr(self, "_bench_tx", 0.0), time.perf_counter() - began))
@@ -47,6 +52,14 @@ sqlite_store.SQLiteStore._write = _timed_write
 
 def _q(values: list[float], p: float) -> float:
     return sorted(values)[min(len(values) - 1, int(p * len(values)))] if values else 0.0
+
+
+@atexit.register
+def _report_holds() -> None:
+    if HOLDS:
+        worst = sorted(HOLDS, reverse=True)[:8]
+        print(f"BENCHHOLDS {ROLE} transactions={len(HOLDS)} total_s={sum(h for h, _ in HOLDS):.2f} worst="
+              + ", ".join(f"{h * 1000:.0f}ms:{n}" for h, n in worst), file=sys.stderr, flush=True)
 
 
 @atexit.register
@@ -85,6 +98,19 @@ def _run(main, **kw):
 
 
 asyncio.run = _run
+
+from bot.jobs import supervisor  # noqa: E402
+
+ROLE = " ".join(sys.argv[1:2])
+_init = supervisor.Supervisor.__init__
+
+
+def _init_timed(self, *args, **kwargs):  # the worker children run under this wrapper too
+    kwargs.setdefault("command", [sys.executable, __file__, "worker"])
+    _init(self, *args, **kwargs)
+
+
+supervisor.Supervisor.__init__ = _init_timed
 
 from bot.cli import main  # noqa: E402
 

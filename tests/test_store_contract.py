@@ -105,6 +105,26 @@ async def test_sqlite_enqueue_visible_from_new_connection(store: Store) -> None:
     assert keys == {f"v-{i}" for i in range(50)}
 
 
+async def test_sqlite_group_commit_waits_for_another_writer_then_commits(store: Store) -> None:
+    """Another connection holds the write lock: a group commit waits (polling) and commits once it is
+    released, well within busy_timeout; the connection's busy_timeout is what it was afterwards."""
+    if not store.url.startswith("sqlite"):
+        pytest.skip("SQLite only")
+    path = store.url[len("sqlite:///"):].split("?")[0]
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        pending = [asyncio.ensure_future(store.enqueue("webhook", f"w-{i}", payload=b"p", now=T)) for i in range(40)]
+        done, _ = await asyncio.wait(pending, timeout=0.3)
+        assert not done  # still waiting for the lock, not refused
+        other.execute("COMMIT")
+        assert await asyncio.wait_for(asyncio.gather(*pending), 5) == [True] * 40
+    finally:
+        other.close()
+    timeout_ms = await store._run(lambda: store._conn.execute("PRAGMA busy_timeout").fetchone()[0])
+    assert timeout_ms == int(store.busy_timeout * 1000)
+
+
 @pytest.mark.slow
 async def test_sqlite_enqueue_survives_sigkill(store: Store) -> None:
     """A process that was SIGKILLed right after enqueue returned has not lost the job."""

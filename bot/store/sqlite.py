@@ -9,7 +9,8 @@ Design
   another process - ``serve`` next to ``worker`` - writes the same file; ``busy_timeout`` makes the
   writers wait for each other instead).
 * **Group commit for ``enqueue``**: callers append their row to a queue and await a future; a single
-  writer task takes everything queued (up to ``max_batch`` rows), inserts it in *one* transaction and
+  writer task takes everything queued (up to ``max_batch`` rows), inserts it in *one* transaction (one
+  multi-row ``INSERT`` per chunk of up to 128 rows, not one statement per row) and
   resolves each future after the COMMIT (True / False for a duplicate key / the row's own exception).
   While one batch is being fsynced the next one accumulates, so hundreds of concurrent webhook requests
   share a handful of fsyncs.
@@ -29,6 +30,7 @@ import functools
 import json
 import os
 import sqlite3
+import time
 import urllib.parse
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -57,6 +59,13 @@ from .base import (
 )
 
 T = TypeVar("T")
+
+BUSY_POLL = (0.0002, 0.002)  # seconds: first and longest pause between tries of a group commit's BEGIN IMMEDIATE
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return (code & 0xFF) == sqlite3.SQLITE_BUSY if code is not None else str(exc).startswith("database is locked")
 
 # Append new migrations at the end; never edit an applied one. Each is a list of single statements
 # (``executescript`` would COMMIT the surrounding ``BEGIN IMMEDIATE``).
@@ -122,6 +131,17 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, '[]', 0, ?8, ?8)
 ON CONFLICT (key) DO NOTHING
 """
 
+# A group commit inserts its rows with one multi-row statement per chunk (rows in queue order, so ids follow
+# arrival order): one sqlite3_step, one release of the GIL by the writer thread, instead of one per row.
+# Chunk sizes are fixed (a batch is split greedily) so that the few statements stay in the statement cache.
+_CHUNKS = (128, 32, 8, 1)
+_INSERT_MANY_SQL = {
+    n: "INSERT INTO jobs (kind, key, event, payload, installation_id, ordering_key, status, attempts, run_at, "
+       "progress, rescheduled, created_at, updated_at) VALUES "
+       + ", ".join(["(?, ?, ?, ?, ?, ?, 'pending', 0, ?, '[]', 0, ?, ?)"] * n) + " ON CONFLICT (key) DO NOTHING"
+    for n in _CHUNKS
+}
+
 _SCHEDULE_SQL = f"""
 INSERT INTO jobs (kind, key, event, payload, installation_id, ordering_key, status, attempts, run_at,
                   progress, rescheduled, created_at, updated_at)
@@ -181,11 +201,15 @@ class SQLiteStore(Store):
             raise RuntimeError("SQLiteStore is not connected")
         return await self._loop.run_in_executor(self._executor, fn, *args)
 
-    def _tx(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """On the writer thread: run ``fn`` in one BEGIN IMMEDIATE … COMMIT transaction."""
+    def _tx(self, fn: Callable[[sqlite3.Connection], T], *, poll: bool = False) -> T:
+        """On the writer thread: run ``fn`` in one BEGIN IMMEDIATE … COMMIT transaction (``poll``: take the
+        write lock by polling, see ``_begin_polling``)."""
         conn = self._conn
         assert conn is not None
-        conn.execute("BEGIN IMMEDIATE")
+        if poll:
+            self._begin_polling(conn)
+        else:
+            conn.execute("BEGIN IMMEDIATE")
         try:
             result = fn(conn)
             conn.execute("COMMIT")
@@ -195,8 +219,32 @@ class SQLiteStore(Store):
             raise
         return result
 
-    async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        return await self._run(self._tx, fn)
+    async def _write(self, fn: Callable[[sqlite3.Connection], T], *, poll: bool = False) -> T:
+        return await self._run(functools.partial(self._tx, fn, poll=poll))
+
+    def _begin_polling(self, conn: sqlite3.Connection) -> None:
+        """BEGIN IMMEDIATE for a group commit of enqueues, tried again every ``BUSY_POLL`` until ``busy_timeout``.
+
+        SQLite's own busy handler sleeps 1, 2, 5 … 100 ms between tries: against a process that commits back
+        to back (a busy worker: claims, lease updates) it can miss every short gap between two transactions
+        for seconds, while webhook senders wait. Polling every 0.2–2 ms takes the first gap, so the acks
+        come before the worker's next transaction. When the lock stays taken past ``busy_timeout`` this
+        raises ``database is locked`` as before (the edge answers 503 + Retry-After)."""
+        deadline = time.monotonic() + self.busy_timeout
+        pause = BUSY_POLL[0]
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            while True:
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    if not _busy(exc) or time.monotonic() + pause > deadline:
+                        raise
+                time.sleep(pause)
+                pause = min(BUSY_POLL[1], pause * 2)
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
 
     async def _fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
         if self._reader is not None:
@@ -312,7 +360,7 @@ class SQLiteStore(Store):
                 del self._queue[: len(batch)]
                 rows = [params for params, _ in batch]
                 try:
-                    results = await self._write(functools.partial(self._insert_rows, rows=rows))
+                    results = await self._write(functools.partial(self._insert_rows, rows=rows), poll=True)
                 except BaseException as exc:  # the transaction failed as a whole: nothing was committed
                     fail(batch, exc, "store closed")
                     if not isinstance(exc, Exception):
@@ -324,6 +372,42 @@ class SQLiteStore(Store):
 
     @staticmethod
     def _insert_rows(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> list[bool | Exception]:
+        """Insert a batch (in one transaction): one statement per chunk; a chunk that is refused as a whole
+        (some row's own error) is inserted row by row, so only that row fails."""
+        results: list[bool | Exception] = []
+        start = 0
+        while start < len(rows):
+            n = next(size for size in _CHUNKS if size <= len(rows) - start)
+            chunk = rows[start:start + n]
+            start += n
+            try:
+                results += SQLiteStore._insert_chunk(conn, chunk)
+            except Exception:
+                if not conn.in_transaction:  # SQLite aborted the transaction (I/O error, disk full...)
+                    raise
+                results += SQLiteStore._insert_one_by_one(conn, chunk)
+        return results
+
+    @staticmethod
+    def _insert_chunk(conn: sqlite3.Connection, chunk: list[tuple[Any, ...]]) -> list[bool]:
+        params: list[Any] = []
+        for row in chunk:
+            params += row
+            params.append(row[7])  # updated_at = created_at = now
+        inserted = conn.execute(_INSERT_MANY_SQL[len(chunk)], params).rowcount
+        if inserted == len(chunk):
+            return [True] * len(chunk)
+        # Some keys existed (or came twice): the rows this statement inserted are the newest ``inserted`` ids
+        # (AUTOINCREMENT ids only grow, and this transaction holds the write lock).
+        keys = {k for (k,) in conn.execute("SELECT key FROM jobs ORDER BY id DESC LIMIT ?", (inserted,))} if inserted else set()
+        results = []
+        for row in chunk:
+            results.append(row[1] in keys)
+            keys.discard(row[1])  # a key given twice in one batch: the first caller gets True
+        return results
+
+    @staticmethod
+    def _insert_one_by_one(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> list[bool | Exception]:
         results: list[bool | Exception] = []
         for params in rows:
             try:
