@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-COMMITS_LISTED = 20  # a payload listing this many commits may leave some out: its paths are not all known
+# A webhook's ``commits`` lists up to 2,048 commits (the 20-commit cap in the payload schema "is applied to timeline
+# events only and isn't applied to webhook deliveries": @octokit/webhooks schema, push.commits; issue 13.3). A
+# payload listing that many may leave some out: its paths are not all known.
+COMMITS_LISTED = 2048
 
 
 def changed_paths(push: dict) -> set[str] | None:
