@@ -1,8 +1,9 @@
 """``serve``'s process layout: the webhook edge in this process, the workers in child processes.
 
 CPU-heavy handler work (a 256 KB config, a fold of 10,000 pledges) then never delays an acknowledgement.
-The supervisor restarts a child that dies (with a backoff), wakes children through one pipe each when a
-delivery is stored, and on shutdown stops them after the edge with their own grace. It never runs a job.
+The supervisor restarts a child that dies (with a backoff), wakes children through one pipe each when
+deliveries are stored (one child per delivery, coalesced per event-loop turn), and on shutdown stops them
+after the edge with their own grace. It never runs a job.
 """
 
 from __future__ import annotations
@@ -64,15 +65,38 @@ class Supervisor:
         self.backoff = backoff
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
+        self._wanted = 0  # wakes asked for in this event-loop turn
+        self._flush_scheduled = False
+        self._next_wake = -1  # the child woken last
 
     @property
     def pids(self) -> list[int]:
         return [c.proc.pid for c in self.children if c.proc is not None and c.proc.returncode is None]
 
     def wake(self) -> None:
-        """A delivery was stored: wake every child now (one byte each, never blocking the edge)."""
-        for child in self.children:
-            child.wake()
+        """A delivery was stored: wake a child (one byte, never blocking the edge). The wakes of one event-loop
+        turn - a group commit answers many deliveries at once - are written together once the turn ends:
+        one child per delivery stored, round robin, at most every child once (a child's woken task wakes
+        its next task itself when it claims a job). Outside an event loop: every child, now."""
+        self._wanted += 1
+        if self._flush_scheduled:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._wanted = 0
+            for child in self.children:
+                child.wake()
+            return
+        self._flush_scheduled = True
+        loop.call_soon(self._flush_wakes)
+
+    def _flush_wakes(self) -> None:
+        self._flush_scheduled = False
+        n, self._wanted = min(self._wanted, len(self.children)), 0
+        for _ in range(n):
+            self._next_wake = (self._next_wake + 1) % len(self.children)
+            self.children[self._next_wake].wake()
 
     async def start(self) -> None:
         for child in self.children:
