@@ -1,13 +1,13 @@
 """PostgreSQL backend (asyncpg pool), for several ``web``/``worker`` processes on several machines.
 
 Every statement that changes data runs as a single auto-committed statement (one round trip), except
-``migrate``, ``drop_installation`` and batched enqueues. ``now`` is always computed in Python
+``migrate`` and ``drop_installation``. ``now`` is always computed in Python
 (``now_or``), never with the server clock, so both backends behave identically and tests can use a fake
 clock.
 
 Group commit for ``enqueue``: as in the SQLite backend, concurrent ``enqueue`` calls are queued and
-inserted together - one transaction, one ``INSERT … SELECT FROM unnest(…) ON CONFLICT (key) DO NOTHING
-RETURNING key`` - and each caller's future is resolved after the COMMIT (True; False for a key that
+inserted together - one auto-committed statement (one round trip: the ordering-key locks, then ``INSERT …
+SELECT FROM unnest(…) ON CONFLICT (key) DO NOTHING RETURNING key``) - and each caller's future is resolved after the COMMIT (True; False for a key that
 already existed or that an earlier caller of the same batch gave; the row's own exception if the batch
 failed and the row, retried alone, fails again). A lone enqueue is one single-row statement. Up to
 ``max_inflight`` batches run at once, so a batch waiting for an ordering-key lock (below) does not
@@ -171,15 +171,11 @@ RETURNING id, run_at, created_at
 SELECT id, {_NOTIFY.format(channel="$9", run_at="run_at", now="created_at")} FROM ins
 """
 
-# Group commit: the rows of concurrent enqueue() calls in one transaction. First the advisory locks of
-# all their ordering keys, in hash order (every batcher locks in the same order: no deadlock; and a
-# statement waiting for a lock never holds an uncommitted row), then one INSERT in queue order.
-_LOCK_ORDERING_KEYS_SQL = f"""
-SELECT pg_advisory_xact_lock({ORDERING_LOCK_CLASS}, h)
-FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($1::text[]) AS k) AS hashes
-ORDER BY h
-"""
-
+# Group commit: the rows of concurrent enqueue() calls in one auto-committed statement (one round trip, no
+# BEGIN/COMMIT of their own). Its WHERE first takes the advisory locks of all their ordering keys, in hash
+# order (an uncorrelated subquery: an InitPlan, run once before the first row is formed, so before any id is
+# drawn; every batcher locks in the same order: no deadlock; and a statement waiting for a lock holds no
+# uncommitted row), then inserts in queue order; the locks are held until the statement's COMMIT.
 _ENQUEUE_MANY_SQL = f"""
 WITH ins AS (
 INSERT INTO jobs (kind, key, event, payload, installation_id, ordering_key, status, attempts, run_at,
@@ -189,6 +185,10 @@ SELECT r.kind, r.key, r.event, r.payload, r.installation_id, r.ordering_key, 'pe
 FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::bigint[], $6::text[], $7::float8[],
             $8::float8[]) WITH ORDINALITY AS r(kind, key, event, payload, installation_id, ordering_key,
                                                run_at, now, ord)
+WHERE (SELECT count(*) FROM (
+          SELECT pg_advisory_xact_lock({ORDERING_LOCK_CLASS}, h)
+          FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($10::text[]) AS k) AS hashes
+          ORDER BY h) AS locked) >= 0
 ORDER BY r.ord
 ON CONFLICT (key) DO NOTHING
 RETURNING key, run_at, created_at
@@ -397,13 +397,10 @@ class PostgresStore(Store):
         if len(rows) == 1:  # one round trip instead of four
             return [await self._insert_one(rows[0])]
         try:
-            async with self.pool.acquire() as conn, conn.transaction():
-                ordering_keys = sorted({row[5] for row in rows if row[5] is not None})
-                if ordering_keys:
-                    await conn.execute(_LOCK_ORDERING_KEYS_SQL, ordering_keys)
-                records = await conn.fetch(
-                    _ENQUEUE_MANY_SQL, *(list(column) for column in zip(*rows, strict=True)), self.channel
-                )
+            ordering_keys = sorted({row[5] for row in rows if row[5] is not None})
+            records = await self.pool.fetch(
+                _ENQUEUE_MANY_SQL, *(list(column) for column in zip(*rows, strict=True)), self.channel,
+                ordering_keys)
             # committed here
         except Exception:
             # Some row was refused (or the connection failed): nothing was committed. Insert the rows
