@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.core import markdown, status
-from bot.core.campaign import DAY, Campaign, ClaimEvent, CommentEvent, LabelEvent, Outcome, StateEvent, fold
+from bot.core.campaign import DAY, Campaign, ClaimEvent, CommentEvent, LabelEvent, StateEvent, fold
 from bot.core.config import Config, Reward
 from bot.core.links import PaymentLink
 
@@ -296,34 +296,6 @@ def test_other_states_are_safe_too(name, reward_text):
                             C(2, "maint", "/bounty cancel", 3, True)], 5)]:
         c = fold(events, config=config, now=h(hours))
         assert_safe(status.status_comment(c, repo="o/r", issue=1, links=LINKS, rewards=rewards, now=h(hours)))
-
-
-@SAFE
-@given(st.lists(st.tuples(nasty, st.booleans()), min_size=1, max_size=5))
-def test_refusal_reply_is_safe(items):
-    outcomes = [Outcome(77, i + 1, "pledge", ok, None if ok else reason) for i, (reason, ok) in enumerate(items)]
-    reply = status.refusal_reply(outcomes)
-    if all(o.accepted for o in outcomes):
-        assert reply == ""
-        return
-    markers = markdown.find_markers(reply)
-    assert [(n, d) for n, _, d in markers] == [("reply", {"for": "campaign", "to": 77})]
-    head = reply.rpartition("<!--")[0]
-    assert "<" not in head and ">" not in head and "-->" not in head
-    assert re.search(r"@(?!\u200b)", head) is None
-
-
-def test_refusal_reply_text():
-    c = fold([C(0, "eve", "/bounty 100\n/pledge 5", 9)], config=CONFIG, now=h(1))
-    reply = status.refusal_reply(c.outcomes_for(9))
-    assert reply.startswith("I could not act on this:\n\n- **/bounty** (line 1): only maintainers")
-    assert "- **/pledge** (line 2): there is no campaign on this issue yet" in reply
-    assert "Nothing was changed." in reply
-    mixed = fold([C(0, "maint", "/bounty 100\n/pledge 0.5", 9, True)], config=CONFIG, now=h(1))
-    reply = status.refusal_reply(mixed.outcomes_for(9))
-    assert "**/pledge** (line 2): 0\\.50 USD is below the minimum" in reply
-    assert "The other commands were applied." in reply
-    assert status.refusal_reply([]) == ""
 
 
 def test_campaign_link_reply():

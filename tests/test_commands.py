@@ -18,7 +18,6 @@ from bot.core.commands import (
     Deadline,
     Invalid,
     check_amount,
-    is_command_line,
     parse_amount,
     parse_commands,
     split_lines,
@@ -340,14 +339,6 @@ def test_deadline_without_today_checks_only_the_calendar():
     assert Deadline(date=TODAY).resolve(datetime.date(2000, 1, 1)) == TODAY
     (c,) = parse_commands("/bounty 5 by 2025-02-01", today=datetime.datetime(2025, 1, 10, 23, 59))
     assert c.deadline.date == datetime.date(2025, 2, 1)
-
-
-def test_is_command_line():
-    assert is_command_line("/pledge 5")
-    assert is_command_line("  /pldge 5")
-    assert not is_command_line("> /pledge 5")
-    assert not is_command_line("/usr/bin")
-    assert not is_command_line("")
 
 
 # ------------------------------------------------------------------------------------------ amounts

@@ -28,9 +28,6 @@ class Amount:
     value: Decimal  # positive, exactly 2 decimal places
     currency: str | None = None  # ISO 4217 code, None when not written
 
-    def __str__(self) -> str:
-        return f"{self.value:,.2f}" + (f" {self.currency}" if self.currency else "")
-
 
 @dataclass(frozen=True)
 class AmountError:

@@ -105,7 +105,6 @@ __all__ = [
     "Deadline",
     "Invalid",
     "check_amount",
-    "is_command_line",
     "parse_amount",
     "parse_commands",
     "split_lines",
@@ -510,10 +509,3 @@ def parse_commands(body: str | None, *, today: datetime.date | None = None) -> l
     return results
 
 
-def is_command_line(line: str) -> bool:
-    """Whether this single line, read on its own (no surrounding code block or quote), is a fundbot
-    command or a malformed attempt at one."""
-    if not isinstance(line, str):
-        return False
-    one = split_lines(line)[0] if line else ""
-    return bool(parse_commands(one))

@@ -590,9 +590,3 @@ def extract(readme: bytes) -> str | None:
     return region.lstrip("\n").rstrip(" \t").rstrip("\n")
 
 
-def has_section(readme: bytes | None) -> bool:
-    """Whether the README holds a (well-formed) sponsor section."""
-    try:
-        return readme is not None and extract(readme) is not None
-    except SpliceError:
-        return False

@@ -34,27 +34,19 @@ def footer_text(links: Sequence, *, repo: str, thanks: str = "") -> str:
     return "\n".join(lines)
 
 
-def splice(body: str | None, inner: str | None) -> str:
-    """``body`` with the block set to ``inner`` (None removes the block). Raises MarkerError."""
+def splice(body: str | None, inner: str) -> str:
+    """``body`` with the block set to ``inner``. Raises MarkerError."""
     body = body or ""
     starts, ends = body.count(START), body.count(END)
     if starts > 1 or ends > 1 or starts != ends:
         raise MarkerError(f"release notes hold {starts} start and {ends} end fundbot markers")
     newline = "\r\n" if "\r\n" in body else "\n"
-    block = "" if inner is None else START + newline + inner.replace("\r\n", "\n").replace("\n", newline) + newline + END
+    block = START + newline + inner.replace("\r\n", "\n").replace("\n", newline) + newline + END
     if starts:
         i, j = body.index(START), body.index(END)
         if j < i:
             raise MarkerError("the fundbot end marker comes before the start marker")
-        if inner is None:  # remove the block and the blank line that introduced it
-            before = body[:i]
-            trimmed = before.rstrip("\r\n")
-            if trimmed != before and body[j + len(END):].strip() == "":
-                return trimmed + body[j + len(END):].lstrip("\r\n")
-            return before + body[j + len(END):]
         return body[:i] + block + body[j + len(END):]
-    if inner is None:
-        return body
     if not body:
         return block
     separator = newline * 2 if not body.endswith(newline) else newline

@@ -42,7 +42,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from bot.core import comments, history, markdown, names
-from bot.core.campaign import DAY, Campaign, Outcome, deadline_date
+from bot.core.campaign import DAY, Campaign, deadline_date
 from bot.core.config import Reward
 
 __all__ = [
@@ -58,7 +58,6 @@ __all__ = [
     "backers_thanks",
     "campaign_link_reply",
     "progress_bar",
-    "refusal_reply",
     "status_comment",
 ]
 
@@ -337,21 +336,6 @@ def _finish(lines: list[str], c: Campaign) -> str:
 
 
 # ============================================================================================ replies
-
-
-def refusal_reply(outcomes: Iterable[Outcome]) -> str:
-    """One reply for the refused campaign commands of a comment ("" when none was refused)."""
-    items = list(outcomes)
-    refused = [o for o in items if not o.accepted]
-    if not refused:
-        return ""
-    lines = ["I could not act on this:", ""]
-    for o in sorted(refused, key=lambda o: (o.comment_id, o.line)):
-        reason = markdown.sentence(o.reason or "refused.", 400)
-        lines.append(f"- **{markdown.text('/' + o.command, limit=40)}** (line {int(o.line)}): {reason}")
-    rest = "The other commands were applied." if any(o.accepted for o in items) else "Nothing was changed."
-    lines += ["", f"{rest} `/fundbot help` lists the commands."]
-    return "\n".join(lines) + "\n\n" + comments.reply_marker(int(refused[0].comment_id), "campaign") + "\n"
 
 
 def campaign_link_reply(url: str | None, *, comment_id: int | None = None) -> str:

@@ -69,10 +69,6 @@ class Supervisor:
         self._flush_scheduled = False
         self._next_wake = -1  # the child woken last
 
-    @property
-    def pids(self) -> list[int]:
-        return [c.proc.pid for c in self.children if c.proc is not None and c.proc.returncode is None]
-
     def wake(self) -> None:
         """A delivery was stored: wake a child (one byte, never blocking the edge). The wakes of one event-loop
         turn - a group commit answers many deliveries at once - are written together once the turn ends:
