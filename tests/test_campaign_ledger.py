@@ -352,13 +352,6 @@ def test_pledges_are_sorted_by_amount_then_time_then_backer():
     assert [p.backer for p in c.pledges] == ["amy", "abe", "zed", "bob"]
 
 
-def test_rewards_for_a_backer():
-    c = run([M(0, "/bounty 1000"), C(1, "amy", "/pledge 150"), C(2, "bob", "/pledge 30"), C(3, "cy", "/pledge 5")])
-    assert [r.min for r in c.rewards_for("amy")] == [D(25), D(100)]
-    assert [r.min for r in c.rewards_for("BOB")] == [D(25)]
-    assert c.rewards_for("cy") == [] and c.rewards_for("nobody") == []
-
-
 def test_bounties_disabled_refuses_every_campaign_command():
     off = dataclasses.replace(CONFIG, enabled=False)
     c = run([M(0, "/bounty 100"), C(1, "alice", "/pledge 5"), L(2, "bounty: M")], config=off)

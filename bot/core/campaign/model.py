@@ -70,18 +70,6 @@ class Campaign:
     def backers(self) -> int:
         return len(self.pledges)
 
-    def pledge_of(self, backer: str) -> Pledge | None:
-        key = (backer or "").lower()
-        return next((p for p in self.pledges if p.backer.lower() == key), None)
-
-    def rewards_for(self, backer: str, rewards: Sequence[Reward] | None = None) -> list[Reward]:
-        """The reward tiers ``backer``'s current pledge qualifies for (pledge >= min), lowest first."""
-        pledge = self.pledge_of(backer)
-        if pledge is None:
-            return []
-        tiers = self.rewards if rewards is None else tuple(rewards)
-        return sorted((r for r in tiers if pledge.amount >= r.min), key=lambda r: (r.min, r.reward))
-
     def outcomes_for(self, comment_id: int) -> list[Outcome]:
         return [o for o in self.outcomes if o.comment_id == comment_id]
 
