@@ -144,15 +144,13 @@ async def _read_body(request: web.Request, hold: BodyHold, *, length: int | None
     """The body, within ``timeout``, charged to ``hold`` chunk by chunk as it arrives (what is kept grows with
     what was received, never with what was announced); at most ``limit`` bytes are accepted."""
     received = _Received(request.app[SETTINGS_KEY].webhook_secret or "")
+    content = request.content
     try:
-        async with asyncio.timeout(timeout):
-            while chunk := await request.content.readany():
-                if received.size + len(chunk) > limit:  # only a body without Content-Length can outgrow its limit
-                    raise _BodyRefused(413, "a body without Content-Length may not exceed "
-                                            f"{limit} bytes (GitHub always sends Content-Length)")
-                if not hold.charge(len(chunk)):
-                    raise _BodyRefused(503, _BUSY)
-                received.add(chunk)
+        if content.is_eof():  # the whole body has arrived already: nothing can wait, no timer to arm
+            await _take_body(content, received, hold, limit)
+        else:
+            async with asyncio.timeout(timeout):
+                await _take_body(content, received, hold, limit)
     except TimeoutError:
         raise _BodyRefused(408, f"the body did not arrive within {timeout:g} s") from None
     except (HttpProcessingError, ConnectionError, asyncio.IncompleteReadError) as exc:
@@ -160,6 +158,16 @@ async def _read_body(request: web.Request, hold: BodyHold, *, length: int | None
     if length is not None and received.size != length:
         raise _BodyRefused(400, "the body is shorter than its Content-Length")
     return received
+
+
+async def _take_body(content, received: _Received, hold: BodyHold, limit: int) -> None:
+    while chunk := await content.readany():
+        if received.size + len(chunk) > limit:  # only a body without Content-Length can outgrow its limit
+            raise _BodyRefused(413, "a body without Content-Length may not exceed "
+                                    f"{limit} bytes (GitHub always sends Content-Length)")
+        if not hold.charge(len(chunk)):
+            raise _BodyRefused(503, _BUSY)
+        received.add(chunk)
 
 
 _BUSY = "too many request bodies being received; retry later"
@@ -306,7 +314,8 @@ async def _accept(request: web.Request, received: _Received, signature: str) -> 
         request.app[NOTIFY_KEY]()
     else:
         log.info("delivery %s (%s) already in the inbox", delivery, event)
-    return web.json_response({"ok": True, "delivery": delivery, "duplicate": not stored}, status=202)
+    answer = orjson.dumps({"ok": True, "delivery": delivery, "duplicate": not stored})
+    return web.Response(body=answer, status=202, content_type="application/json")
 
 
 async def healthz(request: web.Request) -> web.Response:
