@@ -169,3 +169,15 @@ def test_every_key_of_the_schema_is_described() -> None:
                 walk(inner, f"{path}{name}.")
 
     walk(json_schema(), "")
+
+
+def test_the_schema_command_prints_the_committed_file():
+    """`python -m bot schema` (the README's way to regenerate it) prints exactly schema/fundbot.schema.json."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-m", "bot", "schema"], cwd=root, capture_output=True, text=True,
+                         timeout=60, check=True).stdout
+    assert out == (root / "schema" / "fundbot.schema.json").read_text(encoding="utf-8")
