@@ -32,6 +32,6 @@ def _parse_each_key_once() -> None:
 
 _parse_each_key_once()
 
-from tests.bot_fixtures import *  # noqa: E402,F403
-from tests.sandbox_fixtures import *  # noqa: E402,F403
-from tests.store_fixtures import *  # noqa: E402,F403
+from tests.fixtures.bot_fixtures import *  # noqa: E402,F403
+from tests.fixtures.sandbox_fixtures import *  # noqa: E402,F403
+from tests.fixtures.store_fixtures import *  # noqa: E402,F403

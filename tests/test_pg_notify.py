@@ -20,7 +20,7 @@ from bot.jobs.worker import Worker
 from bot.store import Store, open_store
 from bot.store.pg_listen import CHANNEL, channel_for, parse_payload
 from bot.store.postgres import PostgresStore
-from tests.store_fixtures import _check_postgres, _drop_schema, postgres_base_url, with_query
+from tests.fixtures.store_fixtures import _check_postgres, _drop_schema, postgres_base_url, with_query
 
 pytestmark = pytest.mark.postgres
 

@@ -984,7 +984,7 @@ except ImportError:  # pragma: no cover
 def _example_url(base_url: str, n: int) -> str:
     if base_url.startswith("sqlite"):
         return base_url.replace(".db", f"-{n}.db")
-    from tests.store_fixtures import with_query
+    from tests.fixtures.store_fixtures import with_query
 
     schema = dict(p.split("=", 1) for p in base_url.split("?", 1)[1].split("&"))["schema"]
     return with_query(base_url, schema=f"{schema}_{n}")
@@ -1068,7 +1068,7 @@ async def _run_model_example(base_url: str, ops: list[tuple]) -> None:
     finally:
         await store.close()
         if url.startswith("postgres"):
-            from tests.store_fixtures import _drop_schema, postgres_base_url
+            from tests.fixtures.store_fixtures import _drop_schema, postgres_base_url
 
             await _drop_schema(
                 postgres_base_url(), dict(p.split("=", 1) for p in url.split("?", 1)[1].split("&"))["schema"]

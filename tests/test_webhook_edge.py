@@ -9,7 +9,7 @@ import pytest
 
 from bot.app import Service
 from bot.settings import Settings
-from tests.helpers import WEBHOOKS, github_headers, payload_bytes, payload_files
+from tests.fixtures.helpers import WEBHOOKS, github_headers, payload_bytes, payload_files
 
 SECRET = "edge-secret"
 

@@ -17,7 +17,7 @@ import uuid
 
 import aiohttp
 
-from tests.helpers import github_headers
+from tests.fixtures.helpers import github_headers
 
 
 async def probe(url: str, secret: str, interval: float) -> dict:

@@ -18,10 +18,10 @@ import pytest
 from bot.core import history, markdown
 from bot.services import campaigns as shell
 from bot.services.repo import Repo
-from tests.bot_fixtures import settle
+from tests.fixtures.bot_fixtures import settle
+from tests.fixtures.sandbox_fixtures import started_sandbox
 from tests.reliability.test_differential_faults import Interceptor
-from tests.sandbox_fixtures import started_sandbox
-from tests.test_campaigns import status_comments
+from tests.services.test_campaigns import status_comments
 
 REPO = "octo-org/widgets"  # FUNDING.yml: github: [octocat]; octocat is an admin
 

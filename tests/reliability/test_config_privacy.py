@@ -17,7 +17,7 @@ from bot.core import paths
 from bot.github import repo_ops
 from bot.sandbox import webhooks
 from bot.services import config_loader
-from tests.bot_fixtures import settle
+from tests.fixtures.bot_fixtures import settle
 
 REPO = "octo-org/widgets"  # public, the sandbox_repo fixture
 VAULT = "octo-org/vault"  # private, in the same installation

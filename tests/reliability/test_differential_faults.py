@@ -38,8 +38,7 @@ from bot.app import Service
 from bot.core import markdown
 from bot.github import RetryPolicy
 from bot.sandbox import Sandbox
-from tests.bot_fixtures import running_bot, settle
-
+from tests.fixtures.bot_fixtures import running_bot, settle
 
 REPO = "octo-org/widgets"
 FILES = {

@@ -15,7 +15,7 @@ import zlib
 import aiohttp
 import pytest
 
-from tests.helpers import github_headers, payload_bytes, sign
+from tests.fixtures.helpers import github_headers, payload_bytes, sign
 from tests.reliability.edge_harness import (
     HOOK_PATH,
     SECRET,

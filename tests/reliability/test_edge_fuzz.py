@@ -25,7 +25,7 @@ import time
 import uuid
 
 from bot.core import signing
-from tests.helpers import github_headers, payload_files, sign
+from tests.fixtures.helpers import github_headers, payload_files, sign
 from tests.reliability.edge_harness import (
     HOOK_PATH,
     SECRET,

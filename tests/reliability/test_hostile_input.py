@@ -40,8 +40,8 @@ from bot.edge.web import parse_json
 from bot.services import campaigns as shell
 from bot.services.repo import Repo
 from bot.settings import MAX_WEBHOOK_BYTES, Settings
-from tests.bot_fixtures import settle
-from tests.helpers import WEBHOOKS, github_headers, payload_bytes, payload_files, sign
+from tests.fixtures.bot_fixtures import settle
+from tests.fixtures.helpers import WEBHOOKS, github_headers, payload_bytes, payload_files, sign
 
 SECRET = "edge-secret"
 HOOK_PATH = "/api/github/webhooks"

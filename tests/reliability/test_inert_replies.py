@@ -15,8 +15,8 @@ import pytest
 
 from bot.core import markdown
 from bot.core.commands import Command, parse_commands
-from tests import gfm
-from tests.bot_fixtures import settle
+from tests.fixtures import gfm
+from tests.fixtures.bot_fixtures import settle
 from tests.reliability.test_hostile_input import REPO, replies
 
 HOSTILE_TAIL = ("@everyone @octo-org/admins #1 GH-2 octo-org/widgets#3 deadbeef1234 octo-org/widgets@deadbeef1 "

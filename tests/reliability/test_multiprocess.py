@@ -19,9 +19,9 @@ import aiohttp
 import pytest
 
 from bot.core import markdown
-from tests.helpers import github_headers
-from tests.store_fixtures import _check_postgres, _drop_schema, postgres_base_url, with_query
-from tests.test_crash import free_port, wait_healthy
+from tests.fixtures.helpers import github_headers
+from tests.fixtures.store_fixtures import _check_postgres, _drop_schema, postgres_base_url, with_query
+from tests.system.test_crash import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]

@@ -23,8 +23,8 @@ import pytest
 
 from bot.core import config as core
 from bot.core import markdown
-from tests.helpers import github_headers
-from tests.test_crash import free_port, wait_healthy
+from tests.fixtures.helpers import github_headers
+from tests.system.test_crash import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 pytestmark = pytest.mark.slow

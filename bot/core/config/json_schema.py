@@ -10,7 +10,7 @@ would warn about too. What JSON Schema cannot say stays the validator's alone: t
 (currency of an amount, ``min_pledge`` ≤ ``max_amount``, distinct labels and tiers, a sponsor's tier),
 the amount grammar of ``parse_amount`` (approximated by a pattern), README path rules, the FUNDING.yml
 rules of ``check-funding`` beyond each key's type, and duplicate keys (gone once YAML is read as JSON).
-tests/test_config_json_schema.py lists each difference with its reason.
+tests/core/test_config_json_schema.py lists each difference with its reason.
 
 Only keywords that mean the same in draft-07 are used (no ``$ref``, ``$defs``, ``prefixItems`` or
 ``unevaluated*``): the YAML language server validates with a draft-07 validator.
