@@ -5,6 +5,10 @@
 * ``Fundbot``: ``python -m bot serve`` with those credentials, so its workers run (defaults: one worker
   child process), on SQLite (a file in a fresh temporary directory) or PostgreSQL (a fresh schema).
 * ``Bare``: ``bench/bare_server.py``, an aiohttp endpoint that reads the body and answers 202.
+
+Bench-only switches (environment): ``FUNDBOT_BENCH_PROFILE=DIR`` runs ``serve`` under cProfile (a
+``.prof`` per server in DIR, see ``bench/profile_ack.py``); ``FUNDBOT_BENCH_TIMING=1`` runs it through
+``bench/timed_serve.py`` (group-commit and write-lock timings in the server's log).
 """
 
 from __future__ import annotations
