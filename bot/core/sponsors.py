@@ -87,7 +87,7 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any, Literal
 
-from bot.core import markdown
+from bot.core import markdown, names, timestamps
 from bot.core.config import Config, FundingGoal, Sponsor, Tier
 
 Source = Literal["github_sponsors", "backers", "config"]
@@ -128,7 +128,6 @@ class DeliveredBackers:
 
 # ------------------------------------------------------------------------------------- safe pieces
 
-_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
 _AVATAR_HOST = re.compile(r"https://avatars\.githubusercontent\.com/[A-Za-z0-9._~%/-]+(?:\?[A-Za-z0-9._~%=&-]*)?")
 _AVATAR_PNG = re.compile(r"https://github\.com/([A-Za-z0-9-]{1,39})\.png(?:\?(?:size|s)=[0-9]{1,4})?")
 _PROFILE = re.compile(r"https://github\.com/([A-Za-z0-9-]{1,39})/?")
@@ -140,8 +139,7 @@ _CENT = Decimal("0.01")
 _BAR = 10
 
 
-def valid_login(login: str | None) -> bool:
-    return isinstance(login, str) and _LOGIN.fullmatch(login) is not None
+valid_login = names.is_login  # GitHub's login rule, written once in bot.core.names
 
 
 def _text(value: object, *, limit: int = 100) -> str:
@@ -500,18 +498,6 @@ def _no_sponsors_lines(sponsor_url: str | None) -> list[str]:
 # ------------------------------------------------------------------------------------- converters
 
 
-def _parse_time(value: object) -> float:
-    if not isinstance(value, str):
-        return 0.0
-    try:
-        dt = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return 0.0
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=datetime.UTC)
-    return dt.timestamp()
-
-
 def entries_from_sponsorships(nodes: Iterable[Mapping[str, Any]]) -> list[Entry]:
     """Entries from GitHub Sponsors GraphQL ``Sponsorship`` nodes (``createdAt isOneTimePayment
     privacyLevel isActive tier { monthlyPriceInDollars } sponsorEntity { login name avatarUrl }``)."""
@@ -536,7 +522,7 @@ def entries_from_sponsorships(nodes: Iterable[Mapping[str, Any]]) -> list[Entry]
             url=f"https://github.com/{login}",
             avatar=avatar_url(entity.get("avatarUrl")) if isinstance(entity.get("avatarUrl"), str) else None,
             amount=_amount(amount if amount is not None else 0),
-            since=_parse_time(node.get("createdAt")),
+            since=timestamps.parse(node.get("createdAt"), 0.0),
             source="github_sponsors",
         ))
     return out
