@@ -29,7 +29,6 @@ KNOWN_EVENTS = frozenset({
 })
 KNOWN_KINDS = frozenset({"webhook", "files.sync", "sponsors.daily", "campaign.tick", "campaign.claim",
                          "deliveries.recover"})
-OUTCOMES = ("done", "retry", "failed")
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 MAX_INSTALLATIONS = 50
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"  # what generate_latest writes (Prometheus 2 and 3 read it)

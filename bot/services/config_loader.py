@@ -139,14 +139,9 @@ class Resolution:
     non_public: tuple[str, ...] = ()  # files read from other repositories that are not public
 
 
-async def resolve(gh: Any, repository: dict) -> tuple[core.ConfigResult | None, str]:
-    """Validate what GitHub holds now, following ``_extends``: (result or None when no file, source)."""
-    found = await resolve_sources(gh, repository)
-    return found.result, found.source
-
-
 async def resolve_sources(gh: Any, repository: dict, visibility: Visibility | None = None) -> Resolution:
-    """:func:`resolve`, saying also which files read are in another repository that is not public."""
+    """Validate what GitHub holds now, following ``_extends``: the result (None when there is no file), its
+    source, and which files read are in another repository that is not public."""
     home_owner, home_name = _owner_repo(repository)
     visibility = visibility or Visibility(gh)
     found = await find_config_text(gh, repository, visibility)
