@@ -572,10 +572,13 @@ def _verified(before: str, region: str, after: str) -> str:
     the next run finds it, and the result is idempotent). Moving the end marker to its own line can
     change how the start marker's line reads (```` ```<!-- start --> ```` becomes a code fence)."""
     out = before + region + after
-    pair = _pair(_scan(out).markers)
+    try:  # moving a marker to a line of its own can also make raw HTML of escaped text after it
+        pair = _pair(_scan(out).markers)
+    except SpliceError:
+        pair = None
     if pair != (len(before), len(before) + len(region)):
         raise SpliceError("the sponsor section cannot be placed there safely: the text around the start "
-                          "marker would turn it into code; put the markers on lines of their own")
+                          "marker would turn it into code or raw HTML; put the markers on lines of their own")
     return out
 
 

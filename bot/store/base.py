@@ -2,7 +2,7 @@
 
 Everything the bot keeps outside GitHub goes through this interface, and two backends implement it:
 SQLite (``bot.store.sqlite``, the embedded default) and PostgreSQL (``bot.store.postgres``, for several
-processes or machines). One contract test suite (``tests/test_store_contract.py``) runs against both.
+processes or machines). One contract test suite (``tests/store/test_store_contract.py``) runs against both.
 
 Jobs
 ----

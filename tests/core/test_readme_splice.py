@@ -362,3 +362,13 @@ def test_any_document_either_fails_cleanly_or_splices_idempotently(doc, s1, s2, 
     a1, b1 = _pair(_scan(t1).markers)
     a2, b2 = _pair(_scan(t2).markers)
     assert t1[:a1] == t2[:a2] and t1[b1:] == t2[b2:]
+
+
+def test_an_escaped_marker_that_would_become_raw_html_is_refused_as_unplaceable():
+    """Found by the property test above: moving the end marker to its own line makes ``\\<!-- start -->`` after
+    it part of an HTML block, where backslashes escape nothing: a second start marker. Refused as
+    "cannot be placed", the same as extract's reading of the original (one section)."""
+    doc = "é<!-- fundbot:sponsors:start --><!-- fundbot:sponsors:end -->\\<!-- fundbot:sponsors:start -->".encode()
+    assert extract(doc) == ""
+    with pytest.raises(SpliceError, match="cannot be placed"):
+        splice(doc, "x")

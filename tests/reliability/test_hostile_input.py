@@ -53,7 +53,7 @@ HOOK_PATH = "/api/github/webhooks"
 @pytest.fixture
 async def edge(tmp_path):
     """The web endpoint alone, in setup mode (no App credentials): deliveries are stored, not processed.
-    (The pattern of ``tests/test_webhook_edge.py``.)"""
+    (The pattern of ``tests/edge/test_webhook_edge.py``.)"""
     service = Service(Settings(webhook_secret=SECRET, database_url=f"sqlite:///{tmp_path / 'edge.db'}",
                                host="127.0.0.1", port=0))
     await service.open()
