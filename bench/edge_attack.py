@@ -122,18 +122,26 @@ async def flood(port: int, seconds: float, senders: int = 60, size: int = 24 * M
     return {"senders": senders, "body_mb": size // MB, "answers": answers}
 
 
+async def _reconnect(port: int, stop: float, state: dict):
+    """A new connection to the edge (counted in ``state["opened"]``), retried until ``stop``; None then."""
+    while time.monotonic() < stop:
+        try:
+            conn = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            await asyncio.sleep(0.1)
+            continue
+        state["opened"] += 1
+        return conn
+    return None
+
+
 async def slowloris(port: int, seconds: float, connections: int = 1000) -> dict:
     stop = time.monotonic() + seconds
     state = {"opened": 0, "dropped_by_server": 0, "open_now": 0, "open_peak": 0}
 
     async def one() -> None:
-        while time.monotonic() < stop:
-            try:
-                reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            except OSError:
-                await asyncio.sleep(0.1)
-                continue
-            state["opened"] += 1
+        while (conn := await _reconnect(port, stop, state)) is not None:
+            reader, writer = conn
             state["open_now"] += 1
             state["open_peak"] = max(state["open_peak"], state["open_now"])
             try:
@@ -162,13 +170,8 @@ async def idle(port: int, seconds: float, connections: int = 64, announced: int 
     state = {"opened": 0, "dropped_by_server": 0, "answers": {}}
 
     async def one() -> None:
-        while time.monotonic() < stop:
-            try:
-                reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            except OSError:
-                await asyncio.sleep(0.1)
-                continue
-            state["opened"] += 1
+        while (conn := await _reconnect(port, stop, state)) is not None:
+            reader, writer = conn
             try:
                 writer.write(head(port, announced, "sha256=" + "0" * 64) + b"\r\n")  # and no body
                 await writer.drain()

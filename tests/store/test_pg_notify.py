@@ -20,7 +20,7 @@ from bot.jobs.worker import Worker
 from bot.store import Store, open_store
 from bot.store.pg_listen import CHANNEL, channel_for, parse_payload
 from bot.store.postgres import PostgresStore
-from tests.fixtures.store_fixtures import _check_postgres, _drop_schema, postgres_base_url, with_query
+from tests.fixtures.store_fixtures import _drop_schema, fresh_postgres_schema, postgres_base_url, with_query
 
 pytestmark = pytest.mark.postgres
 
@@ -30,13 +30,8 @@ BOUND = 2.0
 
 @pytest.fixture
 async def pg_url() -> AsyncIterator[str]:
-    base = postgres_base_url()
-    await _check_postgres(base)
-    schema = f"fundbot_notify_{secrets.token_hex(5)}"
-    try:
-        yield with_query(base, schema=schema)
-    finally:
-        await _drop_schema(base, schema)
+    async with fresh_postgres_schema("fundbot_notify") as url:
+        yield url
 
 
 async def _opened(url: str) -> Store:
