@@ -157,9 +157,6 @@ async def test_config_sponsors_keep_their_config_order_after_the_paying_sponsors
     sandbox.add_sponsorship("octo-org", "big-sponsor", monthly_usd=600)
     sandbox.add_sponsorship("octo-org", "small-sponsor", monthly_usd=5)
     sandbox.add_user("alice")
-    issue = await sandbox.open_issue(REPO, "octocat", "feature")
-    await sandbox.comment(REPO, issue["number"], "octocat", "/bounty 100")
-    await sandbox.comment(REPO, issue["number"], "alice", "/pledge 150")
     config = COMMIT_README + (
         "  sponsors:\n"
         "    - {name: Zeta Corp, url: \"https://zeta.example\", tier: Gold}\n"
@@ -167,7 +164,13 @@ async def test_config_sponsors_keep_their_config_order_after_the_paying_sponsors
         "    - {name: Mid Inc, tier: Gold}\n"
         "    - {name: Yak Shavers, url: \"https://yak.example\", tier: Backers}\n"
         "    - {name: Bee Keepers, tier: Backers}\n")
+    # The config first: a campaign handled before the push would ask for a README sync under the defaults
+    # (a pull request, 60 s debounce), which settle does not wait for (a race between the two lanes).
     await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": config})
+    await settle(sandbox, bot)
+    issue = await sandbox.open_issue(REPO, "octocat", "feature")
+    await sandbox.comment(REPO, issue["number"], "octocat", "/bounty 100")
+    await sandbox.comment(REPO, issue["number"], "alice", "/pledge 150")
     await settle(sandbox, bot)
     text = section(sandbox)
 
