@@ -70,6 +70,7 @@ class Service:
                 policy=self.policy,
                 bot_login=self.settings.bot_login,
                 mutation_interval=self.settings.mutation_interval,
+                api_version=self.settings.github_api_version,
             )
         self.ctx = Context(
             store=self.store, clock=self.clock, settings=self.settings, github=self.github, bot_login=self.settings.bot_login

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -97,6 +98,7 @@ class Settings:
     body_timeout: float = 30.0  # seconds to receive a whole body (GitHub Enterprise Server waits 30 s at most)
     keepalive_timeout: float = 15.0  # seconds an idle connection stays open after a response
     public_url: str | None = None  # where GitHub reaches this server, e.g. https://fundbot.example.org (doctor)
+    github_api_version: str = "2022-11-28"  # X-GitHub-Api-Version sent on every REST request (bot.github.API_VERSION)
     metrics_port: int | None = None  # `worker` serves its own /metrics here; serve's worker processes: +1, +2, ...
 
     @property
@@ -138,6 +140,7 @@ class Settings:
         app_id = _app_id(e)
         log_level = _log_level(e)
         api_url = _api_url(e)
+        api_version = _api_version(e)
         log_format = _log_format(e)
         webhook_path = _webhook_path(e)
         public_url = _public_url(e)
@@ -154,6 +157,7 @@ class Settings:
             host=e.get("HOST") or cls.host,
             webhook_path=webhook_path,
             github_api_url=api_url,
+            github_api_version=api_version,
             database_url=e.get("DATABASE_URL"),
             log_level=log_level,
             log_format=log_format,
@@ -246,6 +250,14 @@ def _api_url(e: _Env) -> str:
     if not api_url.lower().startswith(("http://", "https://")):
         raise SettingsError(f"GITHUB_API_URL must be an http:// or https:// address (e.g. {DEFAULT_API_URL}), got {api_url!r}")
     return api_url
+
+
+def _api_version(e: _Env) -> str:
+    version = e.get("GITHUB_API_VERSION") or Settings.github_api_version
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", version) is None:
+        raise SettingsError(f"GITHUB_API_VERSION must be a REST API version date such as "
+                            f"{Settings.github_api_version}, got {version!r}")
+    return version
 
 
 def _log_format(e: _Env) -> str:

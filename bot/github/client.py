@@ -147,6 +147,11 @@ class CallStats:
             self.rate_limit_remaining[installation_id] = int(remaining)
 
 
+API_VERSION = "2022-11-28"  # the REST API version fundbot is written against (X-GitHub-Api-Version)
+ACCEPT = "application/vnd.github+json"  # GitHub's current media type; gidgethub still sends the v3 one
+_V3_ACCEPT = "application/vnd.github.v3+json"
+
+
 class GitHubAPI(gidgethub.aiohttp.GitHubAPI):
     """gidgethub's aiohttp client plus fundbot's timeouts, retries and rate-limit handling."""
 
@@ -162,9 +167,11 @@ class GitHubAPI(gidgethub.aiohttp.GitHubAPI):
         graphql_url: str | None = None,
         rng: random.Random | None = None,
         pacer: Pacer | None = None,
+        api_version: str = API_VERSION,
         **kwargs: Any,
     ):
         super().__init__(session, USER_AGENT, base_url=base_url, **kwargs)
+        self.api_version = api_version
         self.pacer = pacer
         self.clock = clock
         self.policy = policy
@@ -176,11 +183,23 @@ class GitHubAPI(gidgethub.aiohttp.GitHubAPI):
     async def sleep(self, seconds: float) -> None:
         await self.clock.sleep(seconds)
 
+    def _versioned(self, url: str, headers: Mapping[str, str]) -> dict[str, str]:
+        """Every REST request names the pinned API version and GitHub's current media type (a request asking
+        for another media type, such as raw file contents, keeps it). GraphQL has no versions."""
+        out = dict(headers)
+        if url == self.graphql_url:
+            return out
+        out["x-github-api-version"] = self.api_version
+        if out.get("accept") == _V3_ACCEPT:
+            out["accept"] = ACCEPT
+        return out
+
     async def manage_rate_limit(self, *, method: str, url: str) -> None:
         if self.pacer is not None and method in MUTATING and self.installation_id is not None:
             await self.pacer.wait(self.installation_id)
 
     async def _request(self, method: str, url: str, headers: Mapping[str, str], body: bytes = b"") -> tuple[int, Mapping[str, str], bytes]:
+        headers = self._versioned(url, headers)
         attempt = 0
         while True:
             attempt += 1
@@ -300,8 +319,10 @@ class GitHubApp:
         installations_cached: int = 1024,
         bot_login: str | None = None,
         mutation_interval: float = 1.0,
+        api_version: str = API_VERSION,
     ):
         self.session = session
+        self.api_version = api_version
         self.app_id = str(app_id)
         self.private_key = private_key
         self._signing_key = _load_key(private_key)
@@ -331,6 +352,7 @@ class GitHubApp:
             graphql_url=self.graphql_url,
             rng=self._rng,
             pacer=self.pacer,
+            api_version=self.api_version,
             **kwargs,
         )
 

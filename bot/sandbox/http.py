@@ -26,6 +26,8 @@ DOCS = "https://docs.github.com/rest"
 RATE_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
 _router: Router | None = None
 
+API_VERSIONS = ("2022-11-28",)  # the REST API versions the sandbox (like GitHub's public API) accepts
+
 
 def router() -> Router:
     global _router
@@ -282,6 +284,11 @@ class HttpFront:
 
         if is_graphql and method != "POST":
             return self.error_response(404, "Not Found")
+        version = request.headers.get("X-GitHub-Api-Version")
+        if not is_graphql and version is not None and version not in API_VERSIONS:
+            # what GitHub answers (docs.github.com, "API Versions"): 400 for a version it does not know
+            return self.error_response(400, f"Unsupported 'X-GitHub-Api-Version' header: {version}. "
+                                       f"Supported versions are: {', '.join(API_VERSIONS)}")
         refusal = self._auth_refusal(request.path, op, auth)
         if refusal is not None:
             return refusal
