@@ -275,3 +275,18 @@ async def test_serve_worker_children_log_start_and_stop_on_sigterm(sandbox, tmp_
     started = next(i for i, (role, msg) in enumerate(messages) if role == "worker-1" and "started" in msg)
     stopped = next(i for i, (role, msg) in enumerate(messages) if role == "worker-1" and msg.endswith(" stopped"))
     assert started < stopped
+
+
+def test_without_the_dependencies_installed_it_says_how_to_install_them():
+    """`python3 -m bot` outside the README's virtualenv: one line naming the missing package and the install
+    command, exit 2, no traceback. (`-S` leaves site-packages off the path, as a Python without fundbot's
+    dependencies has it; the checkout itself stays importable from its directory.)"""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-S", "-m", "bot", "--help"], cwd=root, capture_output=True, text=True,
+                          timeout=60)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2, done
+    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "is not installed" in lines[0] and "pip install -e ." in lines[0]
