@@ -26,7 +26,9 @@ DOCS = "https://docs.github.com/rest"
 RATE_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
 _router: Router | None = None
 
-API_VERSIONS = ("2022-11-28",)  # the REST API versions the sandbox (like GitHub's public API) accepts
+# The REST API versions GitHub's public API supports (docs.github.com, "API Versions": 2022-11-28, and 2026-03-10
+# released on Tue, 10 Mar 2026; a version stays supported at least 24 months after its successor ships).
+API_VERSIONS = ("2022-11-28", "2026-03-10")
 
 
 def router() -> Router:

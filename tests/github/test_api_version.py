@@ -33,9 +33,10 @@ async def test_the_sandbox_refuses_an_unknown_api_version_as_github_does(sandbox
                                headers={"X-GitHub-Api-Version": "2019-01-01"}) as resp:
             assert resp.status == 400
             assert "Unsupported 'X-GitHub-Api-Version'" in (await resp.json())["message"]
-        async with session.get(f"{sandbox.base_url}/rate_limit",
-                               headers={"X-GitHub-Api-Version": "2022-11-28"}) as resp:
-            assert resp.status == 200
+        for supported in ("2022-11-28", "2026-03-10"):
+            async with session.get(f"{sandbox.base_url}/rate_limit",
+                                   headers={"X-GitHub-Api-Version": supported}) as resp:
+                assert resp.status == 200, supported
 
 
 def test_the_version_is_a_setting_with_a_clear_error():
