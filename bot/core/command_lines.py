@@ -67,7 +67,7 @@ def _strict_blockquote(state, start: int, end: int, silent: bool) -> bool:
 
 _MD.block.ruler.at("blockquote", _strict_blockquote, {"alt": list(_QUOTE_RULE.alt)})
 _HIDDEN_HTML_RE = re.compile(r"[ \t]*(?:<!|<\?|<(?:pre|script|style|textarea)(?=[\s>]|$))", re.IGNORECASE)
-_BACKTICKS_RE = re.compile(r"(?<!\\)(?:\\\\)*(`+)")
+_BACKTICKS_RE = re.compile(r"`+")
 _SHOWN = {"paragraph_open", "tr_open"}  # a table row is a block of its own: code spans end with it
 
 
@@ -96,10 +96,20 @@ def _blocks(lines: list[str]) -> Iterator[tuple[int, int, str, bool]]:
             yield token.map[0], token.map[1], kind, quoted > 0
 
 
+def _escaped(text: str, at: int) -> bool:
+    """Whether the character at ``at`` follows an odd number of backslashes."""
+    n = 0
+    while at - n - 1 >= 0 and text[at - n - 1] == "\\":
+        n += 1
+    return n % 2 == 1
+
+
 def _regions(text: str, code: bool) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """(hidden regions, comment regions) of a block's text: code spans (when ``code``) and HTML comments,
     left to right, the one opening first winning; an opener that never closes is literal text."""
-    runs = [(m.start(1), m.end(1)) for m in _BACKTICKS_RE.finditer(text)] if code and "`" in text else []
+    # Every run of backticks can close a code span (inside one a backslash escapes nothing); outside one, a
+    # backslash before a run escapes its first backtick, so only the rest of the run can open a span.
+    runs = [(m.start(), m.end()) for m in _BACKTICKS_RE.finditer(text)] if code and "`" in text else []
     by_len: dict[int, list[int]] = {}
     for idx, (a, b) in enumerate(runs):
         by_len.setdefault(b - a, []).append(idx)
@@ -112,7 +122,12 @@ def _regions(text: str, code: bool) -> tuple[list[tuple[int, int]], list[tuple[i
         c = text.find("<!--", i) if closable else -1
         if k < len(runs) and (c < 0 or runs[k][0] < c):
             a, b = runs[k]
-            same = by_len[b - a]
+            if _escaped(text, a):
+                a += 1
+                if a == b:
+                    i = b  # a lone escaped backtick is literal
+                    continue
+            same = by_len.get(b - a, [])
             pos = bisect_right(same, k)
             if pos < len(same):
                 end = runs[same[pos]][1]

@@ -71,7 +71,8 @@ def shown_by_github(body: str) -> set[int]:
 
 
 PREFIXES = ["", " ", "  ", "   ", "    ", "\t", "> ", ">", "> > ", "- ", "* ", "1. ", "2) ", "  - ", "   > "]
-CONTENT = ["Hello there", "a `code", "end` here", "x <!-- note", "-->", "note -->", "# heading", "---", "===",
+CONTENT = ["Hello there", "a `code", "end` here", "x `\\` y `", "\\`not code", "x <!-- note", "-->", "note -->",
+           "# heading", "---", "===",
            "| a | b |", "|---|---|", "```", "````", "~~~", "``` sh", "<!--", "<!-- one -->", "", "", "", "- item",
            "> quoted"]
 

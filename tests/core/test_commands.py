@@ -262,6 +262,9 @@ CASES: list[tuple[str, list]] = [
     ("see `code\n/pledge 5` here\n/fund", [C("fund", 3)]),  # a code span over two lines
     ("see \\`code\n/pledge 5 `", [C("pledge", 2, amount="5")]),  # an escaped backtick opens nothing
     ("`<!--` then\n/pledge 5\n-->", [C("pledge", 2, amount="5")]),  # the code span opened first
+    ("x `\\` y `\n/pledge 5\n`", []),  # inside a code span a backslash escapes nothing: `\` closes it
+    ("x `a\\` y `\n/pledge 5\n`", []),
+    ("\\``x`\n/pledge 5", [C("pledge", 2, amount="5")]),  # an escaped first backtick; the rest opens
     ("<!-- `x\n/pledge 5 --> `", []),  # the comment opened first
     ("- a\n/pledge 5", [C("pledge", 2, amount="5")]),  # a lazy continuation of a list item is shown
     ("<!-- /pledge 5 -->", []),
