@@ -188,13 +188,22 @@ def invalidate(ctx: Any, repository: dict | None = None) -> None:
         _memo(ctx).pop(repository.get("id") or repository.get("full_name"), None)
 
 
+async def _not_public(gh: Any, repository: dict, visibility: Visibility | None = None) -> bool:
+    """Whether the repository is (still) not public: from a webhook payload's repository object, which GitHub
+    sends as it is now (``private``/``visibility``), else one conditional ``GET /repos/{owner}/{repo}`` (a
+    scheduled job stores only the id and the name)."""
+    if "private" in repository:
+        return not is_public(repository)
+    return await (visibility or Visibility(gh)).public(*_owner_repo(repository)) is False
+
+
 async def load(gh: Any, ctx: Any, repository: dict) -> LoadedConfig:
     """The configuration fundbot acts on for this repository. Never raises for bad content."""
     memo, memo_key = _memo(ctx), repository.get("id") or repository.get("full_name")
     if memo_key in memo:
         loaded = memo[memo_key]
         # values of a private file stay memoised only while the repository is still not public
-        if loaded.public_only or await Visibility(gh).public(*_owner_repo(repository)) is False:
+        if loaded.public_only or await _not_public(gh, repository):
             return loaded
         memo.pop(memo_key, None)
     loaded = await _load(gh, ctx, repository)
@@ -267,7 +276,7 @@ async def _load(gh: Any, ctx: Any, repository: dict) -> LoadedConfig:
     name, errors = repository.get("full_name"), len(result.errors)
     config, cached_public_only = _from_record(await _cached_record(ctx, repository))
     if config is not None:
-        if cached_public_only or await visibility.public(*_owner_repo(repository)) is False:
+        if cached_public_only or await _not_public(gh, repository, visibility):
             log.warning("%s has an invalid fundbot.yml (%d errors); using the last valid one", name, errors)
             return LoadedConfig(config, result, source, fallback="last valid", public_only=cached_public_only)
         log.warning("%s has an invalid fundbot.yml (%d errors); its last valid one holds values of a file that is "

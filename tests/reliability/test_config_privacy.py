@@ -431,3 +431,15 @@ async def test_a_config_with_thousands_of_problems_costs_one_bounded_check_run(s
     assert 0 < len(run.annotations) <= repo_ops.MAX_ANNOTATIONS_PER_REQUEST
     assert "9,400 warnings more" in run.output["summary"]
     assert len(sandbox.calls_to("POST", f"^/repos/{REPO}/check-runs$")) == 1
+
+
+async def test_a_payload_repository_answers_visibility_without_a_request():
+    """A webhook's repository object is as GitHub holds it now, so a memoised private-sourced config is
+    re-checked from it with no GitHub request (gh None would fail if one were made); a scheduled job's stored
+    repository (id and name only) has no visibility, and only then is the repository read."""
+    from bot.services import config_loader
+
+    assert await config_loader._not_public(None, {"full_name": "o/r", "private": True}) is True
+    assert await config_loader._not_public(None, {"full_name": "o/r", "private": False, "visibility": "public"}) is False
+    assert await config_loader._not_public(None, {"full_name": "o/r", "private": False,
+                                                  "visibility": "internal"}) is True
