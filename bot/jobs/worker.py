@@ -138,9 +138,10 @@ class Wakeup:
 
     def signal_by(self, deadline: float) -> None:
         """Something becomes due at loop time ``deadline``: wake one waiter to re-plan its sleep, unless
-        one wakes by then anyway (or none waits: busy tasks look again when they finish)."""
+        one wakes by then anyway. With none waiting the signal is kept (:meth:`signal`): a task may be about to
+        sleep on a plan made before this job was stored."""
         pending = [d for w, d in self._waiters.items() if not w.done()]
-        if pending and min(pending) > deadline:
+        if not pending or min(pending) > deadline:
             self.signal()
 
     def signal_all(self) -> None:

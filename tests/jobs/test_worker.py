@@ -10,7 +10,7 @@ from bot import cli
 from bot.app import Service
 from bot.github import RetryPolicy
 from bot.jobs import routing
-from bot.jobs.worker import Worker
+from bot.jobs.worker import Wakeup, Worker
 from bot.store import open_store
 from tests.fixtures.bot_fixtures import bot_settings, running_bot
 from tests.github.test_github_client import FakeClock
@@ -135,3 +135,14 @@ async def test_stop_hands_unfinished_jobs_back_at_once(tmp_path):
     assert job.status == "pending" and job.lease_owner is None or job.status == "pending"
     assert "shutdown" in (job.last_error or "")
     await store.close()
+
+
+async def test_a_later_job_stored_while_no_task_waits_is_not_lost():
+    """A wake-up for a job due soon that finds no task asleep is kept: the task about to sleep (on a plan made
+    before the job was stored) re-plans at once instead of sleeping its whole fallback poll (found in review)."""
+    wakeup = Wakeup()
+    loop = asyncio.get_running_loop()
+    wakeup.signal_by(loop.time() + 0.5)  # nobody waits yet
+    started = loop.time()
+    await asyncio.wait_for(wakeup.wait(30.0), timeout=5.0)
+    assert loop.time() - started < 2.0
