@@ -89,6 +89,7 @@ class Settings:
     max_attempts: int = 8
     shutdown_grace: float = 20.0
     worker_processes: int = 1  # `serve` runs its workers in this many child processes; 0: in the web process
+    web_processes: int = 1  # `serve` answers webhooks in this many processes sharing PORT (SO_REUSEPORT)
     bot_login: str | None = None  # "<slug>[bot]"; learned from GET /app when unset
     mutation_interval: float = 1.0  # seconds between mutating GitHub requests per installation
     installation_concurrency: int = 4  # jobs of one installation running at once in this process
@@ -166,6 +167,7 @@ class Settings:
             max_attempts=e.integer("JOB_MAX_ATTEMPTS", cls.max_attempts),
             shutdown_grace=e.number("SHUTDOWN_GRACE_SECONDS", cls.shutdown_grace),
             worker_processes=worker_processes,
+            web_processes=e.integer("WEB_PROCESSES", cls.web_processes, minimum=1, maximum=64),
             bot_login=e.get("BOT_LOGIN"),
             mutation_interval=e.number("MUTATION_INTERVAL_SECONDS", cls.mutation_interval),
             installation_concurrency=e.integer("INSTALLATION_CONCURRENCY", cls.installation_concurrency),
