@@ -81,19 +81,6 @@ def apply_changes(flat: Mapping[str, tuple[str, str]], changes: Mapping[str, byt
 def tree_sha(flat: Mapping[str, tuple[str, str]]) -> str:
     """The git id of the root tree holding the leaf entries ``{path: (mode, sha)}`` (what ``git write-tree``
     prints). Modes are git's (``100644``, ``100755``, ``120000``, ``160000``)."""
-    root: dict = {}
-    for path, (mode, sha) in flat.items():
-        parts = path.split("/")
-        node = root
-        for part in parts[:-1]:
-            child = node.setdefault(part, {})
-            if not isinstance(child, dict):
-                raise ValueError(f"{path!r}: {part!r} is not a directory")
-            node = child
-        if isinstance(node.get(parts[-1]), dict):
-            raise ValueError(f"{path!r} is a directory")
-        node[parts[-1]] = (mode, sha)
-
     def write(node: dict) -> str:
         entries: list[tuple[bytes, bytes]] = []
         for name, value in node.items():
@@ -106,7 +93,25 @@ def tree_sha(flat: Mapping[str, tuple[str, str]]) -> str:
         entries.sort(key=lambda e: e[0])
         return git_hash("tree", b"".join(e[1] for e in entries))
 
-    return write(root)
+    return write(nested(flat))
+
+
+def nested(flat: Mapping[str, tuple[str, str]]) -> dict:
+    """The leaf entries ``{path: (mode, sha)}`` as nested directories: ``{name: {...} | (mode, sha)}``.
+    A path through a file, or a file where a directory is, is a ValueError."""
+    root: dict = {}
+    for path, (mode, sha) in flat.items():
+        parts = path.split("/")
+        node = root
+        for part in parts[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise ValueError(f"{path!r}: {part!r} is not a directory")
+            node = child
+        if isinstance(node.get(parts[-1]), dict):
+            raise ValueError(f"{path!r} is a directory")
+        node[parts[-1]] = (mode, sha)
+    return root
 
 
 def flat_from_listing(items: list[dict]) -> dict[str, tuple[str, str]]:

@@ -10,6 +10,8 @@ import dataclasses
 import hashlib
 from collections.abc import Iterable, Mapping
 
+from bot.core import filediff
+
 EMPTY_TREE_SHA = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
 MODE_FILE = "100644"
@@ -144,20 +146,13 @@ class ObjectStore:
 
     def build_tree(self, files: Mapping[str, tuple[str, str]]) -> str:
         """Write the trees for a flat ``{path: (mode, sha)}`` mapping and return the root tree id."""
-        root: dict = {}
-        for path, (mode, sha) in files.items():
+        clean = {}
+        for path, entry in files.items():
             parts = [p for p in path.split("/") if p]
             if not parts:
                 raise ValueError(f"bad path {path!r}")
-            node = root
-            for part in parts[:-1]:
-                child = node.setdefault(part, {})
-                if not isinstance(child, dict):
-                    raise ValueError(f"{path!r}: {part!r} is a file")
-                node = child
-            if isinstance(node.get(parts[-1]), dict):
-                raise ValueError(f"{path!r} is a directory")
-            node[parts[-1]] = (mode, sha)
+            clean["/".join(parts)] = entry
+        root = filediff.nested(clean)
 
         def write(node: dict) -> str:
             entries = []
