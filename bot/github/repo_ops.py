@@ -14,7 +14,7 @@ from typing import Any
 
 import gidgethub
 
-from bot.core import markdown, paths
+from bot.core import markdown, paths, permissions
 from bot.github.client import status_of
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,20 @@ async def read_file(gh: Any, repository: dict, path: str, *, ref: str | None = N
         log.warning("undecodable content for %s", path)
         return None
     return content, data["sha"]
+
+
+async def collaborator_role(gh: Any, repository: dict, login: str) -> str:
+    """``login``'s base role on the repository (``bot.core.permissions.ROLES``: admin, maintain, write, triage,
+    read, none), from ``permission`` and the ``user.permissions`` flags, never from ``role_name`` alone (a
+    custom role's name; see ``bot.core.permissions``). 403/404 (no such user, no access) read as ``none``."""
+    url = "/repos/{owner}/{repo}/collaborators/{username}/permission"
+    try:
+        data = await gh.getitem(url, {**repo_vars(repository), "username": login})
+    except gidgethub.BadRequest as exc:
+        if status_of(exc) in (403, 404):
+            return "none"
+        raise
+    return permissions.repository_role(data)
 
 
 def is_own(comment: dict, bot_login: str | None) -> bool:

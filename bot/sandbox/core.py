@@ -133,10 +133,24 @@ class Sandbox(World):
         inst = self._create_installation(account_login, id=id, repos=repos, permissions=permissions, events=events)
         return self.render.installation(inst)
 
+    def add_custom_role(self, org: str, name: str, base: str) -> None:
+        """A custom repository role of organization ``org`` inheriting ``base`` (read, triage, write or
+        maintain, as GitHub allows); ``set_permission(repo, login, name)`` then assigns it. The permission
+        endpoint answers its ``name`` as ``role_name`` and the base's legacy level as ``permission``."""
+        if base not in ("read", "triage", "write", "maintain"):
+            raise ValueError("a custom role inherits read, triage, write or maintain")
+        if name.lower() in PERMISSION_ROLES or not name.strip():
+            raise ValueError(f"{name!r} cannot name a custom role")
+        owner = self._ensure_user(org, type="Organization")
+        if owner.type != "Organization":
+            raise ValueError("custom repository roles belong to organizations")
+        self._custom_roles[(owner.login.lower(), name.lower())] = (name, base)
+
     def set_permission(self, full_name: str, login: str, permission: str) -> None:
-        if permission not in PERMISSION_ROLES:
-            raise ValueError(f"permission must be one of {PERMISSION_ROLES}")
         r = self._repo(full_name)
+        custom = (r.owner.login.lower(), permission.lower()) in self._custom_roles
+        if permission not in PERMISSION_ROLES and not custom:
+            raise ValueError(f"permission must be one of {PERMISSION_ROLES} or a custom role of {r.owner.login}")
         u = self._ensure_user(login)
         r.collaborators[u.login] = permission
 

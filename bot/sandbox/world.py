@@ -153,6 +153,8 @@ class World:
         self._tokens: dict[str, Token] = {}
         self._deliveries: list[Delivery] = []
         self._sponsorships: list[Sponsorship] = []
+        # custom repository roles of organizations: (org login, role name) lower-cased -> (name, base role)
+        self._custom_roles: dict[tuple[str, str], tuple[str, str]] = {}
         self._rate: dict[tuple, RateBucket] = {}
         self._stats_cache: dict[tuple, tuple[int, int, int]] = {}
         self._tasks: set[asyncio.Task] = set()  # background deliveries (the outbox's)
@@ -220,6 +222,12 @@ class World:
     def _find_repo(self, owner: str, name: str) -> RepoState | None:
         rid = self._repo_names.get(f"{owner}/{name}".lower())
         return self._repos.get(rid) if rid is not None else None
+
+    def _role_base(self, r: RepoState, role: str) -> tuple[str, str]:
+        """(role_name, base role) of a collaborator's role: a built-in role is its own base; a custom role
+        (an organization's) names itself and inherits read, triage, write or maintain."""
+        custom = self._custom_roles.get((r.owner.login.lower(), role.lower()))
+        return custom if custom is not None else (role, role)
 
     def _installation_for_repo(self, r: RepoState) -> Installation | None:
         for inst in self._installations.values():

@@ -71,13 +71,17 @@ async def collaborator_permission(req: Req) -> Resp:
         role = "admin"
     else:
         role = r.collaborators.get(u.login) or ("none" if r.private else "read")
-    permission = {"maintain": "write", "triage": "read"}.get(role, role)
-    rank = ["none", "read", "triage", "write", "maintain", "admin"].index(role)
+    # GitHub's description of this operation: `permission` is the legacy base role (maintain -> write,
+    # triage -> read); `role_name` is the assigned role's name, a custom role's included; the user's
+    # `permissions` flags are the base role's
+    role_name, base = sb._role_base(r, role)
+    permission = {"maintain": "write", "triage": "read"}.get(base, base)
+    rank = ["none", "read", "triage", "write", "maintain", "admin"].index(base)
     user = sb.render.user(u)
     user["permissions"] = {"admin": rank >= 5, "maintain": rank >= 4, "push": rank >= 3, "triage": rank >= 2,
                            "pull": rank >= 1}
-    user["role_name"] = role
-    return Resp(200, {"permission": permission, "role_name": role, "user": user})
+    user["role_name"] = role_name
+    return Resp(200, {"permission": permission, "role_name": role_name, "user": user})
 
 
 
