@@ -71,6 +71,7 @@ def ack_rounds(binary: str, data: Path, sandbox, tmp: Path, backends: list[str],
                 with deploy.Fundbot(b, sandbox, SECRET, tmp) as bot:
                     got = wrkload.run_wrk(binary, bot.url, data, seconds=seconds)
                     got["rss_mb_after"] = bot.rss_mb()
+                    got["jobs_at_end"] = bot.jobs()
                 runs[bot.name].append(got)
                 ratios[b].append(got["rps"] / base["rps"])
     out: dict = {}
@@ -81,6 +82,8 @@ def ack_rounds(binary: str, data: Path, sandbox, tmp: Path, backends: list[str],
         out[name] = {"rps": spread([r["rps"] for r in rs]), "p50_ms": spread([r["p50_ms"] for r in rs]),
                      "p99_ms": spread([r["p99_ms"] for r in rs]), "max_ms": max(r["max_ms"] for r in rs),
                      "errors": [r["errors"] for r in rs if r["errors"]], "rounds": len(rs)}
+        if name != "bare_aiohttp":
+            out[name]["jobs_at_end"] = [r["jobs_at_end"] for r in rs]
     out["method"] = (f"{CONNECTIONS} connections, wrk -t2 closed loop, {seconds:.0f} s per round, rounds alternate "
                      "bare/fundbot; each fundbot round on a fresh serve paired with the bare round before it")
     return out
@@ -94,7 +97,7 @@ def paced(binary: str, data: Path, sandbox, tmp: Path, backends: list[str], seco
     for b in backends:
         with deploy.Fundbot(b, sandbox, SECRET, tmp) as bot:
             got = wrkload.run_wrk(binary, bot.url, data, seconds=seconds, mean_delay_ms=mean_ms)
-            jobs = {k: v for k, v in bot.metrics().items() if k.startswith("fundbot_queue_jobs")}
+            jobs = bot.jobs()
         out[f"paced_p99_ms_{b}"] = {"value": got["p99_ms"], "goal": GOALS["paced_p99_ms"], "achieved_rps": got["rps"],
                                     "p50_ms": got["p50_ms"], "max_ms": got["max_ms"], "errors": got["errors"],
                                     "jobs_at_end": jobs}
@@ -108,7 +111,7 @@ def backlog(binary: str, data: Path, sandbox, tmp: Path, backends: list[str], se
     for b in backends:
         with deploy.Fundbot(b, sandbox, SECRET, tmp) as bot:
             got = wrkload.run_wrk(binary, bot.url, data, seconds=seconds, per_second=True, timeout="30s")
-            jobs = {k: v for k, v in bot.metrics().items() if k.startswith("fundbot_queue_jobs")}
+            jobs = bot.jobs()
         counts = got["per_second"]
         while counts and counts[0] == 0:  # wrk starting: before its first response
             counts = counts[1:]
@@ -168,24 +171,30 @@ def issue12(quick: bool) -> dict:
     backends = ["sqlite"] + (["postgres"] if deploy.pg_reachable() else [])
     if "postgres" not in backends:
         figures["skipped"] = f"PostgreSQL not reachable at {deploy.PG}: its figures are missing"
-    rounds, seconds, long_s = (2, 5, 15) if quick else (5, 10, 60)
     signed = wrkload.bodies(2000, installations=50, secret=SECRET)
-    with tempfile.TemporaryDirectory(prefix="fundbot-bench-") as t, deploy.GitHubSandbox() as sandbox:
+    with tempfile.TemporaryDirectory(prefix="fundbot-bench-") as t:
         tmp = Path(t)
-        data = wrkload.write_bodies(tmp / "bodies.dat", signed)
-        figures["payloads"] = {"distinct_bodies": len(signed), "issues": len(signed), "installations": 50,
-                               "bytes": len(signed[0][1]), "event": "issues.opened"}
-        for name, run in (("ack", lambda: ack_rounds(binary, data, sandbox, tmp, backends, rounds, seconds)),
-                          ("paced", lambda: paced(binary, data, sandbox, tmp, backends, seconds * 2)),
-                          ("backlog", lambda: backlog(binary, data, sandbox, tmp, backends, long_s))):
-            try:
-                figures[name] = run()
-            except BenchError as exc:  # one section that cannot run (e.g. serve does not start) is reported
-                figures[name] = {"error": str(exc)[:400]}
-        figures["claims"] = claims(tmp, backends, quick)
+        seed = wrkload.write_seed(tmp / "seed.json", 2000, installations=50)
+        with deploy.GitHubSandbox(seed=seed) as sandbox:
+            sections(figures, binary, tmp, sandbox, signed, backends, quick)
     figures["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     figures["summary"] = summary(figures)
     return figures
+
+
+def sections(figures: dict, binary: str, tmp: Path, sandbox, signed, backends: list[str], quick: bool) -> None:
+    rounds, seconds, long_s = (2, 5, 15) if quick else (5, 10, 60)
+    data = wrkload.write_bodies(tmp / "bodies.dat", signed)
+    figures["payloads"] = {"distinct_bodies": len(signed), "issues": len(signed), "installations": 50,
+                           "bytes": len(signed[0][1]), "event": "issues.opened"}
+    for name, run in (("ack", lambda: ack_rounds(binary, data, sandbox, tmp, backends, rounds, seconds)),
+                      ("paced", lambda: paced(binary, data, sandbox, tmp, backends, seconds * 2)),
+                      ("backlog", lambda: backlog(binary, data, sandbox, tmp, backends, long_s))):
+        try:
+            figures[name] = run()
+        except BenchError as exc:  # one section that cannot run (e.g. serve does not start) is reported
+            figures[name] = {"error": str(exc)[:400]}
+    figures["claims"] = claims(tmp, backends, quick)
 
 
 def summary(f: dict) -> dict:

@@ -51,24 +51,52 @@ def wrk_version(binary: str) -> str:
     return out.splitlines()[0].split(" [")[0] if out else "unknown"
 
 
-def bodies(n: int, *, installations: int, secret: str) -> list[tuple[str, bytes]]:
-    """N distinct real ``issues.opened`` payloads: issue ``k`` of installation ``k % installations`` (one
-    repository per installation), each with its ``X-Hub-Signature-256`` (HMAC-SHA256 of the body)."""
+def payloads(n: int, *, installations: int) -> list[dict]:
+    """N distinct real ``issues.opened`` payloads: issue ``k + 1`` of installation ``1000 + k % installations``
+    (one repository ``bench-I/widgets-I`` per installation, owned by the organization ``bench-I``), opened by
+    one of 500 users who are not members (so the greeting is due: the workers comment on every issue)."""
     base = json.loads(PAYLOAD.read_bytes())
     out = []
     for k in range(n):
         inst = 1000 + k % installations
         payload = json.loads(json.dumps(base))
-        payload["issue"]["number"] = k + 1
-        payload["issue"]["id"] = 10_000_000 + k
-        payload["issue"]["node_id"] = f"I_bench{k}"
-        payload["repository"]["id"] = 5_000_000 + inst
-        payload["repository"]["name"] = f"widgets-{inst}"
-        payload["repository"]["full_name"] = f"bench-{inst}/widgets-{inst}"
+        author = {**base["issue"]["user"], "login": f"bench-user{k % 500}", "id": 8_000_000 + k % 500,
+                  "node_id": f"U_bench{k % 500}", "type": "User", "site_admin": False}
+        payload["issue"].update(number=k + 1, id=10_000_000 + k, node_id=f"I_bench{k}", user=author,
+                                author_association="NONE")
+        payload["sender"] = author
+        payload["repository"].update(id=5_000_000 + inst, name=f"widgets-{inst}", full_name=f"bench-{inst}/widgets-{inst}")
+        payload["repository"]["owner"] = {**base["repository"]["owner"], "login": f"bench-{inst}",
+                                          "id": 7_000_000 + inst, "node_id": f"O_bench{inst}", "type": "Organization"}
         payload["installation"] = {"id": inst, "node_id": f"MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9u{inst}"}
+        out.append(payload)
+    return out
+
+
+def bodies(n: int, *, installations: int, secret: str) -> list[tuple[str, bytes]]:
+    """``payloads(n)`` as bodies, each with its ``X-Hub-Signature-256`` (HMAC-SHA256 of the body)."""
+    out = []
+    for payload in payloads(n, installations=installations):
         body = json.dumps(payload, separators=(",", ":")).encode()
         out.append((signing.signature_256(body, secret), body))
     return out
+
+
+FUNDING = "github: [octocat]\ncustom: [\"https://example.org/donate\"]\n"
+
+
+def write_seed(path: Path, n: int, *, installations: int) -> Path:
+    """The sandbox seed (``python -m bot sandbox --seed``) for ``payloads(n)``: each installation with its
+    repository (a FUNDING.yml in it, so the greeting has links) and every issue and user of the payloads."""
+    spec = {
+        "repos": [{"full_name": f"bench-{i}/widgets-{i}", "id": 5_000_000 + i, "owner_type": "Organization",
+                   "files": {".github/FUNDING.yml": FUNDING}} for i in range(1000, 1000 + installations)],
+        "installations": [{"id": i, "account": f"bench-{i}", "repos": [f"bench-{i}/widgets-{i}"]}
+                          for i in range(1000, 1000 + installations)],
+        "payloads": [{"event": "issues", "payload": p} for p in payloads(n, installations=installations)],
+    }
+    path.write_text(json.dumps(spec))
+    return path
 
 
 def write_bodies(path: Path, signed: list[tuple[str, bytes]]) -> Path:

@@ -444,12 +444,16 @@ async def _preview(args: argparse.Namespace) -> int:
 # --- sandbox / demo -------------------------------------------------------------------------------
 
 async def _sandbox(args: argparse.Namespace) -> int:
-    from bot.sandbox.standalone import serve_forever
+    from bot.sandbox.standalone import SeedError, load_seed, serve_forever
 
+    try:
+        seed = load_seed(args.seed) if args.seed else None
+    except SeedError as exc:
+        raise CliError(f"--seed: {exc}") from None
     logs.setup("INFO", "text")
     stop = asyncio.Event()
     _install_stop_signals(stop)
-    task = asyncio.create_task(serve_forever(args.port, host=args.host))
+    task = asyncio.create_task(serve_forever(args.port, host=args.host, seed=seed, latency=args.latency))
     waiter = asyncio.create_task(stop.wait())
     await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
     waiter.cancel()
@@ -485,6 +489,16 @@ def _count(text: str) -> int:
     if not text.isdigit():
         raise argparse.ArgumentTypeError(f"expected 0 or a positive whole number, got {text!r}")
     return int(text)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 60:
+        raise argparse.ArgumentTypeError(f"expected seconds from 0 to 60, got {text!r}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -525,6 +539,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sandbox", help="run the GitHub API sandbox on its own")
     p.add_argument("--port", type=port_number, default=8765, help="port to listen on (default: 8765)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--seed", metavar="FILE", default=None,
+                   help="also add the repositories, installations and payload objects this JSON file lists")
+    p.add_argument("--latency", type=_seconds, default=0.0, metavar="SECONDS",
+                   help="delay every answer this long (default: 0)")
     p.set_defaults(func=_sandbox)
 
     p = sub.add_parser("jobs", help="list pending and failed jobs; `jobs retry ID` re-queues a failed one")
