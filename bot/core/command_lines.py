@@ -2,8 +2,8 @@
 
 The block structure is CommonMark's as GitHub renders it (GFM tables included): markdown-it-py's block
 parser, corrected where it reads blocks otherwise than GitHub's cmark-gfm (:mod:`bot.core.commonmark`), no
-inline parsing of the whole comment. A line is a *candidate* when its stripped text starts with ``/`` and
-it is rendered as plain text:
+inline parsing of the whole comment. A line is a *candidate* when its stripped text starts with ``/``
+(or ``@``, for ``@fundbot pledge 50``) and it is rendered as plain text:
 
 * it is in a paragraph, a setext heading's text, a GFM table row, or an HTML block that shows its text
   (``<div>``, ``<details>``, ... - CommonMark block kinds 6 and 7);
@@ -45,6 +45,7 @@ _LINE_SPLIT = re.compile(r"\r\n|\r|\n")
 _HIDDEN_HTML_RE = re.compile(r"[ \t]*(?:<!|<\?|<(?:pre|script|style|textarea)(?=[\s>]|$))", re.IGNORECASE)
 _BACKTICKS_RE = re.compile(r"`+")
 _RAW_COMMENT_END = re.compile(r"--!?>")
+_OPENERS = ("/", "@")  # a command line starts with /name, or with @app-name (bot.core.commands)
 _SHOWN = {"paragraph_open", "tr_open"}  # a table row is a block of its own: code spans end with it
 
 
@@ -188,7 +189,7 @@ def _cut(text: str, start: int, comments: list[tuple[int, int]]) -> str:
 
 def candidates(lines: list[str]) -> Iterator[tuple[int, str, str]]:
     """Yield (1-based line number, stripped line, visible text) for every candidate line, in order."""
-    if not any(line.lstrip(" \t").startswith("/") for line in lines):
+    if not any(line.lstrip(" \t").startswith(_OPENERS) for line in lines):
         return
     # The containers open as the page's HTML parser sees them: the tags inside a comment are not seen, and
     # an end tag closes every element opened after its own (so a quote that leaked out of a comment ends
@@ -243,7 +244,7 @@ def _lines(block, first, hidden, comments) -> Iterator[tuple[int, str, str]]:
         stripped = line.strip()
         at = offset + len(line) - len(line.lstrip())
         offset += len(line) + 1
-        if not stripped.startswith("/"):
+        if not stripped.startswith(_OPENERS):
             continue
         h = bisect_right(starts, at) - 1
         if h >= 0 and hidden[h][0] < at < hidden[h][1]:

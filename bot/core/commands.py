@@ -55,6 +55,12 @@ Decisions where the brief was open
   is Invalid (accept one offer at a time); ``[bot]`` accounts are not valid logins here.
 * ``/claim`` takes nothing, ``#12``, ``owner/repo#12`` or an issue URL (``https://HOST/owner/repo/issues/12``,
   ``Command.repo`` is then ``owner/repo``); a bare ``12`` is Invalid ("write #12").
+* Addressed forms (for living beside other bounty bots, whose ``/bounty`` and ``/claim`` are the same
+  words): ``/fundbot COMMAND ...`` and ``@HANDLE COMMAND ...`` (``HANDLE`` is the App's slug, optionally
+  with ``[bot]``) mean ``/COMMAND ...``; ``@HANDLE help`` is ``/fundbot help``. A mention of anyone else,
+  or ``@HANDLE`` followed by words that are no command (``@fundbot thanks!``), is nothing. With
+  ``bare=False`` only the addressed forms (and ``/fundbot help``) count. An Invalid's cues use the form
+  the author wrote (``@fundbot pledge 25``).
 * Limits: only the first :data:`MAX_BODY` characters are read; at most :data:`MAX_COMMANDS` results
   (commands and Invalids together) are returned per comment - further commands are ignored; a command
   line longer than :data:`MAX_LINE` characters is an Invalid ("too long"), an unknown one is nothing.
@@ -62,6 +68,7 @@ Decisions where the brief was open
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import re
 from dataclasses import dataclass
@@ -473,7 +480,46 @@ def _parse_line(lineno: int, stripped: str, visible: str, today: datetime.date |
                       f"/{name}" + (" " + " ".join(toks[:4])[:40] if toks else ""))
 
 
-def parse_commands(body: str | None, *, today: datetime.date | None = None) -> list[Command | Invalid]:
+_MENTION_RE = re.compile(r"@([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))(?:\[bot\])?(?=[ \t]|$)")
+_ADDRESS_RE = re.compile(r"/fundbot[ \t]+([A-Za-z]+)(?=[ \t]|$)", re.IGNORECASE)
+
+
+def _addressed(visible: str, handle: str) -> tuple[str, str] | None:
+    """A line that addresses fundbot by name - ``/fundbot pledge 50`` or ``@HANDLE pledge 50`` (``HANDLE``
+    is the App's slug) - as (the bare command it stands for, the prefix the author used); None otherwise.
+    ``/fundbot help`` and ``@HANDLE help`` stand for ``/fundbot help``."""
+    if visible.startswith("@"):
+        m = _MENTION_RE.match(visible)
+        if m is None or m.group(1).lower() != handle.lower():
+            return None
+        rest, prefix = visible[m.end():].strip(), f"@{m.group(1)} "
+    else:
+        m = _ADDRESS_RE.match(visible)
+        if m is None or m.group(1).lower() in ("help", "fundbot"):
+            return None
+        rest, prefix = visible[len("/fundbot"):].strip(), "/fundbot "
+    if not rest:
+        return None
+    word = rest.split(None, 1)[0]
+    return ("/fundbot help" if word.lower() == "help" else "/" + rest), prefix
+
+
+def _readdressed(result: Command | Invalid, prefix: str) -> Command | Invalid:
+    """An Invalid's cues in the form the author used (``/fundbot pledge 50`` rather than ``/pledge 50``)."""
+    if not isinstance(result, Invalid) or prefix == "/":
+        return result
+
+    def swap(text: str) -> str:
+        return re.sub(r"“/(?!fundbot help)", "“" + prefix, text)
+
+    suggestion = result.suggestion
+    if suggestion and suggestion.startswith("/") and not suggestion.startswith("/fundbot help"):
+        suggestion = prefix + suggestion[1:]
+    return dataclasses.replace(result, reason=swap(result.reason), suggestion=suggestion)
+
+
+def parse_commands(body: str | None, *, today: datetime.date | None = None, bare: bool = True,
+                   handle: str = "fundbot") -> list[Command | Invalid]:
     """All fundbot commands in a comment body, in order, each with its 1-based line number.
 
     Returns :class:`Command` for well-formed commands and :class:`Invalid` for lines that address
@@ -481,7 +527,8 @@ def parse_commands(body: str | None, *, today: datetime.date | None = None) -> l
     quotes and HTML comments are skipped, unknown ``/words`` give nothing (see the module docstring).
     At most :data:`MAX_COMMANDS` results are returned; commands after that are ignored. Only the first
     :data:`MAX_BODY` characters are read. ``today`` is used to check ``by YYYY-MM-DD`` deadlines (after
-    today, at most :data:`MAX_DAYS` ahead); without it only the calendar is checked. Never raises.
+    today, at most :data:`MAX_DAYS` ahead); without it only the calendar is checked. ``bare`` and
+    ``handle`` (the App's slug) decide which lines address fundbot (see the module docstring). Never raises.
     """
     if not isinstance(body, str) or not body:
         return []
@@ -495,8 +542,20 @@ def parse_commands(body: str | None, *, today: datetime.date | None = None) -> l
     results: list[Command | Invalid] = []
     try:
         for lineno, stripped, visible in candidates(split_lines(text)):
+            addressed, original = _addressed(visible, handle), visible
+            prefix = "/"
+            if addressed is not None:
+                visible, prefix = addressed
+            elif visible.startswith("@"):
+                continue  # a line mentioning someone else
+            elif not bare and _NAME_RE.match(visible, 0, 40) and _NAME_RE.match(visible, 0, 40).group(1).lower() != "fundbot":
+                continue  # bare commands are off: /bounty and /claim may be another bot's
             try:
                 result = _parse_line(lineno, stripped, visible, today)
+                if result is None and prefix == "/fundbot ":
+                    result = _parse_line(lineno, stripped, original, today)  # "/fundbot halp": its own cue
+                elif result is not None:
+                    result = _readdressed(result, prefix)
             except Exception as exc:  # pragma: no cover - defensive: one bad line must not lose the rest
                 reason = f"could not read this command ({type(exc).__name__})."
                 result = Invalid(None, lineno, stripped[:MAX_LINE], reason)

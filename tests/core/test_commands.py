@@ -595,3 +595,40 @@ def command_like(draw):
 @given(command_like(), st.sampled_from([TODAY, None]))
 def test_property_every_suggestion_parses_as_a_valid_command(line, today):
     _assert_suggestions_work(line, today)
+
+
+# --- addressed forms: /fundbot COMMAND and @HANDLE COMMAND (issue 14, point 6) -------------------------
+
+ADDRESSED = [
+    # (body, options, expected: (name, amount) of a Command, "!" + reason start of an Invalid, or None)
+    ("/fundbot pledge 50", {}, ("pledge", "50.00")),
+    ("@fundbot pledge $5", {}, ("pledge", "5.00")),
+    ("@FundBot[bot] pledge 5", {}, ("pledge", "5.00")),
+    ("@mybot pledge 5", {"handle": "mybot"}, ("pledge", "5.00")),
+    ("@fundbot pledge 5", {"handle": "mybot"}, None),
+    ("@someone pledge 5", {}, None),
+    ("@fundbot thanks!", {}, None),
+    ("@fundbot", {}, None),
+    ("@fundbot help", {}, ("fundbot help", None)),
+    ("/fundbot fund", {}, ("fund", None)),
+    ("/fundbot halp", {}, "!“halp” is not a /fundbot sub-command"),
+    ("@fundbot pledge 5 0", {}, "!unexpected “0” after the amount: write one amount, e.g. “@fundbot pledge 25”"),
+    ("/pledge 50", {"bare": False}, None),
+    ("/claim", {"bare": False}, None),
+    ("/fundbot pledge 50", {"bare": False}, ("pledge", "50.00")),
+    ("/fundbot help", {"bare": False}, ("fundbot help", None)),
+    ("> @fundbot pledge 50", {}, None),
+]
+
+
+@pytest.mark.parametrize(("body", "options", "want"), ADDRESSED)
+def test_addressed_forms(body, options, want):
+    got = parse_commands(body, **options)
+    if want is None:
+        assert got == []
+    elif isinstance(want, str):
+        assert len(got) == 1 and isinstance(got[0], Invalid) and got[0].reason.startswith(want[1:]), got
+    else:
+        assert len(got) == 1 and isinstance(got[0], Command), got
+        assert (got[0].name, str(got[0].amount.value) if got[0].amount else None) == want
+        assert got[0].raw == body
