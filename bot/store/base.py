@@ -35,6 +35,14 @@ Life of a job::
   ``next_wake``. SQLite has no such channel (``listen`` returns False): its workers poll.
 * ``progress`` is a list of handler names that already succeeded for this job; it is saved by
   ``retry_later``/``park`` so a retry re-runs only the handlers that failed.
+
+Pacing
+------
+``pace`` takes one slot of an installation's budget for content-creating GitHub requests (the rolling-window
+arithmetic of ``bot.core.pacing``), in one short transaction, so every process of every machine draws on the
+same budget: it returns ``(True, at)`` - send at ``at``, possibly a little in the future, already reserved -
+or ``(False, at)`` when ``at`` is more than ``max_wait`` seconds away (nothing reserved). ``pace_block``
+pushes the installation's next allowed time (GitHub answered with ``retry-after``).
 """
 
 from __future__ import annotations
@@ -43,9 +51,12 @@ import abc
 import asyncio
 import dataclasses
 import json
+import math
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
+
+from bot.core import pacing
 
 PENDING = "pending"
 RUNNING = "running"
@@ -309,6 +320,16 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     async def cache_delete(self, namespace: str, key: str) -> None: ...
+
+    # -- pacing (see the module docstring) ----------------------------------------------------------
+    @abc.abstractmethod
+    async def pace(self, installation_id: int, budget: pacing.Budget, *, max_wait: float = math.inf,
+                   now: float | None = None) -> tuple[bool, float]:
+        """Reserve the installation's next send slot if it comes within ``max_wait``: ``(granted, at)``."""
+
+    @abc.abstractmethod
+    async def pace_block(self, installation_id: int, until: float, *, now: float | None = None) -> None:
+        """No content-creating request of this installation before ``until`` (a later block wins)."""
 
 
 def now_or(now: float | None) -> float:

@@ -60,12 +60,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import asyncpg
 
-from . import errors
+from bot.core import pacing
+
+from . import errors, pacing_sql
 from .base import (
     CACHE_SQL,
     CLAIM_SQL,
@@ -145,6 +148,7 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
             "CREATE INDEX IF NOT EXISTS jobs_active_idx ON jobs (id) WHERE status IN ('pending', 'running')",
         ],
     ),
+    (3, [pacing_sql.PG_TABLE]),  # the shared pacing budget per installation
 ]
 
 # The WHERE of the INSERT … SELECT runs before the row is formed, hence before the identity default
@@ -537,6 +541,7 @@ class PostgresStore(Store):
             "DELETE FROM jobs WHERE status = 'done' AND updated_at < $1", float(older_than)
         )
         await self.pool.execute("DELETE FROM kv_cache WHERE expires_at < $1", float(older_than))
+        await self.pool.execute(pacing_sql.PG_PRUNE, float(older_than) - pacing_sql.IDLE, float(older_than))
         return _affected(status)
 
     async def drop_installation(self, installation_id: int, *, keep_keys: Sequence[str] = ()) -> int:
@@ -564,3 +569,17 @@ class PostgresStore(Store):
 
     async def cache_delete(self, namespace: str, key: str) -> None:
         await self.pool.execute("DELETE FROM kv_cache WHERE namespace = $1 AND key = $2", namespace, key)
+
+    # -- pacing (bot.store.pacing_sql) ---------------------------------------------------------------------
+    async def pace(self, installation_id: int, budget: pacing.Budget, *, max_wait: float = math.inf,
+                   now: float | None = None) -> tuple[bool, float]:
+        """One auto-committed upsert (the row lock serialises every process's takes of one installation)."""
+        args = pacing_sql.pg_take_args(installation_id, budget, float(now_or(now)), max_wait)
+        at = await self.pool.fetchval(pacing_sql.PG_TAKE, *args)
+        if at is not None:
+            return True, float(at)
+        slot = await self.pool.fetchval(pacing_sql.PG_SLOT, *args[:7])
+        return False, float(args[1] if slot is None else slot)
+
+    async def pace_block(self, installation_id: int, until: float, *, now: float | None = None) -> None:
+        await self.pool.execute(pacing_sql.PG_BLOCK, installation_id, float(until), float(now_or(now)))

@@ -28,6 +28,7 @@ import asyncio
 import concurrent.futures
 import functools
 import json
+import math
 import os
 import sqlite3
 import time
@@ -37,7 +38,9 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from . import errors
+from bot.core import pacing
+
+from . import errors, pacing_sql
 from .base import (
     CACHE_SQL,
     CLAIM_SQL,
@@ -121,6 +124,12 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
             "CREATE INDEX IF NOT EXISTS jobs_active_idx ON jobs (id) WHERE status IN ('pending', 'running')",
         ],
     ),
+    (
+        3,
+        [
+            pacing_sql.SQLITE_TABLE,
+        ],
+    ),
 ]
 
 # Numbered parameters: the row is (kind, key, event, payload, installation_id, ordering_key, run_at, now).
@@ -201,26 +210,33 @@ class SQLiteStore(Store):
             raise RuntimeError("SQLiteStore is not connected")
         return await self._loop.run_in_executor(self._executor, fn, *args)
 
-    def _tx(self, fn: Callable[[sqlite3.Connection], T], *, poll: bool = False) -> T:
+    def _tx(self, fn: Callable[[sqlite3.Connection], T], *, poll: bool = False, durable: bool = True) -> T:
         """On the writer thread: run ``fn`` in one BEGIN IMMEDIATE … COMMIT transaction (``poll``: take the
-        write lock by polling, see ``_begin_polling``)."""
+        write lock by polling, see ``_begin_polling``; not ``durable``: COMMIT without fsync - in WAL mode the
+        transaction is still atomic, and the next durable COMMIT syncs it too)."""
         conn = self._conn
         assert conn is not None
-        if poll:
-            self._begin_polling(conn)
-        else:
-            conn.execute("BEGIN IMMEDIATE")
+        if not durable and self.synchronous != "NORMAL":
+            conn.execute("PRAGMA synchronous = NORMAL")
         try:
-            result = fn(conn)
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+            if poll:
+                self._begin_polling(conn)
+            else:
+                conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = fn(conn)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        finally:
+            if not durable and self.synchronous != "NORMAL":
+                conn.execute(f"PRAGMA synchronous = {self.synchronous}")
         return result
 
-    async def _write(self, fn: Callable[[sqlite3.Connection], T], *, poll: bool = False) -> T:
-        return await self._run(functools.partial(self._tx, fn, poll=poll))
+    async def _write(self, fn: Callable[[sqlite3.Connection], T], *, poll: bool = False, durable: bool = True) -> T:
+        return await self._run(functools.partial(self._tx, fn, poll=poll, durable=durable))
 
     def _begin_polling(self, conn: sqlite3.Connection) -> None:
         """BEGIN IMMEDIATE for a group commit of enqueues, tried again every ``BUSY_POLL`` until ``busy_timeout``.
@@ -511,6 +527,7 @@ class SQLiteStore(Store):
                 "DELETE FROM jobs WHERE status = 'done' AND updated_at < ?", (older_than,)
             ).rowcount
             conn.execute("DELETE FROM kv_cache WHERE expires_at < ?", (older_than,))
+            conn.execute(pacing_sql.SQLITE_PRUNE, (older_than - pacing_sql.IDLE, older_than))
             return n
 
         return await self._write(run)
@@ -548,3 +565,17 @@ class SQLiteStore(Store):
                 "DELETE FROM kv_cache WHERE namespace = ? AND key = ?", (namespace, key)
             )
         )
+
+    # -- pacing (bot.store.pacing_sql) ---------------------------------------------------------------------
+    async def pace(self, installation_id: int, budget: pacing.Budget, *, max_wait: float = math.inf,
+                   now: float | None = None) -> tuple[bool, float]:
+        """One transaction on the single writer (BEGIN IMMEDIATE also holds off other processes), without an
+        fsync of its own: losing the last reservations to a power cut is harmless."""
+        run = functools.partial(pacing_sql.sqlite_take, installation_id=installation_id, budget=budget,
+                                now=float(now_or(now)), max_wait=max_wait)
+        return await self._write(run, durable=False)
+
+    async def pace_block(self, installation_id: int, until: float, *, now: float | None = None) -> None:
+        run = functools.partial(pacing_sql.sqlite_block, installation_id=installation_id, until=float(until),
+                                now=float(now_or(now)))
+        await self._write(run, durable=False)
