@@ -43,12 +43,31 @@ async def read_file(gh: Any, repository: dict, path: str, *, ref: str | None = N
         raise
     if not isinstance(data, dict) or data.get("type") != "file":
         return None  # a directory or a symlink/submodule: not a file we can read
+    if too_large_to_inline(data):
+        return await read_blob(gh, repository, data["sha"]), data["sha"]
     try:
         content = base64.b64decode(data.get("content") or "", validate=False)
     except (binascii.Error, ValueError):
         log.warning("undecodable content for %s", path)
         return None
     return content, data["sha"]
+
+
+def too_large_to_inline(data: dict) -> bool:
+    """Whether a contents-API answer left the file out: for a file of 1-100 MB GitHub answers ``content: ""``
+    with ``encoding: "none"`` (its description of repos/get-content; githubocto/flat-viewer issue 41). Such a
+    file is not empty: read it with :func:`read_blob`."""
+    return data.get("encoding") == "none" or (not data.get("content") and bool(data.get("size")))
+
+
+async def read_blob(gh: Any, repository: dict, sha: str) -> bytes:
+    """A blob's bytes through the git database (``git/get-blob``: base64, "blobs up to 100 megabytes"). A blob
+    never changes, so its conditional re-reads always hit the ETag cache."""
+    data = await gh.getitem("/repos/{owner}/{repo}/git/blobs/{file_sha}", {**repo_vars(repository), "file_sha": sha})
+    if not isinstance(data, dict) or data.get("encoding") != "base64":
+        raise ValueError(f"blob {sha} came back as {type(data).__name__}, encoding {data.get('encoding')!r}"
+                         if isinstance(data, dict) else f"blob {sha} came back as {type(data).__name__}")
+    return base64.b64decode(data.get("content") or "")
 
 
 async def collaborator_role(gh: Any, repository: dict, login: str) -> str:

@@ -36,6 +36,7 @@ from typing import Any, Literal
 import gidgethub
 
 from bot.core import filediff, paths
+from bot.github import repo_ops
 from bot.github.client import status_of
 
 log = logging.getLogger(__name__)
@@ -150,9 +151,9 @@ async def _read_content(gh: Any, repository: dict, path: str, ref: str) -> tuple
         raise
     if not isinstance(data, dict) or data.get("type") != "file":
         return "other", None
-    if data.get("encoding") == "none":  # over 1 MB: the contents API leaves the content out
-        raise WriteError(f"{path} is too large to rewrite ({data.get('size')} bytes)")
     try:
+        if repo_ops.too_large_to_inline(data):  # over 1 MB: the contents API leaves the content out
+            return "file", await repo_ops.read_blob(gh, repository, data["sha"])
         return "file", base64.b64decode(data.get("content") or "")
     except (binascii.Error, ValueError) as exc:
         raise WriteError(f"undecodable content for {path}") from exc

@@ -4,6 +4,7 @@ release limits, files over 1 MB, cross-repository timeline references."""
 from __future__ import annotations
 
 import pytest
+from gidgethub import BadRequest
 
 from bot.github import repo_ops
 from bot.sandbox.openapi import schema_errors
@@ -39,3 +40,46 @@ def test_custom_roles_are_an_organizations_and_inherit_a_base_role(sandbox, sand
         sandbox.add_custom_role("solo", "Helper", "write")
     with pytest.raises(ValueError):
         sandbox.set_permission(REPO, "x", "No such role")
+
+
+# --- labels: names at most 50 characters, descriptions at most 100 ------------------------------------
+async def test_label_names_over_50_and_descriptions_over_100_characters_are_422(sandbox, sandbox_gh):
+    with pytest.raises(BadRequest) as exc:
+        await sandbox_gh.post(f"/repos/{REPO}/labels", data={"name": "n" * 51})
+    assert exc.value.status_code == 422
+    assert exc.value.errors == [{"resource": "Label", "code": "custom", "field": "name",
+                                 "message": "name is too long (maximum is 50 characters)"}]
+    with pytest.raises(BadRequest) as exc:
+        await sandbox_gh.post(f"/repos/{REPO}/labels", data={"name": "ok", "description": "d" * 101})
+    assert exc.value.errors[0]["field"] == "description"
+    assert sandbox.labels(REPO) == []
+    made = await sandbox_gh.post(f"/repos/{REPO}/labels", data={"name": "💰" * 50, "description": "d" * 100})
+    assert made["name"] == "💰" * 50  # characters, not bytes
+    with pytest.raises(BadRequest):
+        await sandbox_gh.patch(f"/repos/{REPO}/labels/{{name}}", {"name": "💰" * 50}, data={"new_name": "m" * 51})
+    with pytest.raises(BadRequest):
+        await sandbox_gh.patch(f"/repos/{REPO}/labels/{{name}}", {"name": "💰" * 50}, data={"description": "e" * 101})
+    issue = await sandbox.open_issue(REPO, "alice", "t")
+    with pytest.raises(BadRequest) as exc:  # naming a new label on an issue creates it: the same limit
+        await sandbox_gh.post(f"/repos/{REPO}/issues/{issue['number']}/labels", data={"labels": ["x" * 51]})
+    assert exc.value.errors == [{"value": "x" * 51, "resource": "Label", "field": "name", "code": "invalid"}]
+    assert sandbox.labels(REPO) == ["💰" * 50]
+
+
+# --- files over 1 MB: the contents API leaves them out; raw and blobs serve them -------------------------
+async def test_a_file_over_1_mb_has_empty_content_with_encoding_none(sandbox, sandbox_gh):
+    big = b"z" * (1024 * 1024 + 1)
+    await sandbox.push_files(REPO, "octocat", {"big.txt": big, "small.txt": b"s" * (1024 * 1024)}, "big")
+    d = await sandbox_gh.getitem(f"/repos/{REPO}/contents/big.txt")
+    assert (d["content"], d["encoding"], d["size"]) == ("", "none", len(big))
+    small = await sandbox_gh.getitem(f"/repos/{REPO}/contents/small.txt")
+    assert small["encoding"] == "base64" and small["content"]  # 1 MB exactly is still inlined
+    raw = await sandbox_gh.getitem(f"/repos/{REPO}/contents/big.txt", accept="application/vnd.github.raw+json")
+    assert len(raw) == len(big)
+    blob = await sandbox_gh.getitem(f"/repos/{REPO}/git/blobs/{d['sha']}")
+    assert blob["encoding"] == "base64" and blob["size"] == len(big) and not schema_errors("blob", blob)
+    assert await repo_ops.read_file(sandbox_gh, {"full_name": REPO}, "big.txt") == (big, d["sha"])
+    with pytest.raises(BadRequest) as exc:
+        await sandbox_gh.getitem(f"/repos/{REPO}/git/blobs/{'0' * 40}")
+    assert exc.value.status_code == 404
+    assert sandbox.violations == []

@@ -81,9 +81,18 @@ def label_names(body: Any) -> list[str]:
     return out
 
 
+MAX_LABEL_NAME = 50  # GitHub's limit; a longer new name given to an issue is refused as "invalid", with the name
+
+
 def apply_labels(req: Req, issue: Issue, names: list[str], *, replace: bool) -> None:
     sb, r = req.sb, repo(req)
     who = actor(req)
+    # GitHub creates missing labels named on an issue; one over 50 characters is a 422 with the value
+    # (semantic-release/github issue 518: {"value": "...", "resource": "Label", "field": "name", "code": "invalid"})
+    too_long = [n for n in names if len(n) > MAX_LABEL_NAME and r.label(n) is None]
+    if too_long:
+        raise validation_failed([{"value": n, "resource": "Label", "field": "name", "code": "invalid"}
+                                 for n in too_long], req.doc)
     wanted = [sb._ensure_label(r, n) for n in names]
     before = list(issue.labels)
     if replace:

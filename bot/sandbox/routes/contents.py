@@ -9,7 +9,7 @@ from typing import Any
 from .. import webhooks as wh
 from ..gitobj import MODE_FILE, MODE_TREE, Signature
 from ..http import ApiError, Req, Resp, not_found, validation_failed
-from ..state import User
+from ..state import User, node_id
 from . import common
 
 ROUTES = common.Table()
@@ -36,13 +36,45 @@ async def get_content(req: Req) -> Resp:
             items.append(sb.render.content_item(r, p, kind, e.sha, size, ref))
         return Resp(200, items)
     data = r.objects.blobs.get(entry.sha, b"")
+    if len(data) > MAX_BLOB:
+        raise ApiError(403, "This API returns blobs up to 100 MB in size. The requested blob is too large to fetch "
+                       "via the API, but you can use the Git Data API to request blobs up to 100 MB in size.",
+                       errors=[{"resource": "Blob", "field": "data", "code": "too_large"}], doc=req.doc)
     if ".raw" in accept:
         return Resp(200, None, raw=data)
     d = sb.render.content_file(r, path, entry.sha, data, ref)
-    if len(data) > 1024 * 1024:
+    if len(data) > MAX_CONTENT:
+        # GitHub's description of repos/get-content: for a file of 1-100 MB "the `content` field will be an
+        # empty string and the `encoding` field will be "none"" (also with the default media type:
+        # githubocto/flat-viewer issue 41, gr2m/octokit-plugin-create-pull-request issue 139)
         d["content"] = ""
         d["encoding"] = "none"
     return Resp(200, d)
+
+
+MAX_CONTENT = 1024 * 1024  # the contents API inlines files of 1 MB or less
+MAX_BLOB = 100 * 1024 * 1024  # the contents and blobs APIs serve files up to 100 MB
+
+
+@ROUTES.op("git/get-blob")
+async def get_blob(req: Req) -> Resp:
+    """A blob, base64 (or raw with ``application/vnd.github.raw+json``), "up to 100 megabytes in size"
+    (GitHub's description of git/get-blob)."""
+    r = common.repo(req)
+    sha = req.params["file_sha"]
+    data = r.objects.blobs.get(sha)
+    if data is None:
+        raise not_found(req.doc)
+    if len(data) > MAX_BLOB:
+        raise ApiError(403, "This API returns blobs up to 100 MB in size.",
+                       errors=[{"resource": "Blob", "field": "data", "code": "too_large"}], doc=req.doc)
+    if ".raw" in req.request.headers.get("Accept", ""):
+        return Resp(200, None, raw=data)
+    url = f"{req.sb.api_url}/repos/{r.full_name}/git/blobs/{sha}"
+    b64 = base64.b64encode(data).decode("ascii")
+    encoded = "".join(b64[i:i + 60] + "\n" for i in range(0, len(b64), 60))  # wrapped as the contents API's
+    return Resp(200, {"sha": sha, "node_id": node_id("Blob", sha), "size": len(data), "url": url,
+                      "content": encoded, "encoding": "base64"})
 
 
 @ROUTES.op("repos/create-or-update-file-contents")

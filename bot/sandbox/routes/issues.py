@@ -240,6 +240,24 @@ async def remove_label(req: Req) -> Resp:
 
 # --- labels -------------------------------------------------------------------------------------------
 _COLOR = re.compile(r"[0-9a-fA-F]{6}")
+# GitHub's label limits: a name of at most 50 characters, a description of at most 100 (label creation
+# answers 422 {"resource": "Label", "code": "custom", "field": "name", "message": "name is too long (maximum is
+# 50 characters)"}, recorded in github/docs issue 32156; descriptions: EndBug/label-sync issue 260,
+# Financial-Times/github-label-sync issue 42). The description's text follows the same Rails wording.
+MAX_LABEL_NAME = 50
+MAX_LABEL_DESCRIPTION = 100
+
+
+def _check_label_text(req: Req, name: Any, description: Any) -> None:
+    errors = []
+    if isinstance(name, str) and len(name) > MAX_LABEL_NAME:
+        errors.append({"resource": "Label", "code": "custom", "field": "name",
+                       "message": f"name is too long (maximum is {MAX_LABEL_NAME} characters)"})
+    if isinstance(description, str) and len(description) > MAX_LABEL_DESCRIPTION:
+        errors.append({"resource": "Label", "code": "custom", "field": "description",
+                       "message": f"description is too long (maximum is {MAX_LABEL_DESCRIPTION} characters)"})
+    if errors:
+        raise validation_failed(errors, req.doc)
 
 
 def _label(req: Req) -> Label:
@@ -266,6 +284,7 @@ async def create_label(req: Req) -> Resp:
     color = str(body.get("color") or "ededed").lstrip("#")
     if not _COLOR.fullmatch(color):
         raise validation_failed([{"resource": "Label", "code": "invalid", "field": "color"}], req.doc)
+    _check_label_text(req, name, body.get("description"))
     if r.label(name) is not None:
         raise validation_failed([{"resource": "Label", "code": "already_exists", "field": "name"}], req.doc)
     lb = sb._ensure_label(r, name, color=color, description=body.get("description"))
@@ -286,6 +305,7 @@ async def update_label(req: Req) -> Resp:
     body = common.body(req)
     changes: dict[str, Any] = {}
     new_name = body.get("new_name")
+    _check_label_text(req, new_name, body.get("description"))
     if new_name and new_name != lb.name:
         other = r.label(new_name)
         if other is not None and other is not lb:
