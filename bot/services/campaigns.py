@@ -33,6 +33,7 @@ from bot.core import commands as parser
 from bot.core import comments, history, markdown, status, timestamps
 from bot.core import labels as label_rules
 from bot.core.config import Config
+from bot.core.links import PaymentLink
 from bot.github import repo_ops, status_of
 from bot.services import sync_requests
 from bot.services.labels import ensure_labels
@@ -46,7 +47,7 @@ TICK_KIND = "campaign.tick"
 MAINTAINER_ONLY = history.MAINTAINER_COMMANDS
 PERMISSION_TTL = 300.0
 LABELS_TTL = 600.0
-
+LINKS_REFRESH = 600.0
 
 
 def _key(repository: dict, number: int) -> str:
@@ -88,16 +89,50 @@ async def is_maintainer(repo: Repo, login: str, config: Config) -> bool:
 
 
 async def repo_labels(repo: Repo) -> list[dict]:
+    """The repository's labels (name and description), kept LABELS_TTL seconds in the process and in the
+    store (shared by processes, so a fresh process does not list them again)."""
     _repo_labels = repo.ctx.memo("repo-labels", ttl=LABELS_TTL, maxsize=2_000)
     key = repo.id or repo.repository["full_name"]
-    if key not in _repo_labels:
-        _repo_labels[key] = [lb async for lb in repo.gh.getiter("/repos/{owner}/{repo}/labels{?per_page}",
-                                                                {**repo.vars, "per_page": 100})]
-    return _repo_labels[key]
+    if key in _repo_labels:
+        return _repo_labels[key]
+    stored = await repo.ctx.store.cache_get(NS, f"labels:{key}")
+    if isinstance(stored, list) and all(isinstance(lb, dict) for lb in stored):
+        _repo_labels[key] = stored
+        return stored
+    listed = [{"name": lb.get("name"), "description": lb.get("description")}
+              async for lb in repo.gh.getiter("/repos/{owner}/{repo}/labels{?per_page}", {**repo.vars, "per_page": 100})
+              if isinstance(lb, dict)]
+    _repo_labels[key] = listed
+    await repo.ctx.store.cache_set(NS, f"labels:{key}", listed, ttl=LABELS_TTL, installation_id=repo.installation_id)
+    return listed
 
 
-def forget_repo_labels(repo: Repo) -> None:
-    repo.ctx.memo("repo-labels", ttl=LABELS_TTL, maxsize=2_000).pop(repo.id or repo.repository["full_name"], None)
+async def forget_repo_labels(repo: Repo) -> None:
+    key = repo.id or repo.repository["full_name"]
+    repo.ctx.memo("repo-labels", ttl=LABELS_TTL, maxsize=2_000).pop(key, None)
+    await repo.ctx.store.cache_delete(NS, f"labels:{key}")
+
+
+async def payment_links(repo: Repo, s: Setup, *, stale_ok: bool) -> list:
+    """The payment links a funded campaign's status comment shows (``links_for``), kept in the store per
+    repository: read again from GitHub when older than LINKS_REFRESH seconds or when the configuration's
+    ``funding``/``links`` changed. ``stale_ok`` (the pledge that reaches the goal): older links will do, so
+    that pledge costs no extra request; the next event refreshes them."""
+    key = f"links:{repo.id or repo.repository['full_name']}"
+    fingerprint = hashlib.sha256(repr((s.config.funding, s.config.links)).encode()).hexdigest()[:16]
+    held = await repo.ctx.store.cache_get(NS, key)
+    if isinstance(held, dict) and held.get("fp") == fingerprint and isinstance(held.get("links"), list):
+        fresh = repo.now() - float(held.get("at") or 0) < LINKS_REFRESH
+        if fresh or stale_ok:
+            try:
+                return [PaymentLink(str(x[0]), str(x[1]), str(x[2])) for x in held["links"]]
+            except (TypeError, IndexError):
+                log.warning("cached payment links unreadable: reading them again")
+    links = await links_for(repo, s.config)
+    await repo.ctx.store.cache_set(NS, key, {"fp": fingerprint, "at": repo.now(),
+                                             "links": [[x.title, x.url, x.platform] for x in links]},
+                                   installation_id=repo.installation_id)
+    return links
 
 
 @dataclasses.dataclass(frozen=True)
@@ -297,7 +332,7 @@ async def publish(repo: Repo, issue: dict, record: Record, s: Setup, *, before: 
     if c.state == "none" and (before is None or before.state == "none") and record.status_comment is None:
         await save(repo, number, record)
         return
-    await _status_comment(repo, number, record, s)
+    await _status_comment(repo, number, record, s, reached=before is not None and before.state != c.state)
     await _labels(repo, issue, c, s)
     await _schedule_tick(repo, number, c)
     await save(repo, number, record)
@@ -307,10 +342,14 @@ async def publish(repo: Repo, issue: dict, record: Record, s: Setup, *, before: 
         log.info("campaign on #%s: %s -> %s", number, before.state, c.state)
 
 
-async def _status_comment(repo: Repo, number: int, record: Record, s: Setup) -> None:
+async def _status_comment(repo: Repo, number: int, record: Record, s: Setup, *, reached: bool = False) -> None:
     gh, repository = repo.gh, repo.repository
     c = record.campaign
-    links = await links_for(repo, s.config) if c.state in ("funded", "delivered") else []
+    links = []
+    if c.state in ("funded", "delivered"):
+        links = await payment_links(repo, s, stale_ok=reached)
+    elif c.state == "open" and not s.config.funding:
+        await payment_links(repo, s, stale_ok=False)  # kept fresh, so the pledge reaching the goal needs no read
     body = status.status_comment(c, repo=repository["full_name"], issue=number, links=links,
                                  rewards=s.config.bounties.rewards, now=repo.now())
     digest = hashlib.sha256(body.encode()).hexdigest()
@@ -357,7 +396,7 @@ async def _labels(repo: Repo, issue: dict, c: ledger.Campaign, s: Setup) -> None
         existing = {lb["name"].lower() for lb in await repo_labels(repo)}
         if any(name.lower() not in existing for name in add):
             await ensure_labels(repo, s.config)
-            forget_repo_labels(repo)
+            await forget_repo_labels(repo)
         await gh.post("/repos/{owner}/{repo}/issues/{issue_number}/labels", variables, data={"labels": add})
     for name in remove:
         try:
@@ -466,10 +505,21 @@ def in_order(campaign: ledger.Campaign, event: Any, s: Setup) -> Any:
     return event
 
 
+#: States whose arrival is checked against GitHub (refolded from the timeline): those that end the campaign
+#: or ask backers to pay. Open <-> funded is not (it is re-evaluated at every pledge until the deadline).
+VERIFIED_STATES = frozenset({"delivered", "closed", "expired", "cancelled"})
+
+
 async def verify_transition(repo: Repo, number: int, record: Record, s: Setup, *, before: ledger.Campaign) -> None:
-    """The cache is never trusted over GitHub: when a campaign changes state (funded, delivered, expired...),
-    refold it from GitHub and keep that if the two disagree. Transitions are rare, so this costs little."""
-    if before.state == record.campaign.state:
+    """The cache is not trusted over GitHub where it matters: when a campaign ends or is delivered, and when
+    its funding becomes final at the deadline, it is refolded from GitHub and GitHub's fold wins a
+    disagreement. The pledge that reaches the goal is not checked (that would read every comment page on
+    every goal): the incremental state equals the fold of the same events, a lost delivery is recovered by
+    redelivery, and the deadline check above catches what is still missing before funding is final."""
+    after = record.campaign
+    if before.state == after.state and before.deadline_passed == after.deadline_passed:
+        return
+    if after.state not in VERIFIED_STATES and before.deadline_passed == after.deadline_passed:
         return
     events, status_comment = await events_from_github(repo, number, s, decisions=history.decisions_of(record.campaign))
     refold = ledger.fold(events, now=repo.now(), **s.kwargs())
@@ -511,6 +561,8 @@ async def run_tick(job: Any, ctx: Any) -> None:
     record = await current(repo, number, s)
     before = record.campaign
     record.campaign = ledger.tick(before, now=repo.now(), **s.kwargs())
+    if not record.rebuilt:
+        await verify_transition(repo, number, record, s, before=before)
     issue = await repo.gh.getitem("/repos/{owner}/{repo}/issues/{issue_number}", {**repo.vars, "issue_number": number})
     await publish(repo, issue, record, s, before=before)
 
