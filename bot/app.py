@@ -109,7 +109,9 @@ class Service:
         for wake in self.wakers:
             wake()
 
-    async def start_web(self, *, host: str | None = None, port: int | None = None) -> int:
+    async def start_web(self, *, host: str | None = None, port: int | None = None, reuse_port: bool = False) -> int:
+        """Listen (``reuse_port``: SO_REUSEPORT, so several web processes share the port and the kernel
+        spreads connections over them); returns the port."""
         app = make_app(self.settings, self.store, notify=self.notify, clock=self.clock.time, metrics_=self.metrics,
                        github_stats=self._github_stats)
         raise_fd_limit()  # every open connection is a file descriptor
@@ -117,7 +119,8 @@ class Service:
                                      keepalive_timeout=self.settings.keepalive_timeout)
         self.runner = GuardedAppRunner(app, self.guard, access_log=None, handle_signals=False)
         await self.runner.setup()
-        site = web.TCPSite(self.runner, host or self.settings.host, self.settings.port if port is None else port, backlog=1024)
+        site = web.TCPSite(self.runner, host or self.settings.host, self.settings.port if port is None else port,
+                           backlog=1024, reuse_port=reuse_port or None)
         await site.start()
         server = site._server  # the bound socket tells the real port when 0 was asked for
         sockets = getattr(server, "sockets", None) or []

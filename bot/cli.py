@@ -4,29 +4,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import dataclasses
 import datetime
 import json
 import logging
-import signal
 import sys
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 from bot import logs
+from bot.cli_base import install_stop_signals as _install_stop_signals
+from bot.cli_base import settings_from_env as _settings
 from bot.cli_checks import CliError, Parser, bind_error, check_event, check_repo_dir, port_number, positive
-from bot.settings import Settings, SettingsError, check_metrics_ports
+from bot.settings import Settings
 
 log = logging.getLogger("bot")
-
-
-def _settings() -> Settings:
-    try:
-        return Settings.from_env()
-    except SettingsError as exc:
-        raise CliError(f"configuration error: {exc}") from None
 
 
 def _store(settings: Settings, **how):
@@ -40,128 +31,19 @@ def _store(settings: Settings, **how):
         raise CliError(f"DATABASE_URL: {exc}") from None
 
 
-def _install_stop_signals(stop: asyncio.Event, who: str = "fundbot") -> None:
-    """SIGTERM/SIGINT set ``stop`` (and say so once in the log): in-flight work finishes, the rest waits."""
-    loop = asyncio.get_running_loop()
 
-    def on_signal(sig: signal.Signals) -> None:
-        if not stop.is_set():
-            log.info("%s: %s received: stopping", who, sig.name)
-        stop.set()
-
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, on_signal, sig)
-
-
-# --- serve / worker ---------------------------------------------------------------------------------
+# --- serve / worker (bot/cli_serve.py) ---------------------------------------------------------------
 
 async def _serve(args: argparse.Namespace) -> int:
-    from bot.app import Service
-    from bot.jobs.supervisor import Supervisor, worker_processes
+    from bot.cli_serve import serve
 
-    settings = _settings()
-    if args.worker_processes is not None:
-        settings = dataclasses.replace(settings, worker_processes=args.worker_processes)
-    logs.setup(settings.log_level, settings.log_format)
-    processes = worker_processes(settings, no_workers=args.no_workers)
-    if processes:
-        logs.setup(settings.log_level, settings.log_format, role="web")
-    if not settings.webhook_secret:
-        print(
-            "fundbot: WEBHOOK_SECRET is required; refusing to start without it.\n"
-            "Set it (and APP_ID, PRIVATE_KEY_PATH) in the environment or .env; see README.md.\n"
-            "To try fundbot without a GitHub App: python -m bot demo",
-            file=sys.stderr,
-        )
-        return 2
-    if processes and settings.metrics_port is not None:
-        try:  # --worker-processes may ask for more ports than WORKER_PROCESSES did
-            check_metrics_ports(settings.metrics_port, processes, settings.port if args.port is None else args.port)
-        except SettingsError as exc:
-            raise CliError(f"configuration error: {exc}") from None
-    service = Service(settings, store=_store(settings))
-    await service.open()
-    children = Supervisor(processes, grace=settings.shutdown_grace,
-                          metrics_port=settings.metrics_port) if processes else None
-    try:
-        try:  # listen first: a port in use ends serve before any worker starts
-            port = await service.start_web(port=args.port)
-        except OSError as exc:
-            raise bind_error(settings.host, settings.port if args.port is None else args.port, exc) from None
-        if children is not None:
-            service.wakers.append(children.wake)
-            await children.start()
-            workers = f"{processes} worker process(es)"
-        elif not args.no_workers and service.start_workers():
-            await service.schedule_recovery()
-            workers = "workers running in this process"
-        else:
-            workers = "setup mode: no App credentials" if service.github is None else "no workers"
-        log.info("fundbot listening on %s:%s%s (%s)", settings.host, port, settings.webhook_path, workers)
-        if service.github is None:
-            print(
-                f"fundbot is in setup mode: open http://localhost:{port}/ for how to register the App from app.yml.",
-                file=sys.stderr,
-            )
-        stop = asyncio.Event()
-        _install_stop_signals(stop)
-        await stop.wait()
-        log.info("shutting down: no new jobs, %ss grace for jobs in flight", settings.shutdown_grace)
-        await service.stop_web()  # the edge first, then the workers wherever they run
-    finally:
-        if children is not None:
-            await children.stop()
-        await service.close()
-    return 0
+    return await serve(args)
 
 
 async def _worker(args: argparse.Namespace) -> int:
-    from bot.app import Service
+    from bot.cli_serve import worker
 
-    settings = _settings()
-    logs.setup(settings.log_level, settings.log_format, role=args.role)
-    stop = asyncio.Event()
-    _install_stop_signals(stop, f"fundbot worker{' ' + args.role if args.role else ''}")  # before opening: a SIGTERM while starting still stops cleanly
-    service = Service(settings, store=_store(settings))
-    port = args.metrics_port if args.metrics_port is not None else settings.metrics_port
-    stop_metrics = _serve_metrics(service, port)
-    try:
-        return await _work(service, args, stop)
-    finally:
-        stop_metrics()
-
-
-def _serve_metrics(service, port: int | None) -> Callable[[], None]:
-    """``worker``'s own scrape endpoint on METRICS_PORT (or --metrics-port); none when unset. Bound before the
-    store is opened, so a port in use ends the worker before it takes a job."""
-    if port is None:
-        return lambda: None
-    host = service.settings.host
-    try:
-        stop = service.metrics.serve_http(port, host, service._github_stats)
-    except OSError as exc:
-        raise bind_error(host, port, exc, setting="METRICS_PORT") from None
-    log.info("metrics on http://%s:%d/metrics", host, port)
-    return stop
-
-
-async def _work(service, args: argparse.Namespace, stop: asyncio.Event) -> int:
-    from bot.jobs.supervisor import become_child
-
-    await service.open(migrate=args.wake_fd is None)  # serve's children: serve migrated before starting them
-    if not service.start_workers():
-        print("fundbot worker: APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) are required", file=sys.stderr)
-        await service.close()
-        return 2
-    if args.wake_fd is not None:  # started by serve: woken when it stores a delivery, stopped if it dies
-        become_child(args.wake_fd, service.notify, stop.set)
-    await service.schedule_recovery()
-    log.info("fundbot worker %s started (concurrency %d)", service.worker.owner, service.settings.worker_concurrency)
-    await stop.wait()
-    await service.close()
-    log.info("fundbot worker %s stopped", service.worker.owner)
-    return 0
+    return await worker(args)
 
 
 # --- receive --------------------------------------------------------------------------------------
@@ -513,6 +395,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-workers", action="store_true", help="only receive webhooks (run `worker` elsewhere)")
     p.add_argument("--worker-processes", type=_count, default=None, metavar="N",
                    help="run the workers in N child processes (default: $WORKER_PROCESSES or 1; 0: in this process)")
+    p.add_argument("--web-child", action="store_true", help=argparse.SUPPRESS)  # serve's own web children
+    p.add_argument("--parent-fd", type=int, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--wake-fds", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--role", default=None, help=argparse.SUPPRESS)
     p.set_defaults(func=_serve)
 
     p = sub.add_parser("worker", help="workers only, for scale-out (Procfile worker:)")
@@ -539,10 +425,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sandbox", help="run the GitHub API sandbox on its own")
     p.add_argument("--port", type=port_number, default=8765, help="port to listen on (default: 8765)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    p.add_argument("--seed", metavar="FILE", default=None,
-                   help="also add the repositories, installations and payload objects this JSON file lists")
-    p.add_argument("--latency", type=_seconds, default=0.0, metavar="SECONDS",
-                   help="delay every answer this long (default: 0)")
+    # bench options (bot/sandbox/standalone.py describes them); hidden until the README's command table lists them
+    p.add_argument("--seed", metavar="FILE", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--latency", type=_seconds, default=0.0, metavar="SECONDS", help=argparse.SUPPRESS)
     p.set_defaults(func=_sandbox)
 
     p = sub.add_parser("jobs", help="list pending and failed jobs; `jobs retry ID` re-queues a failed one")

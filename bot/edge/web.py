@@ -14,7 +14,7 @@ POST ``WEBHOOK_PATH``, in this order, each refusal before the body is read unles
     The same delivery GUID twice is stored once (the second answer says ``duplicate``).
     With ``Expect: 100-continue`` the checks before the body run first (``expect_continue``): a refused
     request gets its 401/415/413/503 without a ``100 Continue``, so its body is never invited.
-GET ``/healthz``   200 when the database answers, 503 otherwise.
+GET ``/healthz``   200 when the database answers (with the answering process's pid), 503 otherwise.
 GET ``/metrics``   Prometheus text format 0.0.4, by prometheus_client (``bot.metrics``).
 GET ``/``          what this is; in setup mode (no App credentials), how to register the App.
 """
@@ -27,6 +27,7 @@ import hmac
 import html
 import json
 import logging
+import os
 import re
 import time
 from collections.abc import Callable
@@ -333,6 +334,7 @@ async def healthz(request: web.Request) -> web.Response:
             "database": "ok",
             "database_ms": round((time.perf_counter() - started) * 1000, 2),
             "mode": "running" if settings.has_app_credentials else "setup",
+            "pid": os.getpid(),  # which web process answered (WEB_PROCESSES > 1 share the port)
         }
     )
 
