@@ -14,6 +14,8 @@ from pathlib import Path
 
 import dotenv
 
+from bot.core import pacing
+
 DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_WEBHOOK_PATH = "/api/github/webhooks"
 MAX_WEBHOOK_BYTES = 25 * 1024 * 1024  # GitHub caps payloads at 25 MB
@@ -91,7 +93,12 @@ class Settings:
     worker_processes: int = 1  # `serve` runs its workers in this many child processes; 0: in the web process
     web_processes: int = 1  # `serve` answers webhooks in this many processes sharing PORT (SO_REUSEPORT)
     bot_login: str | None = None  # "<slug>[bot]"; learned from GET /app when unset
-    mutation_interval: float = 1.0  # seconds between mutating GitHub requests per installation
+    # Pacing of content-creating GitHub requests (POST/PATCH/PUT/DELETE) per installation, one budget in the store
+    # for every process (bot.core.pacing): the shortest gap between two of them (0: no pacing at all), and how
+    # many may go in any minute and in any hour (GitHub's secondary limits: 80 and 500).
+    mutation_interval: float = 0.05
+    mutations_per_minute: int = 80
+    mutations_per_hour: int = 500
     installation_concurrency: int = 4  # jobs of one installation running at once in this process
     max_inflight_body_bytes: int = 64 * 1024 * 1024  # request bodies being read at once, all connections together
     max_chunked_body_bytes: int = 1024 * 1024  # a body without Content-Length (GitHub always sends one)
@@ -107,6 +114,11 @@ class Settings:
         return bool(self.app_id and self.private_key)
 
     @property
+    def pacing_budget(self) -> pacing.Budget:
+        """The pacing budget of one installation these settings name (``bot.core.pacing``)."""
+        return pacing.budget_for(self.mutation_interval, self.mutations_per_minute, self.mutations_per_hour)
+
+    @property
     def graphql_url(self) -> str:
         base = self.github_api_url.rstrip("/")
         if base.endswith("/api/v3"):  # GitHub Enterprise Server
@@ -115,7 +127,9 @@ class Settings:
 
     def for_sandbox(self, sandbox, **overrides) -> Settings:
         """These settings pointed at a GitHub sandbox (its app id, key, secret and API), listening on a free
-        local port, without mutation pacing (the sandbox needs none); ``overrides`` win."""
+        local port, without mutation pacing (``mutation_interval=0``: the sandbox enforces GitHub's secondary limits,
+        so a test sending more than 80 content-creating requests a minute for one installation turns it on);
+        ``overrides`` win."""
         values = dict(
             app_id=str(sandbox.app_id),
             private_key=sandbox.private_key_pem.decode(),
@@ -170,6 +184,8 @@ class Settings:
             web_processes=e.integer("WEB_PROCESSES", cls.web_processes, minimum=1, maximum=64),
             bot_login=e.get("BOT_LOGIN"),
             mutation_interval=e.number("MUTATION_INTERVAL_SECONDS", cls.mutation_interval),
+            mutations_per_minute=e.integer("MUTATIONS_PER_MINUTE", cls.mutations_per_minute),
+            mutations_per_hour=e.integer("MUTATIONS_PER_HOUR", cls.mutations_per_hour),
             installation_concurrency=e.integer("INSTALLATION_CONCURRENCY", cls.installation_concurrency),
             max_inflight_body_bytes=e.integer("MAX_INFLIGHT_BODY_BYTES", cls.max_inflight_body_bytes),
             max_chunked_body_bytes=e.integer("MAX_CHUNKED_BODY_BYTES", cls.max_chunked_body_bytes),

@@ -27,14 +27,16 @@ from collections.abc import Sequence
 
 MINUTE = 60.0
 HOUR = 3600.0
+PER_MINUTE = 80  # GitHub's documented limits (above)
+PER_HOUR = 500
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Budget:
     """Content-creating requests one installation may send. ``per_minute`` 0 (or less) turns pacing off."""
 
-    per_minute: int = 80
-    per_hour: int = 500
+    per_minute: int = PER_MINUTE
+    per_hour: int = PER_HOUR
     gap: float = 0.0  # the shortest time between two sends of one installation
     margin: float = 2.0  # seconds added to each window
 
@@ -49,6 +51,14 @@ class Budget:
     @property
     def hour_window(self) -> float:
         return HOUR + self.margin
+
+
+def budget_for(mutation_interval: float, per_minute: int = PER_MINUTE, per_hour: int = PER_HOUR) -> Budget:
+    """The budget the settings name: ``MUTATION_INTERVAL_SECONDS`` 0 turns pacing off, any other value is the
+    shortest gap between two content-creating requests of one installation."""
+    if mutation_interval <= 0:
+        return Budget(per_minute=0, per_hour=0)
+    return Budget(per_minute=per_minute, per_hour=per_hour, gap=mutation_interval)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

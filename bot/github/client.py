@@ -20,6 +20,7 @@ import asyncio
 import dataclasses
 import json
 import logging
+import math
 import random
 import time
 from collections.abc import Mapping
@@ -31,7 +32,7 @@ import gidgethub
 import gidgethub.aiohttp
 import gidgethub.apps
 
-from bot.core import timestamps
+from bot.core import pacing, timestamps
 from bot.settings import DEFAULT_API_URL
 
 log = logging.getLogger(__name__)
@@ -83,31 +84,78 @@ class RetryPolicy:
         return rng.uniform(ceiling / 2, ceiling)
 
 
-class Pacer:
-    """Spaces mutating requests (POST, PATCH, PUT, DELETE) per installation, as GitHub asks of integrations
-    making many of them: at least ``interval`` seconds apart. Reads are never delayed."""
+class PaceBook(Protocol):
+    """Where the budgets live: the store (``bot.store.Store.pace``, shared by every process) or this process."""
 
-    def __init__(self, interval: float, clock: Clock):
-        self.interval = interval
+    async def pace(self, installation_id: int, budget: pacing.Budget, *, max_wait: float = ...,
+                   now: float | None = None) -> tuple[bool, float]: ...
+
+    async def pace_block(self, installation_id: int, until: float, *, now: float | None = None) -> None: ...
+
+
+class LocalPaceBook:
+    """Budgets kept in this process only (no store given: ``doctor``, tools, some tests)."""
+
+    def __init__(self, clock: Clock) -> None:
         self.clock = clock
-        self._next: cachetools.LRUCache[int | None, float] = cachetools.LRUCache(maxsize=10_000)
-        self._locks: cachetools.LRUCache[int | None, asyncio.Lock] = cachetools.LRUCache(maxsize=10_000)
+        self._states: cachetools.LRUCache[int, pacing.State] = cachetools.LRUCache(maxsize=10_000)
+
+    async def pace(self, installation_id: int, budget: pacing.Budget, *, max_wait: float = math.inf,
+                   now: float | None = None) -> tuple[bool, float]:
+        now = self.clock.time() if now is None else now
+        taken = pacing.take(self._states.get(installation_id, pacing.State()), budget, now, max_wait)
+        self._states[installation_id] = taken.state
+        return taken.granted, taken.at
+
+    async def pace_block(self, installation_id: int, until: float, *, now: float | None = None) -> None:
+        self._states[installation_id] = pacing.block(self._states.get(installation_id, pacing.State()), until)
+
+
+class Pacer:
+    """Paces the content-creating requests (POST, PATCH, PUT, DELETE) of each installation within GitHub's
+    secondary limits - "no more than 80 content-generating requests per minute and no more than 500 [...] per
+    hour" (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits)
+    - with the rolling-window budget of ``bot.core.pacing``, kept in ``book`` (the store: one budget for all
+    processes). A burst goes out at once; beyond the budget each request sleeps exactly until its reserved
+    slot, and one more than ``max_wait`` away hands the job back (``RetryLater``). Reads are never paced.
+    ``budget`` may be a number, the old spacing in seconds (``pacing.budget_for``)."""
+
+    def __init__(self, budget: pacing.Budget | float, clock: Clock, book: PaceBook | None = None,
+                 *, max_wait: float = 60.0):
+        self.budget = budget if isinstance(budget, pacing.Budget) else pacing.budget_for(float(budget))
+        self.clock = clock
+        self.book: PaceBook = book if book is not None else LocalPaceBook(clock)
+        self.max_wait = max_wait
+        self._fallback = LocalPaceBook(clock)  # when the store cannot answer, still pace this process
 
     async def wait(self, installation_id: int | None) -> float:
-        """Wait for this installation's turn; returns how long it waited."""
-        if self.interval <= 0:
+        """Wait for this installation's slot; returns how long it waited."""
+        if not self.budget.enabled or installation_id is None:
             return 0.0
-        lock = self._locks.get(installation_id)
-        if lock is None:
-            lock = self._locks[installation_id] = asyncio.Lock()
-        async with lock:
-            now = self.clock.time()
-            due = self._next.get(installation_id, now)
-            waited = max(0.0, due - now)
-            if waited:
-                await self.clock.sleep(waited)
-            self._next[installation_id] = max(now, due) + self.interval
-            return waited
+        now = self.clock.time()
+        try:
+            granted, at = await self.book.pace(installation_id, self.budget, max_wait=self.max_wait, now=now)
+        except Exception as exc:  # noqa: BLE001  (the database is away: pace this process alone)
+            log.warning("pacing budget unavailable (%s: %s); pacing this process alone", type(exc).__name__, exc)
+            granted, at = await self._fallback.pace(installation_id, self.budget, max_wait=self.max_wait, now=now)
+        if not granted:
+            raise RetryLater(at, f"installation {installation_id} spent its budget of content-creating requests "
+                                 f"(GitHub's secondary limits); next slot in {at - now:.0f}s")
+        waited = max(0.0, at - now)
+        if waited:
+            await self.clock.sleep(waited)
+        return waited
+
+    async def block(self, installation_id: int | None, until: float) -> None:
+        """GitHub said to wait: no process sends this installation's next content-creating request before
+        ``until``."""
+        if not self.budget.enabled or installation_id is None:
+            return
+        await self._fallback.pace_block(installation_id, until)
+        try:
+            await self.book.pace_block(installation_id, until, now=self.clock.time())
+        except Exception as exc:  # noqa: BLE001
+            log.warning("could not share a rate-limit wait (%s: %s)", type(exc).__name__, exc)
 
 
 MUTATING = frozenset({"POST", "PATCH", "PUT", "DELETE"})
@@ -194,15 +242,16 @@ class GitHubAPI(gidgethub.aiohttp.GitHubAPI):
             out["accept"] = ACCEPT
         return out
 
-    async def manage_rate_limit(self, *, method: str, url: str) -> None:
-        if self.pacer is not None and method in MUTATING and self.installation_id is not None:
-            await self.pacer.wait(self.installation_id)
-
     async def _request(self, method: str, url: str, headers: Mapping[str, str], body: bytes = b"") -> tuple[int, Mapping[str, str], bytes]:
         headers = self._versioned(url, headers)
+        paced = self.pacer is not None and method in MUTATING and self.installation_id is not None \
+            and url != self.graphql_url  # a GraphQL query creates nothing
         attempt = 0
         while True:
             attempt += 1
+            if paced:
+                assert self.pacer is not None
+                await self.pacer.wait(self.installation_id)  # every send counts, a retried one too
             try:
                 async with asyncio.timeout(self.policy.request_timeout):
                     status, response_headers, data = await super()._request(method, url, headers, body)
@@ -233,6 +282,8 @@ class GitHubAPI(gidgethub.aiohttp.GitHubAPI):
                     wait = self.policy.secondary_default_wait * (2 ** (attempt - 1))
                 else:
                     return False  # a plain 403: permission denied, not a rate limit
+            if self.pacer is not None:  # every process holds back this installation's mutations as long
+                await self.pacer.block(self.installation_id, now + wait)
             if attempt > self.policy.max_rate_limit_retries:
                 return False
             if wait > self.policy.max_inline_wait:
@@ -260,6 +311,8 @@ class GitHubAPI(gidgethub.aiohttp.GitHubAPI):
                 if not limited:
                     raise
                 wait = self.policy.secondary_default_wait * (2 ** (attempt - 1))
+                if self.pacer is not None:
+                    await self.pacer.block(self.installation_id, self.clock.time() + wait)
                 if attempt > self.policy.max_rate_limit_retries or wait > self.policy.max_inline_wait:
                     raise RetryLater(self.clock.time() + max(wait, 1.0), "GraphQL rate limited") from exc
                 log.warning("GraphQL rate limited; waiting %.1fs", wait)
@@ -320,6 +373,8 @@ class GitHubApp:
         bot_login: str | None = None,
         mutation_interval: float = 1.0,
         api_version: str = API_VERSION,
+        pacing_budget: pacing.Budget | None = None,
+        pacing_store: PaceBook | None = None,
     ):
         self.session = session
         self.api_version = api_version
@@ -333,7 +388,8 @@ class GitHubApp:
         self.stats = CallStats()
         self.bot_login = bot_login
         self._rng = random.Random()
-        self.pacer = Pacer(mutation_interval, self.clock)
+        self.pacer = Pacer(pacing_budget or pacing.budget_for(mutation_interval), self.clock, pacing_store,
+                           max_wait=self.policy.max_inline_wait)
         # Tokens last an hour; the TTL bounds how long one is kept, expires_at decides when it is renewed.
         self._tokens: cachetools.TTLCache[int, _Token] = cachetools.TTLCache(
             maxsize=installations_cached, ttl=3600, timer=self.clock.time
@@ -341,6 +397,10 @@ class GitHubApp:
         self._token_locks: cachetools.LRUCache[int, asyncio.Lock] = cachetools.LRUCache(maxsize=installations_cached)
         self._etags: cachetools.LRUCache[int, JsonLRU] = cachetools.LRUCache(maxsize=installations_cached)
         self._etag_entries = etag_entries_per_installation
+
+    def share_pacing(self, store: PaceBook, budget: pacing.Budget | None = None) -> None:
+        """Keep the pacing budgets in ``store`` (shared by every process using it) from now on."""
+        self.pacer = Pacer(budget or self.pacer.budget, self.clock, store, max_wait=self.policy.max_inline_wait)
 
     def _client(self, **kwargs: Any) -> GitHubAPI:
         return GitHubAPI(

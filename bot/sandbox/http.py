@@ -17,7 +17,8 @@ import jwt
 from aiohttp import web
 from cryptography.hazmat.primitives import serialization
 
-from .faults import SECONDARY_MESSAGE, FaultRule
+from .faults import SECONDARY_DOCS, SECONDARY_MESSAGE, FaultRule
+from .limits import ContentLimits
 from .openapi import Operation, Router, coerce_param
 from .state import Call, RateBucket, RepoState, Token
 from .world import World
@@ -155,6 +156,7 @@ class HttpFront:
         key = serialization.load_pem_private_key(sb.private_key_pem, password=None)
         self._public_key = key.public_key()
         self._request_counter = 0
+        self.limits = ContentLimits(sb.clock)  # GitHub's secondary limits on content creation (limits.py)
     # --- helpers ---------------------------------------------------------------------------------
     def rate_headers(self, b: RateBucket, resource: str = "core") -> dict[str, str]:
         return {"x-ratelimit-limit": str(b.limit), "x-ratelimit-remaining": str(b.remaining),
@@ -298,6 +300,10 @@ class HttpFront:
         bucket = self.sb._bucket(bucket_key)
         if bucket.remaining <= 0 and not (op and op.operation_id in NO_RATE_COUNT):
             return self._rate_limited(bucket, auth, resource)
+        if bucket_key[0] == "inst" and auth.installation_id is not None:
+            retry_after = self.limits.admit(auth.installation_id, method, request.path)
+            if retry_after is not None:
+                return self.secondary_limited(bucket, retry_after)
 
         if is_graphql:
             status, data = await self._graphql(self.sb, auth, body, body_error)
@@ -465,6 +471,13 @@ class HttpFront:
             msg += " (But here's the good news: Authenticated requests get a higher rate limit.)"
         return self.error_response(403, msg, doc=RATE_DOCS, headers=self.rate_headers(bucket, resource))
 
+    def secondary_limited(self, bucket: RateBucket, retry_after: int | None, resource: str = "core") -> web.Response:
+        """GitHub's answer for a secondary rate limit: 403, its message, ``retry-after`` when it says."""
+        headers = self.rate_headers(bucket, resource)
+        if retry_after is not None:
+            headers["retry-after"] = str(retry_after)
+        return self.error_response(403, SECONDARY_MESSAGE, doc=SECONDARY_DOCS, headers=headers)
+
     def _scoped_repo(self, auth: AuthInfo, owner: str, name: str, op: Operation) -> RepoState:
         r = self.sb._find_repo(owner, name)
         if r is None:
@@ -484,12 +497,7 @@ class HttpFront:
             await self._hang(request)
             raise asyncio.CancelledError
         if rule.secondary:
-            headers = self.rate_headers(bucket, resource)
-            if rule.retry_after is not None:
-                headers["retry-after"] = str(rule.retry_after)
-            return self.error_response(403, SECONDARY_MESSAGE,
-                                       doc="https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
-                                        headers=headers)
+            return self.secondary_limited(bucket, rule.retry_after, resource)
         if rule.primary:
             reset = self.sb.clock() + (rule.retry_after if rule.retry_after is not None else 60)
             headers = {"x-ratelimit-limit": str(bucket.limit), "x-ratelimit-remaining": "0",
