@@ -3,7 +3,8 @@
 imported inside a function (the way a cycle hides), and every module imports on its own.
 
 Layers, bottom up: ``core`` (pure) · ``store`` · ``github`` · ``services`` · ``handlers`` · ``jobs`` ·
-``edge`` (beside jobs: it only writes the inbox) · ``app``/``cli`` (assembly)."""
+``edge`` (beside jobs: it only writes the inbox) and ``web`` (public pages: reads the store) · ``app``/``cli``
+(assembly)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ FORBIDDEN = {
     "bot.handlers": ("bot.jobs", "bot.edge", "bot.app", "bot.cli"),
     "bot.jobs": ("bot.app", "bot.cli"),
     "bot.edge": ("bot.services", "bot.handlers", "bot.jobs", "bot.app", "bot.cli"),
+    "bot.web": ("bot.services", "bot.handlers", "bot.jobs", "bot.edge", "bot.app", "bot.cli"),
     "bot.sandbox": ("bot.github", "bot.services", "bot.handlers", "bot.jobs", "bot.edge", "bot.app", "bot.cli"),
 }
 # The CLI imports each command's modules when the command runs, so `python -m bot --help` and every

@@ -1,0 +1,82 @@
+"""Public campaign pages and badges (bot.web) against a real store, through aiohttp's test server."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot import web as pages
+from bot.core.campaign_page import CSP, PublicCampaign
+from bot.services import campaign_pages
+from bot.store import open_store
+
+
+def campaign(number=7, state="open", raised="150", goal="200", title="Dark mode", **kw):
+    return PublicCampaign(owner="Octo-Org", repo="widgets", number=number, title=title,
+                          url=f"https://github.com/Octo-Org/widgets/issues/{number}", state=state, raised=raised,
+                          goal=goal, currency="USD", backers=3, deadline=1_900_000_000.0, paid_to="@alice",
+                          rewards=("Name in the README",), updated_at=float(number), **kw)
+
+
+@pytest.fixture
+async def client(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 'f.db'}")
+    await store.connect()
+    await store.migrate()
+    app = web.Application()
+    pages.add_routes(app, store)
+    async with TestClient(TestServer(app)) as c:
+        c.store = store
+        yield c
+    await store.close()
+
+
+async def test_badge_shows_the_campaign_and_revalidates(client):
+    await campaign_pages.record(client.store, campaign(), public=True)
+    r = await client.get("/badges/octo-org/Widgets/7.svg")  # names are case-insensitive, as on GitHub
+    assert r.status == 200 and r.headers["Content-Type"] == "image/svg+xml"
+    assert r.headers["Cache-Control"] == "no-cache" and r.headers["Content-Security-Policy"] == CSP
+    svg = await r.text()
+    assert ET.fromstring(svg).get("aria-label") == "bounty: $150 of $200 (75% funded)"
+    again = await client.get("/badges/octo-org/Widgets/7.svg", headers={"If-None-Match": r.headers["ETag"]})
+    assert again.status == 304
+    await campaign_pages.record(client.store, campaign(raised="200", state="funded"), public=True)
+    changed = await client.get("/badges/octo-org/Widgets/7.svg", headers={"If-None-Match": r.headers["ETag"]})
+    assert changed.status == 200 and "funded · $200" in await changed.text()
+
+
+@pytest.mark.parametrize("path", [
+    "/badges/octo-org/widgets/8.svg",  # no such campaign
+    "/badges/octo-org/secret/7.svg",  # private: never recorded
+    "/badges/-bad-/widgets/7.svg", "/badges/octo-org/widgets/0.svg", "/badges/octo-org/widgets/1234567890.svg",
+    "/badges/octo-org/widgets/%E2%91%A0.svg", "/campaigns/octo-org/secret", "/campaigns/octo-org/a%20b",
+    "/campaigns/" + "a" * 40 + "/x",
+])
+async def test_anything_else_is_a_plain_404(client, path):
+    await campaign_pages.record(client.store, campaign(), public=True)
+    await campaign_pages.record(client.store, campaign().__class__(**{**campaign().to_json(), "repo": "secret",
+                                                                      "rewards": ()}), public=False)
+    r = await client.get(path)
+    assert r.status == 404 and await r.text() == "Not found\n"
+
+
+async def test_a_repository_that_turns_private_disappears(client):
+    await campaign_pages.record(client.store, campaign(), public=True)
+    assert (await client.get("/campaigns/octo-org/widgets")).status == 200
+    await campaign_pages.record(client.store, campaign(), public=False)
+    assert (await client.get("/campaigns/octo-org/widgets")).status == 404
+    assert (await client.get("/badges/octo-org/widgets/7.svg")).status == 404
+
+
+async def test_the_campaigns_page_lists_open_first_and_escapes_titles(client):
+    await campaign_pages.record(client.store, campaign(3, state="delivered", raised="500"), public=True)
+    await campaign_pages.record(client.store, campaign(7, title="<script>alert(1)</script>"), public=True)
+    r = await client.get("/campaigns/octo-org/widgets")
+    page = await r.text()
+    assert r.headers["Content-Security-Policy"] == CSP and "script-src" not in CSP
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert page.index("#7") < page.index("#3")  # open first
+    assert "paid to @alice" in page and "Name in the README" in page and "/pledge AMOUNT" in page
