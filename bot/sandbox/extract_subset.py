@@ -1,4 +1,5 @@
-"""Add operations of GitHub's REST description to the sandbox's subset (``data/rest-api-subset.json``).
+"""Add operations of GitHub's REST description to the sandbox's subset (``data/rest-api-subset.json``), and
+refresh the verbatim reference copy of the operations fundbot uses (``--from``), printing the drift.
 
 The full description is GitHub's ``descriptions/api.github.com/api.github.com.json``; the copy used here
 ships in the npm package ``@octokit/openapi`` (``cd /tmp && npm pack @octokit/openapi``, then
@@ -9,18 +10,35 @@ media-type ``examples`` (which point at ``components/examples``, not kept) are d
 Operations already in the subset are left as they are (some carry GitHub's own text where Octokit's copy
 differs; see ``bot/sandbox/data/README.md``), and so are components already there.
 
+Refresh (``--from``, a tarball from ``npm pack @octokit/openapi`` or its ``api.github.com.json``): every
+operation of the sandbox's subset (the sandbox serves nothing else, so these are all the operations fundbot
+can use) is copied verbatim from the package, with the components it references and Octokit's ``x-octokit``
+keys and ``examples`` left out, into ``tests/data/github/openapi/rest-api-reference.json`` (with the
+package's license beside it); then the drift from the copy it replaces is printed per operation
+(parameters, request body schema, responses). The tests check every request fundbot makes in a scenario
+against that copy; they never download.
+
+    python -m bot.sandbox.extract_subset --from octokit-openapi-23.0.2.tgz
     python -m bot.sandbox.extract_subset /tmp/package/generated/api.github.com.json checks/list-for-ref
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
+import io
 import json
 import sys
+import tarfile
 from pathlib import Path
 from typing import Any
 
+from . import openapi_drift
+
 SUBSET = Path(__file__).with_name("data") / "rest-api-subset.json"
+REFERENCE_DIR = Path(__file__).resolve().parents[2] / "tests" / "data" / "github" / "openapi"
+REFERENCE = REFERENCE_DIR / "rest-api-reference.json"
+MEMBER = "package/generated/api.github.com.json"
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
@@ -94,11 +112,81 @@ def add_operations(subset: dict, full: dict, operation_ids: list[str]) -> list[s
     return added
 
 
+def read_package(path: Path) -> tuple[dict, dict, bytes | None]:
+    """(full description, source record, license text) from an ``npm pack`` tarball or a bare JSON file."""
+    raw = path.read_bytes()
+    if not path.name.endswith((".tgz", ".tar.gz")):
+        return json.loads(raw), {"file": path.name, "sha256": hashlib.sha256(raw).hexdigest()}, None
+    with tarfile.open(fileobj=io.BytesIO(raw), mode="r:gz") as tar:
+        def member(name: str) -> bytes:
+            f = tar.extractfile(name)
+            if f is None:
+                raise KeyError(f"{name} is not a file in {path.name}")
+            return f.read()
+        package = json.loads(member("package/package.json"))
+        full = json.loads(member(MEMBER))
+        license_text = member("package/LICENSE")
+    source = {"package": package.get("name"), "version": package.get("version"), "license": package.get("license"),
+              "file": MEMBER, "tarball": path.name, "tarball_sha256": hashlib.sha256(raw).hexdigest(),
+              "upstream": "https://github.com/github/rest-api-description (descriptions/api.github.com/"
+                          "api.github.com.json), as shipped in the npm package"}
+    return full, source, license_text
+
+
+def operation_ids(spec: dict) -> list[str]:
+    return sorted(op["operationId"] for item in spec["paths"].values() for method, op in item.items()
+                  if method in METHODS and isinstance(op, dict) and "operationId" in op)
+
+
+def build_reference(full: dict, ids: list[str], source: dict) -> tuple[dict, list[str]]:
+    """The operations ``ids`` of ``full`` verbatim (``x-octokit`` and examples left out) with the components
+    they reference; and the ids ``full`` does not have."""
+    ref = {"openapi": full.get("openapi"), "info": full.get("info"), "servers": full.get("servers"),
+           "x-fundbot-source": source, "paths": {}, "components": {}}
+    missing = []
+    for operation_id in ids:
+        try:
+            find_operation(full, operation_id)
+        except KeyError:
+            missing.append(operation_id)
+            continue
+        add_operations(ref, full, [operation_id])
+    ref["components"] = {k: dict(sorted(v.items())) for k, v in sorted(ref["components"].items())}
+    return ref, missing
+
+
+def refresh(path: Path) -> int:
+    """``--from``: rewrite the reference from a newer package and print the drift of the operations used."""
+    full, source, license_text = read_package(path)
+    ids = operation_ids(json.loads(SUBSET.read_text("utf-8")))
+    new, missing = build_reference(full, ids, source)
+    old = json.loads(REFERENCE.read_text("utf-8")) if REFERENCE.exists() else None
+    lines = [f"{source.get('package') or source['file']} {source.get('version') or ''}: "
+             f"{len(ids) - len(missing)} of the {len(ids)} operations fundbot uses".strip()]
+    lines += [f"MISSING {operation_id}: no longer in the description" for operation_id in missing]
+    if old is None:
+        lines.append("no earlier reference: nothing to compare")
+    else:
+        was = old.get("x-fundbot-source", {})
+        lines.append(f"drift from {was.get('package') or was.get('file')} {was.get('version') or ''}:".replace(" :", ":"))
+        lines += openapi_drift.drift(old, new, ids) or ["  none"]
+    lines.append("sandbox subset against it:")
+    lines += openapi_drift.drift(json.loads(SUBSET.read_text("utf-8")), new, ids) or ["  none"]
+    REFERENCE_DIR.mkdir(parents=True, exist_ok=True)
+    REFERENCE.write_text(json.dumps(new, indent=1, ensure_ascii=False) + "\n", "utf-8")
+    if license_text is not None:
+        (REFERENCE_DIR / "LICENSE-octokit-openapi.txt").write_bytes(license_text)
+    print("\n".join(lines))
+    return 0
+
+
 def main(argv: list[str]) -> int:
+    if len(argv) == 2 and argv[0] == "--from":
+        return refresh(Path(argv[1]))
     if len(argv) < 2:
         print(__doc__.strip().splitlines()[-1].strip(), file=sys.stderr)
         return 2
-    full = json.loads(Path(argv[0]).read_text("utf-8"))
+    full = read_package(Path(argv[0]))[0]
     subset = json.loads(SUBSET.read_text("utf-8"))
     before = copy.deepcopy(subset)
     added = add_operations(subset, full, argv[1:])

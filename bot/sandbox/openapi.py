@@ -45,33 +45,51 @@ def _allow_null_in_nullable_enums(o: Any) -> None:
             _allow_null_in_nullable_enums(v)
 
 
-@functools.cache
-def load_spec() -> dict[str, Any]:
-    text = resources.files("bot.sandbox").joinpath("data/rest-api-subset.json").read_text("utf-8")
-    spec = json.loads(text)
+def prepare(spec: dict[str, Any]) -> dict[str, Any]:
+    """``spec`` made fit for jsonschema: discriminators dropped, null allowed in nullable enums (in place)."""
     _drop_discriminators(spec)
     _allow_null_in_nullable_enums(spec)
     return spec
 
 
-@functools.cache
-def registry() -> Registry:
-    return Registry().with_resource(SPEC_URN, Resource.from_contents(load_spec(), default_specification=DRAFT4))
+class Description:
+    """One OpenAPI description with its schema validators: the sandbox's subset (:func:`subset`), or any
+    other copy of GitHub's description (the vendored reference the tests check requests against)."""
+
+    def __init__(self, spec: dict[str, Any], urn: str = SPEC_URN) -> None:
+        self.spec = prepare(spec)
+        self.urn = urn
+        self.registry = Registry().with_resource(urn, Resource.from_contents(self.spec, default_specification=DRAFT4))
+        self._validators: dict[str, OAS30Validator] = {}
+
+    def validator(self, pointer: str) -> OAS30Validator:
+        v = self._validators.get(pointer)
+        if v is None:
+            v = self._validators[pointer] = OAS30Validator({"$ref": f"{self.urn}#{pointer}"}, registry=self.registry)
+        return v
+
+    def resolve(self, obj: dict[str, Any]) -> dict[str, Any]:
+        while "$ref" in obj:
+            node: Any = self.spec
+            for part in obj["$ref"].lstrip("#/").split("/"):
+                node = node[part.replace("~1", "/").replace("~0", "~")]
+            obj = node
+        return obj
 
 
 @functools.cache
+def subset() -> Description:
+    """The sandbox's description (``data/rest-api-subset.json``), loaded once."""
+    text = resources.files("bot.sandbox").joinpath("data/rest-api-subset.json").read_text("utf-8")
+    return Description(json.loads(text))
+
+
+def load_spec() -> dict[str, Any]:
+    return subset().spec
+
+
 def _validator(pointer: str) -> OAS30Validator:
-    return OAS30Validator({"$ref": f"{SPEC_URN}#{pointer}"}, registry=registry())
-
-
-def _resolve(obj: dict[str, Any]) -> dict[str, Any]:
-    spec = load_spec()
-    while "$ref" in obj:
-        node: Any = spec
-        for part in obj["$ref"].lstrip("#/").split("/"):
-            node = node[part.replace("~1", "/").replace("~0", "~")]
-        obj = node
-    return obj
+    return subset().validator(pointer)
 
 
 def _pointer(*parts: str) -> str:
@@ -114,6 +132,10 @@ class Operation:
     body_pointer: str | None
     responses: dict[str, str | None]  # status -> schema pointer
     doc_url: str = "https://docs.github.com/rest"
+    description: Description | None = dataclasses.field(default=None, compare=False, repr=False)
+
+    def _validator(self, pointer: str) -> OAS30Validator:
+        return (self.description or subset()).validator(pointer)
 
     @property
     def query_params(self) -> dict[str, Param]:
@@ -122,7 +144,7 @@ class Operation:
     def body_errors(self, body: Any) -> list[str]:
         if self.body_pointer is None:
             return []
-        v = _validator(self.body_pointer)
+        v = self._validator(self.body_pointer)
         err = best_match(v.iter_errors(body))
         if err is None:
             return []
@@ -136,15 +158,17 @@ class Operation:
         pointer = self.responses.get(str(status))
         if pointer is None:
             return []
-        v = _validator(pointer)
+        v = self._validator(pointer)
         return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in v.iter_errors(body)][:5]
 
 
 class Router:
     """Matches (method, raw path) to an operation of the description."""
 
-    def __init__(self) -> None:
-        spec = load_spec()
+    def __init__(self, description: Description | None = None) -> None:
+        description = description or subset()
+        spec = description.spec
+        _resolve = description.resolve
         routes: list[tuple[tuple[int, int], re.Pattern[str], list[str], str, dict[str, Operation]]] = []
         for template, item in spec["paths"].items():
             ops: dict[str, Operation] = {}
@@ -179,7 +203,8 @@ class Router:
                         responses[code] = None
                 ops[method.upper()] = Operation(method.upper(), template, op["operationId"], params,
                                                 bool(rb and rb.get("required")), body_pointer, responses,
-                                                op.get("externalDocs", {}).get("url", "https://docs.github.com/rest"))
+                                                op.get("externalDocs", {}).get("url", "https://docs.github.com/rest"),
+                                                description)
             rx = ""
             for part in re.split(r"(\{\w+\})", template):
                 m = re.fullmatch(r"\{(\w+)\}", part)
@@ -228,3 +253,34 @@ def coerce_param(p: Param, value: str) -> tuple[Any, str | None]:
 
 def deepcopy_spec() -> dict[str, Any]:
     return copy.deepcopy(load_spec())
+
+
+def request_problems(router: Router, method: str, path: str, query: dict[str, str], body: Any) -> list[str]:
+    """What is wrong with one request against ``router``'s description: an unknown method and path, a path or
+    query parameter of the wrong type, an unknown query parameter, a required one missing, a body where none
+    is taken, a missing required body, a body its schema refuses. Empty when the request is valid."""
+    op, path_params, known = router.match(method.upper(), path)
+    if op is None:
+        return [f"{method} {path}: " + ("method not allowed" if known else "no such operation")]
+    where = f"{method} {op.template} ({op.operation_id})"
+    problems = []
+    for name, value in path_params.items():
+        p = op.params.get(name)
+        if p is not None and (err := coerce_param(p, value)[1]):
+            problems.append(err)
+    qparams = op.query_params
+    for name, value in query.items():
+        p = qparams.get(name)
+        if p is None:
+            problems.append(f"unknown query parameter {name!r}")
+        elif err := coerce_param(p, value)[1]:
+            problems.append(err)
+    problems += [f"required {p.location} parameter {n!r} missing" for n, p in op.params.items()
+                 if p.required and p.location == "query" and n not in query]
+    if body is None and op.body_required:
+        problems.append("a request body is required")
+    elif body is not None and op.body_pointer is None:
+        problems.append("this operation takes no request body")
+    elif body is not None:
+        problems += op.body_errors(body)
+    return [f"{where}: {p}" for p in problems]
