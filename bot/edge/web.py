@@ -25,7 +25,6 @@ import asyncio
 import hashlib
 import hmac
 import html
-import json
 import logging
 import os
 import re
@@ -36,7 +35,7 @@ import orjson
 from aiohttp import HttpVersion11, web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from bot.edge.events import installation_id_of, ordering_key
+from bot.edge.events import NotAnObject, ack_fields, parse_json
 from bot.edge.guard import BodyBudget, BodyHold
 from bot.metrics import CONTENT_TYPE, Metrics
 from bot.settings import MAX_WEBHOOK_BYTES, Settings
@@ -57,19 +56,6 @@ _GUID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _EVENT_RE = re.compile(r"^[a-z_]{1,64}$")
 _SIGNATURE_RE = re.compile(r"sha256=([0-9a-f]{64})")
 RETRY_AFTER_SECONDS = 2
-
-
-def parse_json(body: bytes):
-    """orjson first (it is on the acknowledgement path); the standard library for valid JSON that orjson
-    refuses. ``NaN`` and ``Infinity`` are not JSON: refused by both."""
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return json.loads(body, parse_constant=_not_json)
-
-
-def _not_json(name: str):
-    raise ValueError(f"{name} is not JSON")
 
 
 def _json_error(status: int, message: str) -> web.Response:
@@ -285,14 +271,13 @@ async def _accept(request: web.Request, received: _Received, signature: str) -> 
     if not _EVENT_RE.match(event) or not _GUID_RE.match(delivery):
         return _json_error(400, "missing or malformed X-GitHub-Event / X-GitHub-Delivery")
     try:
-        payload = parse_json(body)
+        if event == "ping":
+            return _ping(body)
+        installation_id, key = ack_fields(event, body)
+    except NotAnObject:
+        return _json_error(400, "body is not a JSON object")
     except (ValueError, UnicodeDecodeError, RecursionError):
         return _json_error(400, "body is not JSON (configure the webhook with content type application/json)")
-    if not isinstance(payload, dict):
-        return _json_error(400, "body is not a JSON object")
-    if event == "ping":
-        log.info("ping from hook %s", payload.get("hook_id"))
-        return web.json_response({"ok": True, "zen": payload.get("zen")}, status=200)
     outage = request.app[OUTAGE_KEY]
     try:
         stored = await store.enqueue(
@@ -300,8 +285,8 @@ async def _accept(request: web.Request, received: _Received, signature: str) -> 
             delivery,
             payload=body,
             event=event,
-            installation_id=installation_id_of(payload),
-            ordering_key=ordering_key(event, payload),
+            installation_id=installation_id,
+            ordering_key=key,
             now=request.app[CLOCK_KEY](),
         )
     except Exception as exc:  # locked, unreachable, closed: not stored, and GitHub is told to come back
@@ -317,6 +302,14 @@ async def _accept(request: web.Request, received: _Received, signature: str) -> 
         log.info("delivery %s (%s) already in the inbox", delivery, event)
     answer = orjson.dumps({"ok": True, "delivery": delivery, "duplicate": not stored})
     return web.Response(body=answer, status=202, content_type="application/json")
+
+
+def _ping(body: bytes) -> web.Response:
+    payload = parse_json(body)
+    if not isinstance(payload, dict):
+        raise NotAnObject("body is not a JSON object")
+    log.info("ping from hook %s", payload.get("hook_id"))
+    return web.json_response({"ok": True, "zen": payload.get("zen")}, status=200)
 
 
 async def healthz(request: web.Request) -> web.Response:
