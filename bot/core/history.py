@@ -58,12 +58,13 @@ so the ledger folds it once.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from bot.core.campaign import Campaign, Record, body_digest
+from bot.core.campaign import DERIVED, Campaign, Record, body_digest
 
 __all__ = [
     "CLAIM_SEQ",
@@ -154,6 +155,22 @@ class Decisions:
         return _bounded({**self.verdicts, **newer.verdicts}, [(t, n, g) for (t, n), g in goals.items()],
                         (*newer.runs, *self.runs), {**self.edited, **newer.edited},
                         {**self.label_rules, **newer.label_rules}, claims)
+
+    def shrunk(self) -> Decisions:
+        """About half of this record, the oldest left out (refusals before acceptances), for a status comment
+        that would not fit GitHub's limit otherwise. Claims are halved only once nothing else is left (a
+        refold credits only recorded claims)."""
+        verdicts = sorted(self.verdicts.items(), key=lambda kv: (not kv[1][1], -kv[0]))
+        goals = sorted(self.goals, key=lambda x: (-x[0], x[1]))[:len(self.goals) // 2]
+        kept = {(t, name) for t, name, _ in goals}
+        edited = sorted(self.edited.items(), key=lambda kv: -kv[0])[:len(self.edited) // 2]
+        runs = set(sorted(range(len(self.runs)), key=lambda i: -self.runs[i][1])[:len(self.runs) // 2])
+        claims = self.claims
+        if claims and not (verdicts or goals or edited or runs):
+            claims = tuple(sorted(claims, key=lambda x: (-x[2], x[0]))[:len(claims) // 2])
+        return Decisions(dict(sorted(verdicts[:len(verdicts) // 2])), tuple(sorted(goals, key=lambda x: (x[0], x[1]))),
+                         tuple(run for i, run in enumerate(self.runs) if i in runs), dict(sorted(edited)),
+                         {k: r for k, r in self.label_rules.items() if k in kept}, claims)
 
     def to_json(self) -> dict[str, Any]:
         rules: dict[Rule, int] = {}
@@ -273,15 +290,32 @@ def _newest_runs(runs: Sequence[tuple[int, int, Rule]]) -> tuple[tuple[int, int,
     return tuple(run for i, run in enumerate(runs) if i in chosen)
 
 
-def decisions_of(campaign: Campaign) -> Decisions:
-    """The decisions a campaign's log holds (see the module docstring)."""
+@dataclass(frozen=True)
+class _Raw:
+    """What :func:`decisions_of` gathers from a log before bounding it; kept with the campaign
+    (:data:`bot.core.campaign.DERIVED`) and updated record by record as :func:`~bot.core.campaign.apply`
+    appends, so a pledge on a long campaign does not walk its whole log again."""
+
+    verdicts: dict[int, tuple[str, bool]]
+    goals: tuple[tuple[float, str, Decimal], ...]
+    runs: tuple[tuple[int, int, Rule], ...]  # (first, last, rule) of unedited comments, ascending ids
+    edited: dict[int, tuple[str, Rule]]
+    label_rules: dict[tuple[float, str], Rule]
+    claims: tuple[tuple[int, str, float], ...]
+
+    def decisions(self) -> Decisions:
+        return _bounded(self.verdicts, self.goals, tuple(reversed(self.runs)), self.edited, self.label_rules,
+                        self.claims)
+
+
+def _raw_of(log: Sequence[Record]) -> _Raw:
     verdicts: dict[int, tuple[str, bool]] = {}
     goals: list[tuple[float, str, Decimal]] = []
     unedited: list[tuple[int, Rule]] = []
     edited: dict[int, tuple[str, Rule]] = {}
     label_rules: dict[tuple[float, str], Rule] = {}
     claims: list[tuple[int, str, float]] = []
-    for rec in campaign.log:
+    for rec in log:
         if rec.kind == "c":
             if not rec.deleted and any(cmd.name in MAINTAINER_COMMANDS for cmd in rec.commands):
                 verdicts[rec.comment_id] = (rec.digest[:DIGEST_CHARS], bool(rec.maintainer))
@@ -296,13 +330,62 @@ def decisions_of(campaign: Campaign) -> Decisions:
                 label_rules[(rec.at, rec.label.lower())] = rec.rule
         elif rec.kind == "p":
             claims.append((rec.pull, rec.solver, rec.at))
-    runs: list[list] = []
+    runs: list[tuple[int, int, Rule]] = []
     for cid, rule in sorted(unedited, key=lambda x: x[0]):
-        if runs and runs[-1][2] == rule:
-            runs[-1][1] = cid
-        else:
-            runs.append([cid, cid, rule])
-    return _bounded(verdicts, goals, [tuple(r) for r in reversed(runs)], edited, label_rules, claims)
+        runs = _extend_runs(runs, cid, rule)
+    return _Raw(verdicts, tuple(goals), tuple(runs), edited, label_rules, tuple(claims))
+
+
+def _extend_runs(runs: list, cid: int, rule: Rule) -> list:
+    """``runs`` (in place) with comment ``cid`` (above every id in them) judged by ``rule``."""
+    if runs and runs[-1][2] == rule:
+        runs[-1] = (runs[-1][0], cid, rule)
+    else:
+        runs.append((cid, cid, rule))
+    return runs
+
+
+def _raw_after(raw: _Raw, rec: Record) -> _Raw | None:
+    """``raw`` with one record appended to the log, or None when it must be gathered again."""
+    if rec.kind == "c":
+        verdicts, edited, runs = raw.verdicts, raw.edited, raw.runs
+        if rec.comment_id in verdicts or rec.comment_id in edited:
+            return None
+        if not rec.deleted and any(cmd.name in MAINTAINER_COMMANDS for cmd in rec.commands):
+            verdicts = {**verdicts, rec.comment_id: (rec.digest[:DIGEST_CHARS], bool(rec.maintainer))}
+        if rec.rule is not None:
+            if rec.version != rec.at:
+                edited = {**edited, rec.comment_id: (rec.digest[:DIGEST_CHARS], rec.rule)}
+            elif runs and rec.comment_id <= runs[-1][1]:
+                return None  # an older comment id: the runs are rebuilt in id order
+            elif runs and runs[-1][2] == rec.rule:
+                runs = (*runs[:-1], (runs[-1][0], rec.comment_id, rec.rule))
+            else:
+                runs = (*runs, (rec.comment_id, rec.comment_id, rec.rule))
+        return _Raw(verdicts, raw.goals, runs, edited, raw.label_rules, raw.claims)
+    if rec.kind == "l" and rec.added and rec.goal is not None:
+        rules = raw.label_rules if rec.rule is None else {**raw.label_rules, (rec.at, rec.label.lower()): rec.rule}
+        return _Raw(raw.verdicts, (*raw.goals, (rec.at, rec.label.lower(), Decimal(rec.goal))), raw.runs, raw.edited,
+                    rules, raw.claims)
+    if rec.kind == "p":
+        return _Raw(raw.verdicts, raw.goals, raw.runs, raw.edited, raw.label_rules,
+                    (*raw.claims, (rec.pull, rec.solver, rec.at)))
+    return raw
+
+
+DERIVED["decisions"] = _raw_after
+
+
+def decisions_of(campaign: Campaign) -> Decisions:
+    """The decisions a campaign's log holds (see the module docstring)."""
+    held = campaign.__dict__.get("_decisions")
+    if held is None:
+        derived = campaign.derived()
+        raw = derived.get("decisions")
+        if raw is None:
+            raw = derived["decisions"] = _raw_of(campaign.log)
+        held = campaign.__dict__["_decisions"] = raw.decisions()
+    return held
 
 
 # ============================================================================================ order
@@ -310,8 +393,15 @@ def decisions_of(campaign: Campaign) -> Decisions:
 
 def next_seq(campaign: Campaign, at: float) -> int:
     """``seq`` for an event delivered now whose time is ``at``: after every record of that second."""
-    seqs = [rec.seq for rec in campaign.log if rec.at == at and rec.seq < CLAIM_SEQ]
+    log = campaign.log  # in (at, seq, ...) order: the records of that second are together
+    first = bisect.bisect_left(log, at, key=_at)
+    last = bisect.bisect_right(log, at, lo=first, key=_at)
+    seqs = [rec.seq for rec in log[first:last] if rec.seq < CLAIM_SEQ]
     return max(seqs) + 1 if seqs else 0
+
+
+def _at(rec: Record) -> float:
+    return rec.at
 
 
 def timeline_seqs(items: Sequence[tuple[float, str, int]]) -> dict[tuple[str, int], int]:

@@ -36,6 +36,7 @@ Decisions
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import math
 from collections.abc import Iterable, Sequence
@@ -74,7 +75,6 @@ MAX_LISTED_REWARDS = 20
 MAX_LINKS = 20
 MAX_THANKED = 500
 _URL_LIMIT = 500
-_FULL_SNAPSHOT_RECORDS = 2_000
 _STATE_TITLES = {
     "none": "⚪ no campaign",
     "open": "🟢 open",
@@ -274,11 +274,8 @@ def _facts(c: Campaign, now: float, server: str) -> list[str]:
 
 
 def _reward_table(c: Campaign, tiers: Sequence[Reward], cur: str) -> list[str]:
-    counts = [0] * len(tiers)
-    for p in c.pledges:
-        for i, r in enumerate(tiers):
-            if p.amount >= r.min:
-                counts[i] += 1
+    # pledges are largest first: those of at least r.min are a prefix (found by bisection, not counted)
+    counts = [bisect.bisect_right(c.pledges, -r.min, key=_minus_amount) for r in tiers]
     out = ["#### Reward tiers", "", "| Tier | Reward | For pledges of | Backers |", "| --- | --- | --- | --- |"]
     for i, (r, n) in enumerate(zip(tiers, counts, strict=True), 1):
         mark = "✅" if n else "⬜"
@@ -298,10 +295,10 @@ def _backer_table(c: Campaign, tiers: Sequence[Reward], cur: str, server: str) -
             tier = _tier_of(p.amount, tiers)
             row += f" {tier if tier is not None else '—'} |"
         out.append(row)
-    rest = c.pledges[MAX_LISTED_BACKERS:]
-    if rest:
-        total = sum((p.amount for p in rest), Decimal("0.00"))
-        out += ["", f"… and {_plural(len(rest), 'more backer')} ({_money(total, cur)})."]
+    rest = len(c.pledges) - MAX_LISTED_BACKERS
+    if rest > 0:
+        total = c.raised() - sum((p.amount for p in c.pledges[:MAX_LISTED_BACKERS]), Decimal("0.00"))
+        out += ["", f"… and {_plural(rest, 'more backer')} ({_money(total, cur)})."]
     out.append("")
     return out
 
@@ -324,15 +321,38 @@ def _pay_section(c: Campaign, links: Sequence) -> list[str]:
     return out
 
 
+def _minus_amount(p) -> Decimal:
+    return -p.amount
+
+
+def snapshot_floor(c: Campaign) -> int:
+    """Fewest characters :meth:`Campaign.to_snapshot` can take in a marker (compact JSON): each pledge's
+    comment record holds its /pledge command (>= 84), any other record >= 16, an outcome >= 23, a pledge
+    >= 12. A campaign whose floor does not fit gets the summary without building its snapshot."""
+    return 96 * len(c.pledges) + 16 * (len(c.log) - len(c.pledges)) + 23 * len(c.outcomes)
+
+
 def _finish(lines: list[str], c: Campaign) -> str:
     body = "\n".join(lines).rstrip("\n") + "\n\n"
-    decisions = history.decisions_of(c).to_json()  # bounded; in both forms, so a rebuild keeps history
+    decisions = history.decisions_of(c)  # bounded; in both forms, so a rebuild keeps history
     mark = None
-    if len(c.log) + len(c.outcomes) <= _FULL_SNAPSHOT_RECORDS:  # else it cannot fit anyway: skip building it
-        mark = markdown.marker(STATUS_MARKER, {**c.to_snapshot(), "decisions": decisions})
+    if len(body) + snapshot_floor(c) + 1 <= _BUDGET:  # else it cannot fit: skip building it
+        mark = markdown.marker(STATUS_MARKER, {**c.to_snapshot(), "decisions": decisions.to_json()})
     if mark is None or len(body) + len(mark) + 1 > _BUDGET:
-        mark = markdown.marker(STATUS_MARKER, {**c.summary(), "decisions": decisions})
+        mark = _summary_marker(c, decisions, room=_BUDGET - len(body) - 1)
     return body + mark + "\n"
+
+
+def _summary_marker(c: Campaign, decisions: history.Decisions, *, room: int) -> str:
+    """The summary marker, its decision record shrunk (the oldest entries left out, halving) until the
+    comment fits GitHub's limit: a refold judges what was left out again (see bot.core.history)."""
+    summary = c.summary()
+    for _ in range(24):
+        mark = markdown.marker(STATUS_MARKER, {**summary, "decisions": decisions.to_json()})
+        if len(mark) <= room:
+            return mark
+        decisions = decisions.shrunk()
+    return markdown.marker(STATUS_MARKER, summary)
 
 
 # ============================================================================================ replies

@@ -477,7 +477,7 @@ def in_order(campaign: ledger.Campaign, event: Any, s: Setup) -> Any:
       rule;
     * a claim sorts last in its second."""
     if isinstance(event, ledger.CommentEvent):
-        held = next((r for r in campaign.log if r[0] == "c" and r[3] == event.comment_id), None)
+        held = ledger.comment_record(campaign, event.comment_id)
         if held is None:
             return dataclasses.replace(event, seq=history.next_seq(campaign, event.at))
         event = dataclasses.replace(event, at=held[1], seq=held[2])

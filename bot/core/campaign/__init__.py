@@ -117,7 +117,15 @@ machine), ``api`` (the functions). Every name is importable from ``bot.core.camp
 
 from __future__ import annotations
 
-from bot.core.campaign.api import apply, body_digest, comment_version, fold, next_deadline, tick
+from bot.core.campaign.api import (
+    apply,
+    body_digest,
+    comment_record,
+    comment_version,
+    fold,
+    next_deadline,
+    tick,
+)
 from bot.core.campaign.days import day_end, deadline_date
 from bot.core.campaign.events import (
     DAY,
@@ -138,7 +146,7 @@ from bot.core.campaign.events import (
     State,
     StateEvent,
 )
-from bot.core.campaign.model import Campaign
+from bot.core.campaign.model import DERIVED, Campaign
 from bot.core.campaign.records import (
     ClaimRecord,
     CommentRecord,
@@ -150,9 +158,9 @@ from bot.core.campaign.records import (
 )
 
 __all__ = [
-    "DAY", "LEDGER_COMMANDS", "MAX_BACKERS", "MAX_LOG", "MAX_OFFERS", "PAYMENT_WINDOW_DAYS", "SNAPSHOT_VERSION",
+    "DAY", "DERIVED", "LEDGER_COMMANDS", "MAX_BACKERS", "MAX_LOG", "MAX_OFFERS", "PAYMENT_WINDOW_DAYS", "SNAPSHOT_VERSION",
     "STATES", "Campaign", "ClaimEvent", "ClaimRecord", "CommentEvent", "CommentRecord", "Event", "LabelEvent",
     "LabelRecord", "LoggedCommand", "Offer", "Outcome", "Pledge", "Record", "Rule", "State", "StateEvent",
-    "StateRecord", "apply", "body_digest", "comment_version", "day_end", "deadline_date", "fold", "next_deadline",
+    "StateRecord", "apply", "body_digest", "comment_record", "comment_version", "day_end", "deadline_date", "fold", "next_deadline",
     "tick",
 ]

@@ -9,8 +9,9 @@ from typing import Any
 from bot.core.campaign.days import _finite
 from bot.core.campaign.events import DAY, MAX_LOG, PAYMENT_WINDOW_DAYS, CommentEvent, Event
 from bot.core.campaign.machine import _M, _Ctx
-from bot.core.campaign.model import Campaign
+from bot.core.campaign.model import DERIVED, Campaign
 from bot.core.campaign.records import (
+    CommentRecord,
     Record,
     _canonical,
     _claim_key,
@@ -61,7 +62,7 @@ def apply(campaign: Campaign, event: Event, *, config: BountiesConfig, now: floa
     log = campaign.log
     if isinstance(event, CommentEvent):
         head, body = _comment_head(event)
-        index = next((i for i, r in enumerate(log) if r.kind == "c" and r.comment_id == head.comment_id), None)
+        index = campaign.comment_index().get(head.comment_id)
         if index is not None:
             if _comment_vkey(head) <= _comment_vkey(log[index]):
                 return _replay(log, ctx, now)  # an older or the same version: nothing changes
@@ -91,10 +92,32 @@ def apply(campaign: Campaign, event: Event, *, config: BountiesConfig, now: floa
         m.advance(at)
         m.step(rec)
         m.advance(now)
-        return m.freeze((*log, rec))
+        return _appended(campaign, m.freeze((*log, rec), base=campaign), rec)
     new = [*log, rec]
     new.sort(key=_sort_key)
     return _replay(new[:MAX_LOG], ctx, now)
+
+
+def _appended(base: Campaign, new: Campaign, rec: Record) -> Campaign:
+    """``new`` (``base`` with ``rec`` appended to its log) with ``base``'s derived indexes handed on."""
+    held = base.__dict__
+    if "_by_comment" in held:
+        index = dict(held["_by_comment"])
+        if rec.kind == "c":
+            index[rec.comment_id] = len(base.log)
+        new.__dict__["_by_comment"] = index
+    derived = held.get("_derived")
+    if derived:
+        out = {}
+        for name, value in derived.items():
+            update = DERIVED.get(name)
+            after = update(value, rec) if update is not None else None
+            if after is not None:
+                out[name] = after
+        new.__dict__["_derived"] = out
+    if rec.kind == "c":
+        new.__dict__["_appended"] = (rec.comment_id, len(base.outcomes))
+    return new
 
 
 def tick(campaign: Campaign, *, config: BountiesConfig, now: float,
@@ -117,10 +140,14 @@ def next_deadline(campaign: Campaign) -> float | None:
 
 def comment_version(campaign: Campaign, comment_id: int) -> tuple[float, str] | None:
     """(version time, body digest) of the version of a comment the campaign's log holds, or None."""
-    for rec in campaign.log:
-        if rec.kind == "c" and rec.comment_id == comment_id:
-            return rec.version, rec.digest
-    return None
+    rec = comment_record(campaign, comment_id)
+    return None if rec is None else (rec.version, rec.digest)
+
+
+def comment_record(campaign: Campaign, comment_id: int) -> CommentRecord | None:
+    """The record the campaign's log holds of a comment, or None."""
+    index = campaign.comment_index().get(comment_id)
+    return None if index is None else campaign.log[index]
 
 
 def body_digest(body: str) -> str:

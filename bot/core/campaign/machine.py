@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -39,6 +40,14 @@ class _Ctx:
         self.managers = ", ".join(roles[:-1]) + (" or " if len(roles) > 1 else "") + roles[-1]
 
 
+_FEW = 64  # at most this many changed backers are put in place one by one (else the pledges are sorted)
+
+
+def _pledge_order(p: Pledge) -> tuple:
+    """Campaign order of pledges: largest first, then earliest, then backer (a total order: one per backer)."""
+    return (-p.amount, p.at, p.backer.lower(), p.backer)
+
+
 #: Fields a Campaign and the machine hold alike (copied as they are both ways).
 _SAME_FIELDS = ("state", "goal", "deadline", "opened_at", "opened_by", "implementer", "solver", "pull", "goal_source",
                 "issue_state", "funded_at", "delivered_at", "ended_at", "end_reason", "ended_by", "deadline_passed")
@@ -72,23 +81,45 @@ class _M:
         self.ended_by: str | None = None
         self.deadline_passed = False
         self.rule = ctx.rule  # the rule of the record being replayed (check, default_deadline)
+        self.changed: set[str] | None = None  # backers whose pledge changed since of() (None: all may have)
 
     @classmethod
     def of(cls, c: Campaign, ctx: _Ctx) -> _M:
         m = cls(ctx)
         for name in _SAME_FIELDS:
             setattr(m, name, getattr(c, name))
-        m.pledges = {p.backer.lower(): p for p in c.pledges}
+        m.pledges = dict(c.backer_index())
         m.raised = c.raised()
+        m.changed = set()
         m.offers = {o.user.lower(): o for o in c.offers}
         m.outcomes = list(c.outcomes)
         m.bounty_labels = list(c.bounty_labels)
         m.label_goals = {x.lower(): g for x, g in zip(c.bounty_labels, c.bounty_goals, strict=True)}
         return m
 
-    def freeze(self, log: Sequence[Record]) -> Campaign:
+    def _sorted_pledges(self, base: Campaign | None) -> tuple[Pledge, ...]:
+        """The pledges in campaign order; from ``base``'s (the campaign :meth:`of` started from) when only a
+        few backers changed: those are taken out and put back in place (bisect), not the whole list sorted."""
+        if base is None or self.changed is None or len(self.changed) > _FEW:
+            return tuple(sorted(self.pledges.values(), key=_pledge_order))
+        held, old = list(base.pledges), base.backer_index()
+        for key in self.changed:
+            gone = old.get(key)
+            if gone is not None:
+                i = bisect.bisect_left(held, _pledge_order(gone), key=_pledge_order)
+                if i < len(held) and held[i] == gone:
+                    del held[i]
+                else:  # not in order (never written by freeze): sort it all
+                    return tuple(sorted(self.pledges.values(), key=_pledge_order))
+        for key in self.changed:
+            now = self.pledges.get(key)
+            if now is not None:
+                bisect.insort(held, now, key=_pledge_order)
+        return tuple(held)
+
+    def freeze(self, log: Sequence[Record], base: Campaign | None = None) -> Campaign:
         ctx = self.ctx
-        pledges = tuple(sorted(self.pledges.values(), key=lambda p: (-p.amount, p.at, p.backer.lower(), p.backer)))
+        pledges = self._sorted_pledges(base)
         offers = tuple(sorted(self.offers.values(), key=lambda o: (o.at, o.user.lower(), o.user)))
         wanted: frozenset[str] = frozenset()
         if ctx.enabled:
@@ -98,7 +129,7 @@ class _M:
                 wanted = frozenset({ctx.label, ctx.funded_label})
             elif self.state in ("delivered", "closed"):
                 wanted = frozenset({ctx.delivered_label})
-        return Campaign(
+        out = Campaign(
             **{name: getattr(self, name) for name in _SAME_FIELDS},
             currency=ctx.currency,
             pledges=pledges,
@@ -108,8 +139,11 @@ class _M:
             bounty_labels=tuple(self.bounty_labels),
             bounty_goals=tuple(self.label_goals[x.lower()] for x in self.bounty_labels),
             rewards=ctx.rewards,
-            log=tuple(log),
+            log=log if isinstance(log, tuple) else tuple(log),
         )
+        out.__dict__["_by_backer"] = self.pledges  # the machine is done with it
+        out.__dict__["_raised"] = self.raised
+        return out
 
     # ------------------------------------------------------------------------------------- time
 
@@ -144,7 +178,7 @@ class _M:
                    implementer: str | None = None) -> None:
         self.state, self.goal, self.deadline = "open", goal, deadline
         self.opened_at, self.opened_by = t, by
-        self.pledges, self.raised = {}, Decimal("0.00")
+        self.pledges, self.raised, self.changed = {}, Decimal("0.00"), None
         self.implementer, self.goal_source = implementer, source
         self.funded_at = self.delivered_at = self.ended_at = None
         self.end_reason = self.ended_by = None
@@ -301,6 +335,8 @@ class _M:
             return f"this campaign already has the maximum of {MAX_BACKERS:,} backers."
         if old is not None:
             self.raised -= old.amount
+        if self.changed is not None:
+            self.changed.add(key)
         self.pledges[key] = Pledge(author, amount.value, cid, t)
         self.raised += amount.value
         self.reevaluate(t)
@@ -310,6 +346,8 @@ class _M:
         old = self.pledges.pop(author.lower(), None)
         if old is None:
             return "you have no pledge on this issue, so there is nothing to withdraw."
+        if self.changed is not None:
+            self.changed.add(author.lower())
         self.raised -= old.amount
         self.reevaluate(t)
         return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -32,6 +32,11 @@ from bot.core.campaign.records import (
     _str,
 )
 from bot.core.config import Reward
+
+#: name -> ``update(value, record) -> value or None``: how a value kept in :meth:`Campaign.derived` follows
+#: when :func:`~bot.core.campaign.apply` appends ``record`` to the log (None: drop it, it is rebuilt when
+#: asked). ``update`` must not change ``value`` (the older campaign keeps it).
+DERIVED: dict[str, Callable[[Any, Record], Any]] = {}
 
 
 @dataclass(frozen=True)
@@ -65,13 +70,43 @@ class Campaign:
     # ---------------------------------------------------------------------------------- queries
 
     def raised(self) -> Decimal:
-        return sum((p.amount for p in self.pledges), Decimal("0.00"))
+        got = self.__dict__.get("_raised")
+        if got is None:
+            got = self.__dict__["_raised"] = sum((p.amount for p in self.pledges), Decimal("0.00"))
+        return got
 
     def backers(self) -> int:
         return len(self.pledges)
 
     def outcomes_for(self, comment_id: int) -> list[Outcome]:
+        tail = self.__dict__.get("_appended")  # (comment id, first outcome) of the record apply() appended
+        if tail is not None and tail[0] == comment_id:
+            return [o for o in self.outcomes[tail[1]:] if o.comment_id == comment_id]
         return [o for o in self.outcomes if o.comment_id == comment_id]
+
+    # Derived indexes, built once per campaign object (not fields: equality, the snapshot and repr ignore
+    # them); apply() hands them on, updated, to the campaign it derives by appending one record.
+
+    def backer_index(self) -> dict[str, Pledge]:
+        """Lower-case backer -> pledge. Do not change the dict."""
+        got = self.__dict__.get("_by_backer")
+        if got is None:
+            got = self.__dict__["_by_backer"] = {p.backer.lower(): p for p in self.pledges}
+        return got
+
+    def comment_index(self) -> dict[int, int]:
+        """Comment id -> position of its record in :attr:`log`. Do not change the dict."""
+        got = self.__dict__.get("_by_comment")
+        if got is None:
+            got = self.__dict__["_by_comment"] = {r.comment_id: i for i, r in enumerate(self.log) if r.kind == "c"}
+        return got
+
+    def derived(self) -> dict[str, Any]:
+        """Values other modules derive from the log and keep with the campaign (see :data:`DERIVED`)."""
+        got = self.__dict__.get("_derived")
+        if got is None:
+            got = self.__dict__["_derived"] = {}
+        return got
 
     @property
     def active(self) -> bool:
