@@ -44,6 +44,7 @@ class Actions:
                          labels: Iterable[str] = ()) -> dict:
         sb, r, u = self._at(full_name, user)
         issue = sb._new_issue(r, u, title, body)
+        sb._cross_reference(r, issue, body, u)
         added = []
         for name in labels:
             lb = sb._ensure_label(r, name)
@@ -67,6 +68,7 @@ class Actions:
         if body is not None and body != issue.body:
             changes["body"] = {"from": issue.body or ""}
             issue.body = body
+            sb._cross_reference(r, issue, body, u)  # a mention added by an edit references too
         if changes:
             issue.updated_at = sb.clock()
             await sb.outbox.send(*wh.issue_or_pull(sb, r, issue, "edited", u, changes=changes))
@@ -77,8 +79,7 @@ class Actions:
         _human_body(body)
         issue = r.issues[number]
         c = sb._new_comment(r, number, u, body)
-        if issue.pull is not None:
-            sb._cross_reference(r, issue, body, u)
+        sb._cross_reference(r, issue, body, u)  # from an issue's comment as from a pull request's
         await sb.outbox.send(*wh.issue_comment(sb, r, issue, c, "created", u))
         return sb.render.comment(r, c)
 
@@ -89,6 +90,7 @@ class Actions:
         old = c.body
         c.body = body
         c.updated_at = sb.clock()
+        sb._cross_reference(r, r.issues[c.issue_number], body, u)
         await sb.outbox.send(*wh.issue_comment(sb, r, r.issues[c.issue_number], c, "edited", u,
                                                changes={"body": {"from": old}}))
         return sb.render.comment(r, c)

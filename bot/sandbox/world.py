@@ -452,20 +452,25 @@ class World:
         self._issue_event(r, issue, "reopened", actor, state_reason=issue.state_reason, via_app=via_app)
 
     def _cross_reference(self, r: RepoState, source: Issue, text: str | None, actor: User) -> None:
-        for n in sorted({int(m) for m in MENTION_RE.findall(text or "")}):
-            target = r.issues.get(n)
-            if target is not None and target is not source:
-                self._issue_event(r, target, "cross-referenced", actor, source_number=source.number)
-        # owner/repo#N: GitHub cross-references issues of other repositories too (the timeline of the
-        # target shows the source issue or pull request, with its repository)
+        """The ``cross-referenced`` timeline events GitHub adds to every issue or pull request ``text`` (the body
+        or a comment of ``source``, an issue or a pull request of ``r``) mentions: ``#N`` here, ``owner/repo#N``
+        in any repository. The target's timeline shows the source with its ``repository``; a source that is
+        an issue has no ``pull_request``. One event per source and target, however often it is mentioned."""
+        targets = [(r, n) for n in sorted({int(m) for m in MENTION_RE.findall(text or "")})]
         for full_name, num in sorted({(m[0], int(m[1])) for m in REPO_MENTION_RE.findall(text or "")}):
             other = self._repo_names.get(full_name.lower())
-            target_repo = self._repos.get(other) if other is not None else None
-            target = target_repo.issues.get(num) if target_repo is not None else None
+            if other is not None:
+                targets.append((self._repos[other], num))
+        for target_repo, num in targets:
+            target = target_repo.issues.get(num)
             if target is None or target is source:
                 continue
+            source_repo = None if target_repo is r else r.full_name
+            if any(e.event == "cross-referenced" and e.source_number == source.number and e.source_repo == source_repo
+                   for e in target.events):
+                continue
             self._issue_event(target_repo, target, "cross-referenced", actor, source_number=source.number,
-                              source_repo=None if target_repo is r else r.full_name)
+                              source_repo=source_repo)
 
     def _new_pull(self, r: RepoState, user: User, title: str, body: str | None, head_ref: str,
                   base_ref: str, *, draft: bool = False, maintainer_can_modify: bool = False,

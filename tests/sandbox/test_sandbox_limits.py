@@ -83,3 +83,25 @@ async def test_a_file_over_1_mb_has_empty_content_with_encoding_none(sandbox, sa
         await sandbox_gh.getitem(f"/repos/{REPO}/git/blobs/{'0' * 40}")
     assert exc.value.status_code == 404
     assert sandbox.violations == []
+
+
+# --- cross-references in timelines ----------------------------------------------------------------------
+async def test_mentions_from_issues_and_other_repositories_are_cross_referenced_once(sandbox, sandbox_gh):
+    sandbox.add_repo("octo-org/gadgets", files={"README.md": "# g\n"}, owner_type="Organization")
+    target = await sandbox.open_issue(REPO, "alice", "Dark mode")
+    n = target["number"]
+    here = await sandbox.open_issue(REPO, "bob", "Related", f"see #{n}")
+    there = await sandbox.open_issue("octo-org/gadgets", "bob", "Also", f"like {REPO}#{n}")
+    await sandbox.comment("octo-org/gadgets", there["number"], "carol", f"again {REPO}#{n}")  # no second event
+    await sandbox.comment(REPO, here["number"], "carol", f"and #{n} once more")
+    pull = await sandbox.open_pull("octo-org/gadgets", "dave", "Port", f"Fixes {REPO}#{n}", head="port")
+    timeline = await sandbox_gh.getitem(f"/repos/{REPO}/issues/{n}/timeline")
+    xrefs = [e for e in timeline if e["event"] == "cross-referenced"]
+    sources = [(e["source"]["issue"]["repository"]["full_name"], e["source"]["issue"]["number"],
+                "pull_request" in e["source"]["issue"]) for e in xrefs]
+    assert sources == [(REPO, here["number"], False), ("octo-org/gadgets", there["number"], False),
+                       ("octo-org/gadgets", pull["number"], True)]
+    assert pull["number"] == here["number"]  # the same number in two repositories: only `repository` tells
+    assert all(not schema_errors("timeline-cross-referenced-event", e) for e in xrefs)
+    events = await sandbox_gh.getitem(f"/repos/{REPO}/issues/{n}/events")
+    assert "cross-referenced" not in {e["event"] for e in events}  # a timeline-only event
