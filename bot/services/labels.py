@@ -12,6 +12,15 @@ from bot.github import status_of
 from bot.services.repo import Repo
 
 log = logging.getLogger(__name__)
+MAX_NAME = 50  # GitHub refuses longer label names: 422 "name is too long (maximum is 50 characters)"
+
+
+def sendable(body: dict) -> bool:
+    """Within GitHub's label limits (name 1-50 characters, description at most 100). The config validator
+    refuses longer names (a config error, reported by the fundbot/config check run), so this only guards a
+    configuration built some other way: such a label is skipped, never sent to be refused."""
+    name, description = body.get("name") or "", body.get("description") or ""
+    return 0 < len(name) <= MAX_NAME and len(description) <= label_rules.MAX_DESCRIPTION
 
 
 def label_exists(exc: BaseException) -> bool:
@@ -25,6 +34,9 @@ async def ensure_labels(repo: Repo, config: core_config.Config) -> list[str]:
     gh, variables = repo.gh, repo.vars
     existing = [lb async for lb in gh.getiter("/repos/{owner}/{repo}/labels{?per_page}", {**variables, "per_page": 100})]
     for body in label_rules.missing(config, existing):
+        if not sendable(body):
+            log.warning("label %r in %s is outside GitHub's limits; not created", body.get("name"), repo.full_name)
+            continue
         try:
             created = await gh.post("/repos/{owner}/{repo}/labels", variables, data=body)
         except gidgethub.BadRequest as exc:

@@ -7,6 +7,7 @@ import gidgethub
 import pytest
 
 from bot.sandbox.routes.contents import MAX_CONTENT
+from bot.services.labels import sendable
 from bot.testing import fundbot_world
 
 PAD_LINE = "# " + "padding " * 12 + "\n"  # a YAML comment
@@ -110,3 +111,11 @@ async def test_a_readme_over_1_mb_gets_its_sponsor_section():
         assert after is not None and len(after) > MAX_CONTENT
         assert "Generous Person" in after and after.endswith(readme[-5000:])  # the rest kept byte for byte
         assert await failed_jobs(world) == []
+
+
+def test_the_label_service_never_sends_a_label_github_refuses():
+
+    assert sendable({"name": "💰" * 50, "description": "d" * 100})
+    assert not sendable({"name": "x" * 51, "description": ""})
+    assert not sendable({"name": "ok", "description": "d" * 101})
+    assert not sendable({"name": "", "description": ""})
