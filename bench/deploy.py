@@ -75,6 +75,63 @@ def _nice() -> None:
     os.nice(SANDBOX_NICENESS)
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> tuple[int, float] | None:
+    """(parent pid, CPU seconds user + system) of a live process, from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def cpu_seconds(pid: int) -> dict[str, float]:
+    """CPU seconds so far of ``pid`` and its children by kind: ``web`` (the process and its ``--web-child``
+    children) and ``workers`` (the other children)."""
+    out = {"web": 0.0, "workers": 0.0}
+    own = _stat(pid)
+    if own is None:
+        return out
+    out["web"] = own[1]
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        got = _stat(int(entry.name))
+        if got is None or got[0] != pid:
+            continue
+        try:
+            web_child = b"--web-child" in (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        out["web" if web_child else "workers"] += got[1]
+    return out
+
+
+def _rss_mb(pid: int) -> float | None:
+    try:
+        m = re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{pid}/status").read_text())
+    except OSError:
+        return None
+    return round(int(m.group(1)) / 1024, 1) if m else None
+
+
+def rss_tree(pid: int) -> dict:
+    """Resident memory in MB of ``pid`` (``web``) and of each of its children, by role."""
+    out: dict = {"web": _rss_mb(pid), "web_children": [], "workers": []}
+    for entry in Path("/proc").iterdir():
+        got = _stat(int(entry.name)) if entry.name.isdigit() else None
+        if got is None or got[0] != pid:
+            continue
+        try:
+            web_child = b"--web-child" in (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        out["web_children" if web_child else "workers"].append(_rss_mb(int(entry.name)))
+    return out
+
+
 class GitHubSandbox:
     """``seed``: a file for ``--seed`` (the installations, repositories and issues the deliveries name, so
     the workers process them instead of getting 404s); ``latency``: seconds before every answer."""
@@ -139,6 +196,9 @@ class Server:
 
     def __exit__(self, *exc) -> None:
         stop(self.proc)
+
+    def cpu(self) -> dict[str, float]:
+        return cpu_seconds(self.proc.pid) if self.proc is not None else {"web": 0.0, "workers": 0.0}
 
     def rss_mb(self) -> float | None:
         try:

@@ -1,17 +1,13 @@
-"""Scale-out figures.
-
-* ``workers``: end-to-end events per second for 1, 2 and 4 ``python -m bot worker`` processes on one
-  PostgreSQL database, each process with the same fixed job concurrency, the GitHub sandbox answering every
-  call after 50 ms. The deliveries (``issues.opened``, each answered with a funding comment) are put in the
-  shared inbox first; the clock runs from the workers' start to the last job done.
-* ``rss``: the resident memory of ``python -m bot serve`` after 20,000 and after 100,000 acknowledged
-  deliveries (setup mode: the edge and the inbox only), to show that nothing in the process grows with the
-  number of deliveries.
+"""Scale-out (``bench/run.py --sections scale``): end-to-end events per second of N ``python -m bot worker``
+processes on one PostgreSQL database, each with the same job concurrency, the GitHub sandbox answering every
+call after 50 ms. The deliveries (``issues.opened`` over 50 installations, each answered with a funding
+comment) are put in the shared inbox once the workers are up; the clock runs from there to the last job done.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -20,10 +16,7 @@ import time
 import uuid
 from pathlib import Path
 
-import aiohttp
-
-from bot.core import signing
-from bot.settings import DEFAULT_WEBHOOK_PATH
+import wrkload
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("TEST_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
@@ -50,138 +43,83 @@ async def _drop(schema: str) -> None:
         await conn.close()
 
 
-async def workers_run(processes: int, jobs: int, concurrency: int) -> dict:
+async def workers_run(processes: int, jobs: int, concurrency: int, latency: float = 0.05) -> dict:
+    """``processes`` ``python -m bot worker`` processes (``concurrency`` jobs each) on one PostgreSQL schema
+    working off ``jobs`` ``issues.opened`` deliveries spread over 50 installations (bench/wrkload.py's
+    payloads, the sandbox seeded with them), every sandbox answer after ``latency`` seconds."""
+    from bot.edge.events import installation_id_of, ordering_key
     from bot.sandbox import Sandbox
+    from bot.sandbox.standalone import seed_world
     from bot.store import open_store
 
     schema = f"fundbot_bench_{uuid.uuid4().hex[:8]}"
     url = f"{PG}?schema={schema}"
     sandbox = Sandbox(validate=False)
     await sandbox.start()
+    store = None
     try:
-        sandbox.add_user("bench", type="Organization")
-        repo = "bench/widgets"
-        sandbox.add_repo(repo, files={".github/FUNDING.yml": "github: [bench]\n"}, owner_type="Organization")
-        sandbox.add_installation("bench", repos=[repo])
-        for i in range(jobs):
-            sandbox.add_user(f"user{i}")
-            await sandbox.open_issue(repo, f"user{i}", f"issue {i}")
-        deliveries = [d for d in sandbox.deliveries if d["event"] == "issues"]
-        store = open_store(url)
-        await store.connect()
-        await store.migrate()
-        from bot.edge.events import installation_id_of, ordering_key
-
-        sandbox.latency = 0.05
+        payloads = wrkload.payloads(jobs, installations=50)
         with tempfile.TemporaryDirectory() as tmp:
+            seed = json.loads(wrkload.write_seed(Path(tmp) / "seed.json", jobs, installations=50).read_text())
+            seed_world(sandbox, seed)
+            store = open_store(url)
+            await store.connect()
+            await store.migrate()
+            sandbox.latency = latency
             key = Path(tmp) / "app.pem"
             key.write_bytes(sandbox.private_key_pem)
             env = {k: v for k, v in os.environ.items() if not k.startswith(("APP_", "PRIVATE_KEY", "DATABASE_URL"))}
-            env.update(APP_ID=str(sandbox.app_id), PRIVATE_KEY_PATH=str(key), WEBHOOK_SECRET="x", GITHUB_API_URL=sandbox.base_url,
-                       DATABASE_URL=url, LOG_LEVEL="ERROR", MUTATION_INTERVAL_SECONDS="0",
+            env.update(APP_ID=str(sandbox.app_id), PRIVATE_KEY_PATH=str(key), WEBHOOK_SECRET="x",
+                       GITHUB_API_URL=sandbox.base_url, DATABASE_URL=url, LOG_LEVEL="ERROR", MUTATION_INTERVAL_SECONDS="0",
                        WORKER_CONCURRENCY=str(concurrency), INSTALLATION_CONCURRENCY=str(concurrency))
             procs = [subprocess.Popen([sys.executable, "-m", "bot", "worker"], cwd=ROOT, env=env,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(processes)]
             try:
-                await asyncio.sleep(4.0)  # the processes boot (imports, connections) before the clock starts
+                await _booted(store, procs)
                 started = time.perf_counter()
                 await asyncio.gather(*(
-                    store.enqueue("webhook", d["guid"], payload=d["body"], event="issues",
-                                  installation_id=installation_id_of(d["payload"]), ordering_key=ordering_key("issues", d["payload"]))
-                    for d in deliveries))
-                while True:
-                    counts = await store.counts()
-                    if counts["done"] + counts["failed"] >= jobs:
-                        break
-                    if time.perf_counter() - started > 300:
-                        raise RuntimeError(f"not done after 300 s: {counts}")
-                    await asyncio.sleep(0.05)
+                    store.enqueue("webhook", f"scale-{schema}-{k}", payload=json.dumps(p).encode(), event="issues",
+                                  installation_id=installation_id_of(p), ordering_key=ordering_key("issues", p))
+                    for k, p in enumerate(payloads)))
+                counts = await _until_done(store, jobs, started)
                 elapsed = time.perf_counter() - started
             finally:
                 for p in procs:
                     p.terminate()
                 for p in procs:
                     p.wait(20)
-        await store.close()
-        comments = sum(len(sandbox.comments(repo, n)) for n in range(1, jobs + 1))
+        comments = sum(len(sandbox.comments(p["repository"]["full_name"], p["issue"]["number"])) for p in payloads)
+        calls = len(sandbox.calls)
         return {"processes": processes, "concurrency_per_process": concurrency, "jobs": jobs,
                 "seconds": round(elapsed, 2), "events_per_second": round(jobs / elapsed, 1),
-                "failed": counts["failed"], "comments": comments}
+                "done": counts.get("done", 0), "failed": counts.get("failed", 0), "comments": comments,
+                "github_calls_per_job": round(calls / jobs, 1)}
     finally:
+        if store is not None:
+            await store.close()
         await sandbox.stop()
         await _drop(schema)
 
 
-def _rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
+async def _booted(store, procs: list[subprocess.Popen]) -> None:
+    """Wait (bounded) until every worker process is up: each one's recovery job is scheduled at start, and a
+    few seconds of imports and connections are allowed before the clock starts."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30
+    while loop.time() < deadline:
+        if any(p.poll() is not None for p in procs):
+            raise RuntimeError("a worker process exited while starting")
+        if sum((await store.counts()).values()) >= 1:  # the first worker has connected and scheduled recovery
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(2.0)  # the others finish their imports (they start at the same time)
 
 
-async def rss_run(first: int, total: int) -> dict:
-    body = (ROOT / "tests" / "data" / "github" / "webhooks" / "issues" / "opened.payload.json").read_bytes()
-    secret = "bench-secret"
-    signature = signing.signature_256(body, secret)
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {k: v for k, v in os.environ.items() if k not in ("APP_ID", "PRIVATE_KEY", "PRIVATE_KEY_PATH", "DATABASE_URL")}
-        env.update(WEBHOOK_SECRET=secret, PORT=str(port), HOST="127.0.0.1", DATABASE_URL=f"sqlite:///{Path(tmp) / 'rss.db'}",
-                   LOG_LEVEL="WARNING")
-        proc = subprocess.Popen([sys.executable, "-m", "bot", "serve"], cwd=ROOT, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            url = f"http://127.0.0.1:{port}{DEFAULT_WEBHOOK_PATH}"
-            async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100)) as session:
-                for _ in range(100):
-                    try:
-                        async with session.get(f"http://127.0.0.1:{port}/healthz") as r:
-                            if r.status == 200:
-                                break
-                    except aiohttp.ClientError:
-                        await asyncio.sleep(0.1)
-                sent = 0
-                samples = {}
-                counter = iter(range(total))
-
-                async def sender() -> None:
-                    nonlocal sent
-                    for _ in counter:
-                        headers = {"Content-Type": "application/json", "X-GitHub-Event": "issues",
-                                   "X-GitHub-Delivery": str(uuid.uuid4()), "X-Hub-Signature-256": signature}
-                        async with session.post(url, data=body, headers=headers) as r:
-                            await r.read()
-                        sent += 1
-
-                async def sampler() -> None:
-                    while sent < total:
-                        if sent >= first and "first" not in samples:
-                            samples["first"] = _rss_mb(proc.pid)
-                        await asyncio.sleep(0.05)
-
-                await asyncio.gather(sampler(), *(sender() for _ in range(100)))
-                samples["total"] = _rss_mb(proc.pid)
-        finally:
-            proc.terminate()
-            proc.wait(20)
-    growth = (samples["total"] - samples["first"]) / samples["first"] * 100
-    return {f"rss_mb_after_{first}": round(samples["first"], 1), f"rss_mb_after_{total}": round(samples["total"], 1),
-            "growth_percent": round(growth, 1)}
-
-
-async def run_async(quick: bool) -> dict:
-    out: dict = {}
-    if await _pg_reachable():
-        jobs = 120 if quick else 400
-        out["workers"] = [await workers_run(n, jobs, concurrency=4) for n in (1, 2, 4)]
-        base = out["workers"][0]["events_per_second"]
-        out["speedup_4_vs_1"] = round(out["workers"][-1]["events_per_second"] / base, 2) if base else None
-    else:
-        out["workers"] = f"skipped: PostgreSQL not reachable at {PG}"
-    out["rss"] = await rss_run(5000 if quick else 20000, 20000 if quick else 100000)
-    return out
+async def _until_done(store, jobs: int, started: float) -> dict:
+    while True:
+        counts = await store.counts()
+        if counts.get("done", 0) + counts.get("failed", 0) >= jobs:  # the recovery job is due a minute later
+            return counts
+        if time.perf_counter() - started > 300:
+            raise RuntimeError(f"not done after 300 s: {counts}")
+        await asyncio.sleep(0.05)
