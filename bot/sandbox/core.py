@@ -29,6 +29,7 @@ from .render import Renderer
 from .routes import HANDLERS
 from .seeding import Seeder
 from .state import PERMISSION_ROLES, Call, Installation, RateBucket, RepoState, Sponsorship, User
+from .web_pages import WebPages
 from .webhooks import delivery_item
 from .world import World
 
@@ -72,6 +73,8 @@ class Sandbox(World):
         self.http = HttpFront(self, HANDLERS, handle_graphql)
         self._runner: web.AppRunner | None = None
         self.app = web.Application(client_max_size=64 * 1024 * 1024)
+        self.web_pages = WebPages(self)  # github.com's side of the manifest flow (not API operations)
+        self.web_pages.add_routes(self.app)
         self.app.router.add_route("*", "/{tail:.*}", self._dispatch)
 
     # ------------------------------------------------------------------------------------------

@@ -21,6 +21,8 @@ async def get_app(req: Req) -> Resp:
 @ROUTES.op("apps/create-from-manifest")
 async def create_from_manifest(req: Req) -> Resp:
     sb = req.sb
+    if sb.web_pages.convert(str(req.params["code"])) is None:
+        raise not_found(req.doc)  # a code the new-app page did not issue, used already or over an hour old
     d = sb.render.app(rest=True)
     d.update({"client_id": f"Iv1.{sb.app_id:016x}", "client_secret": "sandbox-client-secret",
               "webhook_secret": sb.webhook_secret, "pem": sb.private_key_pem.decode()})
