@@ -51,6 +51,7 @@ METRICS_KEY = web.AppKey("metrics", Metrics)
 GITHUB_STATS_KEY = web.AppKey("github_stats", Callable)
 BUDGET_KEY = web.AppKey("body_budget", BodyBudget)
 OUTAGE_KEY = web.AppKey("store_outage", object)
+MAC_KEY = web.AppKey("webhook_mac", object)  # HMAC-SHA256 keyed with WEBHOOK_SECRET, copied per request
 
 _GUID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _EVENT_RE = re.compile(r"^[a-z_]{1,64}$")
@@ -96,11 +97,11 @@ class _Received:
     """A body as it arrives, never copied while unsigned: the chunks read (those under 64 KB coalesced, so a
     trickle of tiny chunks costs its bytes and no more) and their HMAC-SHA256, updated chunk by chunk."""
 
-    def __init__(self, secret: str):
+    def __init__(self, mac):
         self.parts: list[bytes | bytearray] = []
         self.tail = bytearray()
         self.size = 0
-        self.mac = hmac.new(secret.encode(), digestmod=hashlib.sha256)
+        self.mac = mac.copy()  # the keyed state is computed once per process, not once per request
 
     def add(self, chunk: bytes) -> None:
         self.mac.update(chunk)
@@ -130,7 +131,7 @@ async def _read_body(request: web.Request, hold: BodyHold, *, length: int | None
                      timeout: float) -> _Received:
     """The body, within ``timeout``, charged to ``hold`` chunk by chunk as it arrives (what is kept grows with
     what was received, never with what was announced); at most ``limit`` bytes are accepted."""
-    received = _Received(request.app[SETTINGS_KEY].webhook_secret or "")
+    received = _Received(request.app[MAC_KEY])
     content = request.content
     try:
         if content.is_eof():  # the whole body has arrived already: nothing can wait, no timer to arm
@@ -401,6 +402,7 @@ def make_app(
     app[GITHUB_STATS_KEY] = github_stats
     app[BUDGET_KEY] = BodyBudget(settings.max_inflight_body_bytes)
     app[OUTAGE_KEY] = StoreOutage()
+    app[MAC_KEY] = hmac.new(settings.webhook_secret.encode(), digestmod=hashlib.sha256)
     app.router.add_route("POST", settings.webhook_path, receive_webhook, expect_handler=expect_continue)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
