@@ -96,7 +96,7 @@ class Settings:
     # Pacing of content-creating GitHub requests (POST/PATCH/PUT/DELETE) per installation, one budget in the store
     # for every process (bot.core.pacing): the shortest gap between two of them (0: no pacing at all), and how
     # many may go in any minute and in any hour (GitHub's secondary limits: 80 and 500).
-    mutation_interval: float = 0.05
+    mutation_interval: float = 0.02
     mutations_per_minute: int = 80
     mutations_per_hour: int = 500
     installation_concurrency: int = 4  # jobs of one installation running at once in this process
