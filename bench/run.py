@@ -207,7 +207,7 @@ def scale(rounds: int, jobs: int) -> dict:
         "events_per_second_1_process": spread([x["events_per_second"] for x in runs[1]]),
         "events_per_second_4_processes": spread([x["events_per_second"] for x in runs[4]]),
         "runs": runs[1] + runs[4],
-        "method": (f"PostgreSQL, {jobs} issues.opened deliveries over 50 installations stored first, then worked off "
+        "method": (f"PostgreSQL, {jobs} issues.opened deliveries over 10 installations stored first, then worked off "
                    "by `python -m bot worker` processes (WORKER_CONCURRENCY=2, MUTATION_INTERVAL_SECONDS=0), the "
                    "sandbox (in the bench process) answering every call after 50 ms; clock from the store to the "
                    "last job done"),
