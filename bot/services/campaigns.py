@@ -35,14 +35,14 @@ from bot.core import labels as label_rules
 from bot.core.config import Config
 from bot.core.links import PaymentLink
 from bot.github import repo_ops, status_of
-from bot.services import sync_requests
+from bot.services import campaign_state, sync_requests
 from bot.services.labels import ensure_labels
 from bot.services.links import links_for
 from bot.services.repo import Repo
 
 log = logging.getLogger(__name__)
 
-NS = "campaign"
+NS = campaign_state.NS
 TICK_KIND = "campaign.tick"
 MAINTAINER_ONLY = history.MAINTAINER_COMMANDS
 PERMISSION_TTL = 300.0
@@ -60,9 +60,7 @@ class Record:
     status_comment: int | None = None
     rendered: str | None = None  # sha256 of the status comment fundbot last wrote
     rebuilt: bool = False  # folded from GitHub just now (no cache): it already holds the event being handled
-
-    def dump(self) -> dict:
-        return {"snapshot": self.campaign.to_snapshot(), "status_comment": self.status_comment, "rendered": self.rendered}
+    stored: campaign_state.Stored | None = None  # what the store holds (campaign_state): None, write it all
 
 
 # --- what the repository looks like ----------------------------------------------------------------
@@ -168,17 +166,22 @@ def needs_campaign(setup_: Setup, *, body: str | None = None, label: str | None 
 # --- state -------------------------------------------------------------------------------------------
 
 async def load(repo: Repo, number: int, s: Setup) -> Record | None:
-    cached = await repo.ctx.store.cache_get(NS, _key(repo.repository, number))
-    if cached:
-        try:
-            return Record(ledger.Campaign.from_snapshot(cached["snapshot"]), cached.get("status_comment"), cached.get("rendered"))
-        except (ValueError, KeyError, TypeError):
-            log.warning("cached campaign of #%s unreadable: refolding from GitHub", number)
-    return None
+    """The cached campaign (:mod:`bot.services.campaign_state`), or None: none, or not to be trusted."""
+    loaded = await campaign_state.load(repo.ctx, _key(repo.repository, number), s.kwargs())
+    if loaded is None:
+        return None
+    return Record(loaded.campaign, loaded.status_comment, loaded.rendered, stored=loaded.stored)
 
 
 async def save(repo: Repo, number: int, record: Record) -> None:
-    await repo.ctx.store.cache_set(NS, _key(repo.repository, number), record.dump(), installation_id=repo.installation_id)
+    record.stored = await campaign_state.save(
+        repo.ctx, _key(repo.repository, number), record.campaign, record.stored, status_comment=record.status_comment,
+        rendered=record.rendered, now=repo.now(), installation_id=repo.installation_id)
+
+
+async def forget(repo: Repo, number: int) -> None:
+    """Drop the cached campaign of an issue (its head and its chunks)."""
+    await campaign_state.forget(repo.ctx, _key(repo.repository, number))
 
 
 def _claimed_issues(body: str | None, repository: dict) -> set[int]:
@@ -546,7 +549,7 @@ async def rebuild_repository(repo: Repo) -> list[tuple[int, ledger.Campaign]]:
         if not any((lb.get("name") or "").lower() in names for lb in issue.get("labels") or []):
             continue
         number = issue["number"]
-        await repo.ctx.store.cache_delete(NS, _key(repo.repository, number))
+        await forget(repo, number)
         events, status_comment = await events_from_github(repo, number, s)
         record = Record(ledger.fold(events, now=repo.now(), **s.kwargs()), status_comment)
         await publish(repo, issue, record, s, before=None)

@@ -124,6 +124,7 @@ from bot.core.campaign.api import (
     comment_version,
     fold,
     next_deadline,
+    replay,
     tick,
 )
 from bot.core.campaign.days import day_end, deadline_date
@@ -155,12 +156,14 @@ from bot.core.campaign.records import (
     Record,
     Rule,
     StateRecord,
+    log_from_json,
+    log_to_json,
 )
 
 __all__ = [
     "DAY", "DERIVED", "LEDGER_COMMANDS", "MAX_BACKERS", "MAX_LOG", "MAX_OFFERS", "PAYMENT_WINDOW_DAYS", "SNAPSHOT_VERSION",
     "STATES", "Campaign", "ClaimEvent", "ClaimRecord", "CommentEvent", "CommentRecord", "Event", "LabelEvent",
     "LabelRecord", "LoggedCommand", "Offer", "Outcome", "Pledge", "Record", "Rule", "State", "StateEvent",
-    "StateRecord", "apply", "body_digest", "comment_record", "comment_version", "day_end", "deadline_date", "fold", "next_deadline",
+    "StateRecord", "apply", "body_digest", "comment_record", "comment_version", "day_end", "deadline_date", "fold", "log_from_json", "log_to_json", "next_deadline", "replay",
     "tick",
 ]

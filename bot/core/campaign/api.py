@@ -54,6 +54,14 @@ def fold(events: Iterable[Event], *, config: BountiesConfig, now: float,
     return _replay(_canonical(events), ctx, _finite(now, "now"))
 
 
+def replay(log: Sequence[Record], *, config: BountiesConfig, now: float,
+           label_goals: Mapping[str, Decimal] | None = None, generic_label: str | None = None) -> Campaign:
+    """The campaign a canonical log (a campaign's :attr:`~Campaign.log`, as stored) gives at ``now``: equal
+    to folding the events it came from."""
+    ctx = _ctx(config, label_goals, generic_label)
+    return _replay(tuple(log), ctx, _finite(now, "now"))
+
+
 def apply(campaign: Campaign, event: Event, *, config: BountiesConfig, now: float,
           label_goals: Mapping[str, Decimal] | None = None, generic_label: str | None = None) -> Campaign:
     """``campaign`` with one more event; equal to folding the campaign's events plus ``event``."""

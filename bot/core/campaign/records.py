@@ -312,3 +312,20 @@ def _rec_in(item: Any) -> Record:
         raise ValueError("bad log record")
     values = [read(value) for read, value in zip(readers, item, strict=False)]
     return cls(*values, *[None] * (len(readers) - len(values)))
+
+
+def log_to_json(log: Iterable[Record]) -> list[list]:
+    """Records in their JSON form (as a snapshot's ``log`` holds them)."""
+    return [_rec_out(r) for r in log]
+
+
+def log_from_json(items: Any) -> tuple[Record, ...]:
+    """Records from their JSON form; ``ValueError`` on anything else."""
+    if not isinstance(items, list):
+        raise ValueError("a log is a JSON list")
+    try:
+        return tuple(_rec_in(r) for r in items)
+    except ValueError:
+        raise
+    except Exception as exc:  # malformed data of any shape
+        raise ValueError(f"not a campaign log ({type(exc).__name__}: {exc})") from None
