@@ -20,13 +20,10 @@ from __future__ import annotations
 import html
 import json
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
-
-if TYPE_CHECKING:
-    from .core import Sandbox
 
 CODE_TTL = 3600.0
 UNSUPPORTED_EVENTS = {"installation", "installation_repositories"}
@@ -55,7 +52,7 @@ def _page(title: str, body: str, status: int = 200) -> web.Response:
 
 
 class WebPages:
-    def __init__(self, sb: Sandbox) -> None:
+    def __init__(self, sb: Any) -> None:  # the bot.sandbox.Sandbox that serves these pages
         self.sb = sb
         self.codes: dict[str, dict[str, Any]] = {}
 
