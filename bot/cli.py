@@ -349,6 +349,26 @@ async def _sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _playground(args: argparse.Namespace) -> int:
+    from bot import playground
+
+    config = None
+    if args.config is not None:
+        try:
+            config = Path(args.config).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CliError(f"--config: cannot read {args.config} ({getattr(exc, 'strerror', None) or exc})") from None
+    logs.setup("WARNING", "text")
+    stop = asyncio.Event()
+    _install_stop_signals(stop, "playground")
+    try:
+        await playground.run(port=args.port, config=config, stop=stop,
+                             started=lambda line: print(line, flush=True))
+    except OSError as exc:
+        raise bind_error("127.0.0.1", args.port, exc, setting="--port") from None
+    return 0
+
+
 async def _demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
@@ -422,12 +442,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="show the bot's log lines")
     p.set_defaults(func=_demo)
 
+    p = sub.add_parser("playground", help="try fundbot by hand in the browser: act as any user on a sandbox repository")
+    p.add_argument("--port", type=port_number, default=8080, help="port on 127.0.0.1 to listen on (default: 8080)")
+    p.add_argument("--config", metavar="FILE", default=None,
+                   help="start with this .github/fundbot.yml (default: bounty labels and a 14-day deadline)")
+    p.set_defaults(func=_playground)
+
     p = sub.add_parser("sandbox", help="run the GitHub API sandbox on its own")
     p.add_argument("--port", type=port_number, default=8765, help="port to listen on (default: 8765)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    # bench options (bot/sandbox/standalone.py describes them); hidden until the README's command table lists them
-    p.add_argument("--seed", metavar="FILE", default=None, help=argparse.SUPPRESS)
-    p.add_argument("--latency", type=_seconds, default=0.0, metavar="SECONDS", help=argparse.SUPPRESS)
+    p.add_argument("--seed", metavar="FILE", default=None,
+                   help="create the installations, repositories and issues a JSON file lists (bench/deploy.py writes one)")
+    p.add_argument("--latency", type=_seconds, default=0.0, metavar="SECONDS",
+                   help="answer every API request after this many seconds (0-60; default 0)")
     p.set_defaults(func=_sandbox)
 
     p = sub.add_parser("jobs", help="list pending and failed jobs; `jobs retry ID` re-queues a failed one")
