@@ -10,6 +10,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import aiohttp
 from aiohttp import web
@@ -23,6 +24,8 @@ from bot.metrics import Metrics
 from bot.services.context import Context
 from bot.settings import Settings
 from bot.store import Store, open_store
+from bot.web import register
+from bot.web.register import Registration
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +53,8 @@ class Service:
         self.port: int | None = None
         self.metrics = Metrics()
         self.wakers: list[Callable[[], None]] = []  # called when the edge stores a delivery (worker processes)
+        self.registered: dict[str, str] | None = None  # the App's settings, once the manifest flow ran
+        self.on_registered: Callable[[dict[str, str]], None] = lambda values: None
 
     async def open(self, *, migrate: bool = True) -> None:
         await self.store.connect()
@@ -114,6 +119,7 @@ class Service:
         spreads connections over them); returns the port."""
         app = make_app(self.settings, self.store, notify=self.notify, clock=self.clock.time, metrics_=self.metrics,
                        github_stats=self._github_stats)
+        self._add_pages(app)
         raise_fd_limit()  # every open connection is a file descriptor
         self.guard = ConnectionGuard(header_timeout=self.settings.header_timeout,
                                      keepalive_timeout=self.settings.keepalive_timeout)
@@ -126,6 +132,23 @@ class Service:
         sockets = getattr(server, "sockets", None) or []
         self.port = sockets[0].getsockname()[1] if sockets else (port or self.settings.port)
         return self.port
+
+    def _add_pages(self, app: web.Application) -> None:
+        """The one-click registration in setup mode (bot.web.register). Once GitHub has answered, the App's
+        settings are in ``.env`` and ``on_registered`` (serve: restart itself with them) is called."""
+        if self.settings.has_app_credentials:
+            return
+        registration = Registration(
+            api_url=self.settings.github_api_url, github_url=None, public_url=self.settings.public_url,
+            webhook_path=self.settings.webhook_path, env_path=Path(".env"),
+            has_app=lambda: self.registered is not None or self.settings.has_app_credentials,
+            on_registered=self._registered, session=lambda: self.session)
+        register.add_routes(app, registration)
+
+    async def _registered(self, values: dict[str, str]) -> None:
+        self.registered = values
+        log.info("registered as GitHub App %s; switching to running mode", values.get("APP_ID"))
+        self.on_registered(values)
 
     def _github_stats(self) -> tuple[dict, dict]:
         if self.github is None:

@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import dataclasses
 import logging
+import os
 import sys
 from collections.abc import Callable
 
@@ -27,6 +28,7 @@ from bot.jobs.supervisor import (
 )
 from bot.settings import Settings, SettingsError, check_metrics_ports
 from bot.store import DatabaseURLError, open_store
+from bot.web.register import ENV_KEYS
 
 log = logging.getLogger("bot")
 
@@ -50,7 +52,7 @@ async def serve(args: argparse.Namespace) -> int:
     webs = web_processes(settings)
     if processes or webs > 1:
         logs.setup(settings.log_level, settings.log_format, role="web")
-    if not settings.webhook_secret:
+    if not settings.webhook_secret and settings.has_app_credentials:
         print(
             "fundbot: WEBHOOK_SECRET is required; refusing to start without it.\n"
             "Set it (and APP_ID, PRIVATE_KEY_PATH) in the environment or .env; see README.md.\n"
@@ -78,12 +80,13 @@ async def serve(args: argparse.Namespace) -> int:
             web_children = await _start_web_children(webs - 1, port, wake_fds, settings)
         log.info("fundbot listening on %s:%s%s (%s; %d web process(es))", settings.host, port, settings.webhook_path,
                  workers, webs)
+        stop = asyncio.Event()
         if service.github is None:
             print(
-                f"fundbot is in setup mode: open http://localhost:{port}/ for how to register the App from app.yml.",
+                f"fundbot is in setup mode: open http://localhost:{port}/ to register the App on GitHub.",
                 file=sys.stderr,
             )
-        stop = asyncio.Event()
+            service.on_registered = lambda values: _restart_when_answered(stop, values)
         install_stop_signals(stop)
         await stop.wait()
         log.info("shutting down: no new jobs, %ss grace for jobs in flight", settings.shutdown_grace)
@@ -95,7 +98,22 @@ async def serve(args: argparse.Namespace) -> int:
         if children is not None:
             await children.stop()
         await service.close()
+    if service.registered is not None:
+        _exec_self(service.registered)
     return 0
+
+
+def _restart_when_answered(stop: asyncio.Event, values: dict[str, str]) -> None:
+    """After the registration page is out: stop serving, then start again as the new App (``_exec_self``)."""
+    asyncio.get_running_loop().call_later(0.5, stop.set)
+
+
+def _exec_self(values: dict[str, str]) -> None:
+    """serve again, in this process (same pid, same port), with the App's settings from the manifest flow:
+    they are in .env too, and they win over whatever the environment held (a WEBHOOK_SECRET set before)."""
+    log.info("restarting serve as the registered App")
+    env = {**os.environ, **{k: v for k, v in values.items() if k in ENV_KEYS and v}}
+    os.execve(sys.executable, list(sys.orig_argv), env)
 
 
 async def _start_workers(service, children, args: argparse.Namespace, processes: int, webs: int) -> tuple[str, list[int]]:

@@ -35,6 +35,7 @@ import orjson
 from aiohttp import HttpVersion11, web
 from aiohttp.http_exceptions import HttpProcessingError
 
+from bot import web as pages
 from bot.edge.events import NotAnObject, ack_fields, parse_json
 from bot.edge.guard import BodyBudget, BodyHold
 from bot.metrics import CONTENT_TYPE, Metrics
@@ -199,6 +200,8 @@ def _possible_size(request: web.Request) -> int:
 
 def _refusal_before_body(request: web.Request) -> web.Response | None:
     """What the headers alone refuse (401, 415, 413, 503), or None: the body may be read."""
+    if request.app[MAC_KEY] is None:  # setup mode before registration: no secret to check a signature with
+        return _json_error(503, "fundbot is not registered yet: no WEBHOOK_SECRET (open / on this server)")
     if _signature_of(request) is None:
         return _json_error(401, "missing or malformed X-Hub-Signature-256 (expected sha256= and 64 hex digits)")
     if not _identity_encoded(request):
@@ -361,7 +364,11 @@ section. fundbot never holds money.</p>
 </body></html>
 """
 
-SETUP_STEPS = """<h2>Setup mode: no App credentials yet</h2>
+SETUP_REGISTER = """<h2>Setup mode: no App credentials yet</h2>
+<p><a href="/setup">Register fundbot on GitHub</a> in one click (GitHub's manifest flow: it needs
+<code>PUBLIC_URL</code>, where GitHub reaches this server), or by hand:</p>"""
+
+SETUP_STEPS = """
 <p>Webhooks are verified and stored, and wait in the inbox until credentials are configured.</p>
 <ol>
 <li>Register a GitHub App from the manifest in <code>app.yml</code> (GitHub &rarr; Settings &rarr; Developer settings
@@ -381,7 +388,7 @@ async def index(request: web.Request) -> web.Response:
     if settings.has_app_credentials:
         status = f"<p>Running as GitHub App id <code>{html.escape(str(settings.app_id))}</code>.</p>"
     else:
-        status = SETUP_STEPS.replace("{path}", path)
+        status = SETUP_REGISTER + SETUP_STEPS.replace("{path}", path)
     page = SETUP_PAGE.replace("{status}", status).replace("{path}", path)
     return web.Response(text=page, content_type="text/html")
 
@@ -390,7 +397,7 @@ def make_app(
     settings: Settings, store: Store, *, notify: Callable[[], None] = lambda: None, clock: Callable[[], float] = time.time,
     metrics_: Metrics | None = None, github_stats: Callable[[], tuple[dict, dict]] = lambda: ({}, {}),
 ) -> web.Application:
-    if not settings.webhook_secret:
+    if not settings.webhook_secret and settings.has_app_credentials:
         raise ValueError("WEBHOOK_SECRET is required: fundbot refuses to accept unsigned webhooks")
     # client_max_size lets aiohttp refuse an oversized body (413) without buffering it whole.
     app = web.Application(client_max_size=MAX_WEBHOOK_BYTES)
@@ -402,9 +409,11 @@ def make_app(
     app[GITHUB_STATS_KEY] = github_stats
     app[BUDGET_KEY] = BodyBudget(settings.max_inflight_body_bytes)
     app[OUTAGE_KEY] = StoreOutage()
-    app[MAC_KEY] = hmac.new(settings.webhook_secret.encode(), digestmod=hashlib.sha256)
+    # no secret (setup mode, before the App is registered): every webhook is refused with 503
+    app[MAC_KEY] = hmac.new(settings.webhook_secret.encode(), digestmod=hashlib.sha256) if settings.webhook_secret else None
     app.router.add_route("POST", settings.webhook_path, receive_webhook, expect_handler=expect_continue)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/", index)
+    pages.add_routes(app, store)  # campaign badges and pages: public, read from the store only
     return app

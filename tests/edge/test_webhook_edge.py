@@ -205,7 +205,27 @@ def test_the_app_refuses_to_start_without_a_secret(tmp_path):
     from bot.store import open_store
 
     with pytest.raises(ValueError, match="WEBHOOK_SECRET"):
-        make_app(Settings(webhook_secret=None), open_store(f"sqlite:///{tmp_path / 'x.db'}"))
+        make_app(Settings(webhook_secret=None, app_id="1", private_key="k"), open_store(f"sqlite:///{tmp_path / 'x.db'}"))
+
+
+async def test_before_registration_every_webhook_is_refused(tmp_path):
+    """Setup mode with no App and no secret (the one-click registration has not run): nothing can be
+    verified, so nothing is stored: 503, and the page says how to register."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.edge.web import make_app
+    from bot.store import open_store
+
+    store = open_store(f"sqlite:///{tmp_path / 'x.db'}")
+    await store.connect()
+    await store.migrate()
+    async with TestClient(TestServer(make_app(Settings(webhook_secret=None), store))) as client:
+        r = await client.post("/api/github/webhooks", data=b"{}", headers={
+            "X-GitHub-Event": "ping", "X-GitHub-Delivery": "d-1", "X-Hub-Signature-256": "sha256=" + "0" * 64})
+        assert r.status == 503 and "not registered yet" in await r.text()
+        assert "Register fundbot on GitHub" in await (await client.get("/")).text()
+    assert (await store.counts())["pending"] == 0
+    await store.close()
 
 
 async def test_json_that_orjson_refuses_but_json_allows_is_still_accepted(edge):
