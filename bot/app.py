@@ -24,7 +24,7 @@ from bot.metrics import Metrics
 from bot.services.context import Context
 from bot.settings import Settings
 from bot.store import Store, open_store
-from bot.web import register
+from bot.web import health, register
 from bot.web.register import Registration
 
 log = logging.getLogger(__name__)
@@ -134,12 +134,15 @@ class Service:
         return self.port
 
     def _add_pages(self, app: web.Application) -> None:
-        """The one-click registration in setup mode (bot.web.register). Once GitHub has answered, the App's
-        settings are in ``.env`` and ``on_registered`` (serve: restart itself with them) is called."""
+        """The operator's page (bot.web.health: 404 without ADMIN_TOKEN) and, in setup mode, the one-click
+        registration (bot.web.register): once GitHub has answered, the App's settings are in ``.env`` and
+        ``on_registered`` (serve: run again with them) is called."""
+        health.add_routes(app, health.Health(self.store, self.settings.admin_token, github_stats=self._github_stats,
+                                             clock=self.clock.time))
         if self.settings.has_app_credentials:
             return
         registration = Registration(
-            api_url=self.settings.github_api_url, github_url=None, public_url=self.settings.public_url,
+            api_url=self.settings.github_api_url, github_url=self.settings.github_url, public_url=self.settings.public_url,
             webhook_path=self.settings.webhook_path, env_path=Path(".env"),
             has_app=lambda: self.registered is not None or self.settings.has_app_credentials,
             on_registered=self._registered, session=lambda: self.session)

@@ -106,6 +106,9 @@ class Settings:
     body_timeout: float = 30.0  # seconds to receive a whole body (GitHub Enterprise Server waits 30 s at most)
     keepalive_timeout: float = 15.0  # seconds an idle connection stays open after a response
     public_url: str | None = None  # where GitHub reaches this server, e.g. https://fundbot.example.org (doctor)
+    github_url: str | None = None  # GitHub's web host (registration); unset: derived from github_api_url
+    admin_token: str | None = None  # enables /admin (the operator's health page) for whoever types it
+    secret_key: str | None = None  # encrypts connected GitHub Sponsors tokens in the store (32+ characters)
     github_api_version: str = "2022-11-28"  # X-GitHub-Api-Version sent on every REST request (bot.github.API_VERSION)
     metrics_port: int | None = None  # `worker` serves its own /metrics here; serve's worker processes: +1, +2, ...
 
@@ -193,6 +196,9 @@ class Settings:
             body_timeout=e.number("BODY_TIMEOUT_SECONDS", cls.body_timeout),
             keepalive_timeout=e.number("KEEPALIVE_TIMEOUT_SECONDS", cls.keepalive_timeout),
             public_url=public_url,
+            github_url=_web_url(e, "GITHUB_URL"),
+            admin_token=_secret(e, "ADMIN_TOKEN", 16),
+            secret_key=_secret(e, "SECRET_KEY", 32),
             metrics_port=metrics_port,
         )
 
@@ -290,6 +296,21 @@ def _webhook_path(e: _Env) -> str:
     if not webhook_path.startswith("/"):
         webhook_path = "/" + webhook_path
     return webhook_path
+
+
+def _web_url(e: _Env, name: str) -> str | None:
+    url = (e.get(name) or "").rstrip("/") or None
+    if url is not None and (not url.lower().startswith(("http://", "https://")) or "?" in url or "#" in url):
+        raise SettingsError(f"{name} must be an http:// or https:// address without query, got {url!r}")
+    return url
+
+
+def _secret(e: _Env, name: str, minimum: int) -> str | None:
+    value = e.get(name) or None
+    if value is not None and len(value) < minimum:
+        raise SettingsError(f"{name} must be at least {minimum} characters (random ones: python -c "
+                            f"'import secrets; print(secrets.token_urlsafe({minimum}))')")
+    return value
 
 
 def _public_url(e: _Env) -> str | None:
