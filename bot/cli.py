@@ -349,6 +349,12 @@ async def _sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _sponsors(args: argparse.Namespace) -> int:
+    from bot.cli_sponsors import run
+
+    return await run(args)
+
+
 async def _playground(args: argparse.Namespace) -> int:
     from bot import playground
 
@@ -441,6 +447,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="play a short scenario against the built-in GitHub sandbox")
     p.add_argument("-v", "--verbose", action="store_true", help="show the bot's log lines")
     p.set_defaults(func=_demo)
+
+    p = sub.add_parser("sponsors", help="connect a token that reads an account's GitHub Sponsors")
+    p.add_argument("action", choices=["connect", "list", "disconnect"],
+                   help="connect (store a token for ACCOUNT), list (connected accounts), disconnect ACCOUNT")
+    p.add_argument("account", nargs="?", help="the GitHub user or organization (connect, disconnect)")
+    p.add_argument("--token-file", type=Path, help="read the token from this file (default: standard input)")
+    p.add_argument("--no-check", action="store_true", help="store without asking GitHub (offline setups)")
+    p.set_defaults(func=_sponsors)
 
     p = sub.add_parser("playground", help="try fundbot by hand in the browser: act as any user on a sandbox repository")
     p.add_argument("--port", type=port_number, default=8080, help="port on 127.0.0.1 to listen on (default: 8080)")

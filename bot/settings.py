@@ -141,6 +141,7 @@ class Settings:
             host="127.0.0.1",
             port=0,
             mutation_interval=0.0,
+            secret_key="sandbox-secret-key-for-sponsors-tokens",  # encrypts connected Sponsors tokens in tests
         )
         values.update(overrides)
         return dataclasses.replace(self, **values)

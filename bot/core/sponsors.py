@@ -73,6 +73,8 @@ Decisions
 * ``max_per_tier`` (default: no limit) cuts each tier after N entries with "… and N more". 5,000
   sponsors with the default tiers make a section of about 320 KB (bench/readme_bench.py); the shell may
   want a limit for very large sponsor lists.
+* ``github_count``: when the shell could count an account's GitHub sponsors but not read who they are
+  (see ``bot.services.sponsor_tokens``), one line thanks that many sponsors and links their Sponsors page.
 * GitHub Sponsors: private or inactive sponsorships and ones without a visible ``sponsorEntity`` are
   skipped; the amount is ``tier.monthlyPriceInDollars`` (for a one-time payment, the one-time amount).
 """
@@ -388,10 +390,12 @@ def render_section(
     goal_raised: Decimal | None = None,
     sponsor_url: str | None = None,
     max_per_tier: int | None = None,
+    github_count: GitHubCount | None = None,
 ) -> str:
     """The inner Markdown of the README sponsor section (no markers; deterministic)."""
     size = max(8, min(int(avatar_size), 512))
     out = _tier_lines(entries, _ordered(tiers), size=size, avatar_tiers=avatar_tiers, max_per_tier=max_per_tier)
+    out += _github_count_lines(github_count)
     out += _delivered_lines(delivered, currency)
     out += _funding_goal_lines(_open_campaigns(campaigns, now), goal, currency, goal_raised)
     if not out:
@@ -486,6 +490,23 @@ def _campaign_table(open_now: Sequence[OpenCampaign]) -> list[str]:
         out.append(f"| **Total** | {money(total_goal, cur)} | {money(total_raised, cur)} | "
                    f"{progress_bar(total_raised, total_goal)} | |")
     return out
+
+
+@dataclass(frozen=True)
+class GitHubCount:
+    """How many sponsors an account has on GitHub Sponsors, when fundbot may count them but not name them
+    (no token connected for the account: an installation token reads only the count)."""
+
+    login: str
+    count: int
+
+
+def _github_count_lines(counted: GitHubCount | None) -> list[str]:
+    if counted is None or counted.count <= 0 or not valid_login(counted.login):
+        return []
+    who = "sponsor" if counted.count == 1 else "sponsors"
+    return [f"Thank you to the {counted.count:,} {who} of [@{counted.login} on GitHub Sponsors]"
+            f"(https://github.com/sponsors/{counted.login})!", ""]
 
 
 def _no_sponsors_lines(sponsor_url: str | None) -> list[str]:

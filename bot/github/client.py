@@ -420,6 +420,11 @@ class GitHubApp:
         """A client authenticated as the App (JWT): /app, /app/installations, hook deliveries."""
         return self._client(app_id=self.app_id, private_key=self._signing_key)
 
+    def user_client(self, token: str) -> GitHubAPI:
+        """A client authenticated with a token a person connected for their account (GitHub Sponsors, see
+        ``bot.services.sponsor_tokens``): not the App's, not paced by an installation's budget."""
+        return self._client(oauth_token=token)
+
     async def installation_token(self, installation_id: int) -> str:
         now = self.clock.time()
         cached = self._tokens.get(installation_id)

@@ -161,6 +161,19 @@ class Sandbox(World):
         r = self._repo(full_name)
         return self.render.label(r, self._ensure_label(r, name, color=color, description=description))
 
+    def add_user_token(self, login: str, scopes: Iterable[str] = ("read:user",)) -> str:
+        """A personal access token (classic) of ``login`` with these OAuth scopes; GitHub sends them back in
+        ``X-OAuth-Scopes``. The sandbox accepts it on GraphQL only (fundbot uses one for Sponsors)."""
+        self._ensure_user(login)
+        token = "ghp_" + self._rng.getrandbits(160).to_bytes(20, "big").hex()[:36]
+        self._user_tokens[token] = (login, tuple(scopes))
+        return token
+
+    def add_org_owner(self, org: str, login: str) -> None:
+        self._ensure_user(org, type="Organization")
+        self._ensure_user(login)
+        self.org_owners.setdefault(org.lower(), set()).add(login.lower())
+
     def add_sponsorship(self, maintainer_login: str, sponsor_login: str, *, monthly_usd: int,
                         created_at: float | str | None = None, privacy: str = "PUBLIC", one_time: bool = False,
                         active: bool = True, sponsor_type: str = "User", tier_name: str | None = None) -> None:

@@ -82,6 +82,7 @@ def schema() -> GraphQLSchema:
     built = build_schema(sdl + STUBS + types)
     for t in ("User", "Organization"):
         built.type_map[t].fields["sponsorshipsAsMaintainer"].resolve = _resolve_sponsorships  # type: ignore[attr-defined]
+        built.type_map[t].fields["sponsors"].resolve = _resolve_sponsors  # type: ignore[attr-defined]
         built.type_map[t].fields["avatarUrl"].resolve = lambda obj, _info, size=None: obj["avatarUrl"]  # type: ignore[attr-defined]
     return built
 
@@ -143,6 +144,7 @@ def _resolve_sponsorships(obj: dict[str, Any], info: Any, activeOnly: bool = Tru
     u: User = obj["_user"]
     if "*" in sb.graphql_forbidden or u.login in sb.graphql_forbidden:
         raise _Forbidden("Resource not accessible by integration", extensions={"type": "FORBIDDEN"})
+    _check_scopes(sb, info, u)
     if first is None and last is None:
         raise GraphQLError("You must provide a `first` or `last` value to properly paginate the "
                            "`sponsorshipsAsMaintainer` connection.", extensions={"type": "MISSING_PAGINATION_BOUNDARIES"})
@@ -183,6 +185,63 @@ def _resolve_sponsorships(obj: dict[str, Any], info: Any, activeOnly: bool = Tru
         "nodes": nodes,
         "edges": [{"cursor": _cursor(i), "node": n} for (i, _s), n in zip(window, nodes, strict=True)],
     }
+
+
+_PRIVATE_FIELDS = {"nodes", "edges"}  # who sponsors, how much, since when: not for a token without scopes
+
+
+def _selected(info: Any) -> list[str]:
+    """The names selected under this connection's nodes/edges (the fields a token must be allowed)."""
+    names: list[str] = []
+    for node in info.field_nodes:
+        for sel in getattr(node.selection_set, "selections", None) or []:
+            if getattr(sel, "name", None) is not None and sel.name.value in _PRIVATE_FIELDS:
+                inner = getattr(sel.selection_set, "selections", None) or []
+                names += [getattr(i, "name", None) and i.name.value for i in inner if getattr(i, "name", None)]
+                names = names or [sel.name.value]
+    return names
+
+
+def _check_scopes(sb: World, info: Any, owner: User) -> None:
+    """GitHub's rule for who may see an account's sponsorships: an installation token (no OAuth scopes at all,
+    and no App permission covers Sponsors) reads only counts; a person's token needs ``read:user`` for their
+    own account, ``read:org`` from an owner for an organization (sponsorkit PR #6, nodejs/nodejs.org PR #8531,
+    jal-co/shieldcn PR #150). Raises GitHub's INSUFFICIENT_SCOPES / FORBIDDEN error."""
+    fields = _selected(info)
+    if not fields:
+        return  # totalCount and pageInfo only
+    auth = info.context.get("auth")
+    login, scopes = (auth.user if auth is not None and auth.kind == "user" and auth.user else (None, ()))
+    is_org = owner.type == "Organization"
+    need = ["read:org"] if is_org else ["read:user", "read:org"]
+    if not set(need) & set(scopes) and not ({"user", "admin:org"} & set(scopes)):
+        raise GraphQLError(
+            "Your token has not been granted the required scopes to execute this query. The "
+            f"'{fields[0]}' field requires one of the following scopes: {need}, but your token has only been "
+            f"granted the: {list(scopes) or ['']} scopes. Please modify your token's scopes at: "
+            "https://github.com/settings/tokens.", extensions={"type": "INSUFFICIENT_SCOPES"})
+    allowed = (login or "").lower() in sb.org_owners.get(owner.login.lower(), set()) if is_org \
+        else (login or "").lower() == owner.login.lower()
+    if not allowed:
+        raise _Forbidden(f"{login} does not have permission to view the sponsorships of {owner.login}.",
+                         extensions={"type": "FORBIDDEN"})
+
+
+def _resolve_sponsors(obj: dict[str, Any], info: Any, first: int | None = None, after: str | None = None,
+                      **_kwargs: Any) -> dict[str, Any]:
+    """``sponsors``: who sponsors the account (its active public sponsorships, newest last); the count is
+    public, the identities need a token allowed to see them (:func:`_check_scopes`)."""
+    sb: World = info.context["sandbox"]
+    u: User = obj["_user"]
+    _check_scopes(sb, info, u)
+    items = [s for s in sb._sponsorships if s.maintainer is u and s.active and s.privacy == "PUBLIC"]
+    items.sort(key=lambda s: (s.created_at, s.id))
+    start = _uncursor(after) + 1 if after else 0
+    window = list(enumerate(items))[start: start + (first if first is not None else 100)]
+    return {"totalCount": len(items), "nodes": [_owner_obj(sb, s.sponsor) for _i, s in window],
+            "pageInfo": {"hasNextPage": start + len(window) < len(items), "hasPreviousPage": start > 0,
+                         "startCursor": _cursor(window[0][0]) if window else None,
+                         "endCursor": _cursor(window[-1][0]) if window else None}}
 
 
 def _format_error(e: GraphQLError) -> dict[str, Any]:
@@ -243,7 +302,7 @@ async def handle_graphql(sb: World, auth: AuthInfo, body: Any, body_error: str |
                                         "remaining": bucket.remaining, "resetAt": iso(bucket.reset),
                                         "used": bucket.used},
     }
-    result = execute(s, document, root_value=root, context_value={"sandbox": sb},
+    result = execute(s, document, root_value=root, context_value={"sandbox": sb, "auth": auth},
                      variable_values=body.get("variables") or None, operation_name=body.get("operationName"))
     if hasattr(result, "__await__"):
         result = await result  # type: ignore[misc]

@@ -71,10 +71,11 @@ class Resp:
 
 @dataclasses.dataclass
 class AuthInfo:
-    kind: str | None  # "jwt" | "token" | None
+    kind: str | None  # "jwt" | "token" (installation) | "user" (a personal access token) | None
     installation_id: int | None = None
     token: Token | None = None
     error: str | None = None
+    user: tuple[str, tuple[str, ...]] | None = None  # a personal access token's (login, OAuth scopes)
 
 
 @dataclasses.dataclass
@@ -203,6 +204,9 @@ class HttpFront:
             if inst is None:
                 return AuthInfo("token", tok.installation_id, tok, error="Bad credentials")
             return AuthInfo("token", tok.installation_id, tok)
+        user = self.sb._user_tokens.get(cred)
+        if user is not None:
+            return AuthInfo("user", user=user)
         if cred.count(".") == 2:
             return AuthInfo("jwt", error=self._check_jwt(cred))
         return AuthInfo("token", error="Bad credentials")
@@ -273,6 +277,8 @@ class HttpFront:
         call.installation_id = auth.installation_id if auth.kind == "token" else None
         bucket_key: tuple = (("inst", auth.installation_id) if auth.kind == "token" and auth.error is None
                              else ("app",) if auth.kind == "jwt" and auth.error is None else ("anon",))
+        if auth.kind == "user" and auth.user is not None:
+            bucket_key = ("user", auth.user[0].lower())
         if is_graphql and bucket_key[0] == "inst":
             bucket_key = ("graphql", auth.installation_id)
         resource = "graphql" if is_graphql else "core"
@@ -308,7 +314,13 @@ class HttpFront:
         if is_graphql:
             status, data = await self._graphql(self.sb, auth, body, body_error)
             bucket.used += 1
-            return self.json_response(status, data, self.rate_headers(bucket, "graphql"))
+            headers = self.rate_headers(bucket, "graphql")
+            if auth.kind == "user" and auth.user is not None:
+                headers["X-OAuth-Scopes"] = ", ".join(auth.user[1])
+            return self.json_response(status, data, headers)
+        if auth.kind == "user":  # fundbot sends a person's token to GraphQL only (GitHub Sponsors)
+            self.sb._violation(f"{method} {request.path}: a personal access token used on the REST API")
+            return self.error_response(403, "Resource not accessible by personal access token")
 
         if op is None:
             self.sb._violation(f"{method} {request.path}: no such operation in GitHub's REST description")

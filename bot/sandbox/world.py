@@ -161,6 +161,8 @@ class World:
         self._queue: list[tuple[str, dict]] = []
         self._queue_task: asyncio.Task | None = None
         self.graphql_forbidden: set[str] = set()  # logins (or "*") whose sponsorships answer FORBIDDEN
+        self._user_tokens: dict[str, tuple[str, tuple[str, ...]]] = {}  # token -> (login, OAuth scopes)
+        self.org_owners: dict[str, set[str]] = {}  # organization login (lower) -> its owners' logins (lower)
         self.graphql_viewer: str | None = None  # login `viewer` resolves to (default: the installation account)
 
         self.app_owner = self._ensure_user("fundbot-dev", type="User")

@@ -4,7 +4,9 @@ This module only reads; the entries are built by :mod:`bot.core.sponsors` (``col
 the code the tests cover.
 
 A source that fails, or that the installation is not allowed to read, is skipped with a warning (returned
-to the caller for the check run and the logs); the other sources still render.
+to the caller for the check run and the logs); the other sources still render. GitHub Sponsors are named
+only with a token the account's owner connected (:mod:`bot.services.sponsor_tokens`); without one the
+installation token can count them, and the README thanks that many.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from typing import Any
 import gidgethub
 
 from bot.core import sponsors
-from bot.core.sponsors import DeliveredBackers, Entry, OpenCampaign
+from bot.core.sponsors import DeliveredBackers, Entry, GitHubCount, OpenCampaign
 from bot.services import campaigns
 from bot.services.repo import Repo
+from bot.services.sponsor_tokens import SponsorTokens, TokenError
 
 log = logging.getLogger(__name__)
 
@@ -46,30 +49,59 @@ query($login: String!, $after: String) {
 """
 
 
-async def github_sponsors(gh: Any, owner: dict) -> tuple[list[dict], list[str]]:
-    """The raw ``Sponsorship`` nodes of the repository owner's public, active GitHub sponsorships (paginated past
-    100), for :func:`bot.core.sponsors.entries_from_sponsorships`; and the warning if the source was skipped."""
+COUNT_QUERY = "query($login: String!) { %(root)s(login: $login) { sponsors { totalCount } } }"
+_REFUSED = (gidgethub.QueryError, gidgethub.GraphQLAuthorizationFailure, gidgethub.BadGraphQLRequest)
+
+
+async def github_sponsors(repo: Repo, owner: dict) -> tuple[list[dict], GitHubCount | None, list[str]]:
+    """The repository owner's public, active GitHub sponsorships: the raw ``Sponsorship`` nodes (paginated
+    past 100) for :func:`bot.core.sponsors.entries_from_sponsorships` when a token is connected for the
+    owner (:mod:`bot.services.sponsor_tokens`), else only how many sponsors it has (what an installation
+    token may read); and the warnings for the check run."""
     root = "organization" if owner.get("type") == "Organization" else "user"
     login = owner.get("login") or ""
-    nodes: list[dict] = []
-    after = None
+    warnings: list[str] = []
     try:
-        for _ in range(MAX_PAGES):
-            data = await gh.graphql(QUERY % {"root": root}, login=login, after=after)
-            connection = ((data or {}).get(root) or {}).get("sponsorshipsAsMaintainer") or {}
-            nodes += [node for node in connection.get("nodes") or [] if isinstance(node, dict)]
-            page = connection.get("pageInfo") or {}
-            if not page.get("hasNextPage"):
-                break
-            after = page.get("endCursor")
-    except (gidgethub.QueryError, gidgethub.GraphQLAuthorizationFailure, gidgethub.BadGraphQLRequest) as exc:
+        token = await SponsorTokens(repo.ctx.store, repo.ctx.settings.secret_key).token_for(login)
+    except TokenError as exc:
+        token, warnings = None, [f"GitHub Sponsors of {login}: {exc}"]
+    if token is not None and repo.ctx.github is not None:
+        try:
+            return await _sponsorships(repo.ctx.github.user_client(token), root, login), None, warnings
+        except _REFUSED as exc:
+            warnings.append(f"GitHub Sponsors of {login}: the connected token was refused ({type(exc).__name__}: "
+                            f"{str(exc)[:200]}); connect a new one (python -m bot sponsors connect {login})")
+    try:
+        data = await repo.gh.graphql(COUNT_QUERY % {"root": root}, login=login)
+    except _REFUSED as exc:
         # Not permitted (FORBIDDEN, NOT_FOUND, 401/403): skip this source, the others still render.
         # Transient failures (5xx, rate limits) are raised instead: the sync is retried later rather than
         # committing a README that lost its sponsors for a moment.
         message = f"GitHub Sponsors of {login} could not be read ({type(exc).__name__}: {str(exc)[:200]}); skipped"
         log.warning(message)
-        return [], [message]
-    return nodes, []
+        return [], None, [*warnings, message]
+    count = (((data or {}).get(root) or {}).get("sponsors") or {}).get("totalCount")
+    if not isinstance(count, int) or count <= 0:
+        return [], None, warnings
+    if not warnings:
+        warnings.append(f"GitHub Sponsors of {login}: {count:,} counted, not named: GitHub gives an App's token "
+                        f"no access to who sponsors an account; the owner of {login} can connect a token on the "
+                        f"fundbot server (python -m bot sponsors connect {login}, see the README)")
+    return [], GitHubCount(login, count), warnings
+
+
+async def _sponsorships(gh: Any, root: str, login: str) -> list[dict]:
+    nodes: list[dict] = []
+    after = None
+    for _ in range(MAX_PAGES):
+        data = await gh.graphql(QUERY % {"root": root}, login=login, after=after)
+        connection = ((data or {}).get(root) or {}).get("sponsorshipsAsMaintainer") or {}
+        nodes += [node for node in connection.get("nodes") or [] if isinstance(node, dict)]
+        page = connection.get("pageInfo") or {}
+        if not page.get("hasNextPage"):
+            break
+        after = page.get("endCursor")
+    return nodes
 
 
 @dataclass
@@ -79,7 +111,8 @@ class Sources:
     entries: list[Entry] = field(default_factory=list)
     campaigns: list[OpenCampaign] = field(default_factory=list)
     delivered: list[DeliveredBackers] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)  # sources that were skipped
+    warnings: list[str] = field(default_factory=list)  # sources that were skipped or only partly read
+    github_count: GitHubCount | None = None  # GitHub sponsors counted but not named (no connected token)
 
 
 async def gather(repo: Repo, config: Any) -> Sources:
@@ -88,7 +121,7 @@ async def gather(repo: Repo, config: Any) -> Sources:
     out, nodes, backed = Sources(), [], []
     sources = config.readme.sources
     if "github_sponsors" in sources:
-        nodes, out.warnings = await github_sponsors(repo.gh, repo.repository.get("owner") or {})
+        nodes, out.github_count, out.warnings = await github_sponsors(repo, repo.repository.get("owner") or {})
     if "backers" in sources and config.bounties.enabled:
         backed, out.campaigns, out.delivered = await campaign_data(repo, config)
     out.entries = sponsors.collect(config, sponsorships=nodes, backed=backed)

@@ -154,7 +154,7 @@ async def readme_change(repo: Repo, config: Any, problems: list[str]) -> tuple[w
     found = await sponsor_sources.gather(repo, config)
     inner = sponsors.render_section(
         found.entries, tiers=config.readme.tiers, campaigns=found.campaigns, delivered=found.delivered,
-        goal=config.funding_goal, currency=config.bounties.currency, now=repo.now(),
+        goal=config.funding_goal, currency=config.bounties.currency, now=repo.now(), github_count=found.github_count,
     )
 
     def render(current: bytes | None) -> bytes | None:

@@ -26,6 +26,7 @@ import aiohttp
 from bot.app import Service, wait_until_idle
 from bot.core.signing import signature_headers
 from bot.github import RetryPolicy
+from bot.services.sponsor_tokens import SponsorTokens
 from bot.settings import Settings
 
 __all__ = ["BotUnderTest", "FAST_POLICY", "FakeClock", "bot_settings", "running_bot", "settle", "webhook_headers"]
@@ -85,6 +86,18 @@ class BotUnderTest:
         self.session = session
         self.sandbox = sandbox
         self.workers = workers  # False: jobs only run when settle() (or the test) calls worker.run_once()
+
+    async def connect_sponsors(self, account: str, *, owner: str | None = None) -> str:
+        """Connect a GitHub Sponsors token for ``account`` as its owner would (``python -m bot sponsors
+        connect``): the sandbox makes ``owner`` (default: the account itself; for an organization, one of
+        its owners) a personal access token with the scope GitHub asks for. Returns the token."""
+        sb = self.sandbox
+        org = owner is not None
+        if org:
+            sb.add_org_owner(account, owner)
+        token = sb.add_user_token(owner or account, ("read:org",) if org else ("read:user",))
+        await SponsorTokens(self.store, self.service.settings.secret_key).connect(account, token)
+        return token
 
     @property
     def url(self) -> str:

@@ -23,6 +23,7 @@ async def test_graphql_pagination_over_250_sponsors(sandbox, sandbox_repo, sandb
     for i in range(250):
         sandbox.add_sponsorship("octo-org", f"sponsor-{i:03d}", monthly_usd=[5, 150, 600][i % 3], sponsor_type="User")
     sandbox.add_sponsorship("octo-org", "secret-sponsor", monthly_usd=1000, privacy="PRIVATE")
+    await bot.connect_sponsors("octo-org", owner="octocat")
     await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": COMMIT_README})
     await settle(sandbox, bot)
     text = section(sandbox)
@@ -36,6 +37,7 @@ async def test_graphql_pagination_over_250_sponsors(sandbox, sandbox_repo, sandb
 
 async def test_a_forbidden_source_is_skipped_and_the_rest_renders(sandbox, sandbox_repo, sandbox_installation_id, bot):
     sandbox.add_sponsorship("octo-org", "visible-sponsor", monthly_usd=100)
+    await bot.connect_sponsors("octo-org", owner="octocat")
     sandbox.forbid_graphql("*")
     config = COMMIT_README + "  sponsors:\n    - {name: Static Sponsor, url: \"https://static.example\", tier: Gold}\n"
     await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": config})
@@ -43,13 +45,14 @@ async def test_a_forbidden_source_is_skipped_and_the_rest_renders(sandbox, sandb
     text = section(sandbox)
     assert "Static Sponsor" in text and "visible-sponsor" not in text
     [run] = [r for r in sandbox.repo(REPO).check_runs.values() if r.name == "fundbot/sync"]
-    assert "Skipped sources" in run.output["summary"] and "could not be read" in run.output["summary"]
+    assert "Skipped sources" in run.output["summary"] and "connected token was refused" in run.output["summary"]
     counts = await bot.store.counts()
     assert counts["failed"] == 0
 
 
 async def test_unchanged_data_writes_nothing(sandbox, sandbox_repo, sandbox_installation_id, bot):
     sandbox.add_sponsorship("octo-org", "steady", monthly_usd=50)
+    await bot.connect_sponsors("octo-org", owner="octocat")
     await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": COMMIT_README})
     await settle(sandbox, bot)
     commits = len(sandbox.calls_to("POST", f"/repos/{REPO}/git/commits"))
@@ -87,6 +90,7 @@ async def test_fifty_pledges_on_ten_issues_within_the_window_make_one_commit(san
 
 async def test_a_human_commit_during_the_write_is_kept(sandbox, sandbox_repo, sandbox_installation_id, bot, monkeypatch):
     sandbox.add_sponsorship("octo-org", "late-sponsor", monthly_usd=50)
+    await bot.connect_sponsors("octo-org", owner="octocat")
     real_splice, pushes = readme.splice, []
 
     def splice_then_a_human_commits(current, inner, **kwargs):
@@ -156,6 +160,7 @@ async def test_config_sponsors_keep_their_config_order_after_the_paying_sponsors
     sorted by name) and come after the paying sponsors of their tier; backers of a funded campaign are listed."""
     sandbox.add_sponsorship("octo-org", "big-sponsor", monthly_usd=600)
     sandbox.add_sponsorship("octo-org", "small-sponsor", monthly_usd=5)
+    await bot.connect_sponsors("octo-org", owner="octocat")
     sandbox.add_user("alice")
     config = COMMIT_README + (
         "  sponsors:\n"
@@ -182,3 +187,44 @@ async def test_config_sponsors_keep_their_config_order_after_the_paying_sponsors
     assert order("Gold", ["big-sponsor", "Acme", "Mid Inc", "Zeta Corp"]) == ["big-sponsor", "Zeta Corp", "Acme", "Mid Inc"]
     assert order("Backers", ["small-sponsor", "Bee Keepers", "Yak Shavers"]) == ["small-sponsor", "Yak Shavers", "Bee Keepers"]
     assert order("Silver", ["alice"]) == ["alice"]  # the funded campaign's backer, by pledge total
+
+
+async def test_without_a_connected_token_sponsors_are_counted_not_named(sandbox, sandbox_repo, sandbox_installation_id,
+                                                                        bot):
+    """Issue 13.2: an installation token may not see who sponsors an account (GitHub answers INSUFFICIENT_SCOPES
+    for the identities); fundbot thanks the counted sponsors, names none, and says in the check run how to
+    connect a token."""
+    sandbox.add_sponsorship("octo-org", "hidden-name", monthly_usd=50)
+    sandbox.add_sponsorship("octo-org", "other-name", monthly_usd=5)
+    await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": COMMIT_README})
+    await settle(sandbox, bot)
+    text = section(sandbox)
+    assert "hidden-name" not in text and "2 sponsors of [@octo-org on GitHub Sponsors]" in text
+    [run] = [r for r in sandbox.repo(REPO).check_runs.values() if r.name == "fundbot/sync"]
+    assert "python -m bot sponsors connect octo-org" in run.output["summary"]
+    assert await bot.store.counts() and (await bot.store.counts())["failed"] == 0
+
+
+async def test_the_sandbox_refuses_what_an_installation_token_may_not_read(sandbox, sandbox_repo,
+                                                                          sandbox_installation_id, bot):
+    """The sandbox answers as GitHub does: an installation token gets INSUFFICIENT_SCOPES for sponsorship
+    identities (and the count), a person's token without the scope too, and one of someone else FORBIDDEN."""
+    sandbox.add_sponsorship("octocat", "a-sponsor", monthly_usd=5)
+    gh = await bot.service.github.installation(sandbox_installation_id)
+    query = "query { user(login: \"octocat\") { sponsorshipsAsMaintainer(first: 5) { totalCount nodes { createdAt } } } }"
+    import gidgethub
+    try:
+        await gh.graphql(query)
+        raise AssertionError("an installation token read sponsorships")
+    except gidgethub.GraphQLException as exc:
+        assert "INSUFFICIENT_SCOPES" in repr(exc.response) or "required scopes" in str(exc)
+    count = await gh.graphql("query { user(login: \"octocat\") { sponsors { totalCount } } }")
+    assert count["user"]["sponsors"]["totalCount"] == 1
+    mine = bot.service.github.user_client(sandbox.add_user_token("octocat", ("read:user",)))
+    assert (await mine.graphql(query))["user"]["sponsorshipsAsMaintainer"]["nodes"][0]["createdAt"]
+    theirs = bot.service.github.user_client(sandbox.add_user_token("mallory", ("read:user",)))
+    try:
+        await theirs.graphql(query)
+        raise AssertionError("another account's token read octocat's sponsorships")
+    except gidgethub.GraphQLException as exc:
+        assert "FORBIDDEN" in repr(exc.response)
