@@ -30,7 +30,7 @@ The sandbox (``python -m bot sandbox --seed``, niced) holds the 50 installations
 2,000 issues the deliveries name, so ``serve``'s workers process every delivery; each section reports the
 jobs done and failed at its end. ``summary`` lists every figure with its goal and ``pass``.
 
-``--sections ack,web,...`` runs only those sections (default: all, about 10 minutes; ``--quick`` about 5).
+``--sections ack,web,...`` runs only those sections (default: all, about 14 minutes with pacing and costs; ``--quick`` about 8).
 ``--only campaigns|readme|edge_attack`` runs one of the older benchmarks; ``--legacy`` adds campaigns and
 readme to the full JSON (their load is in-process: not issue 12's figures).
 """
@@ -280,7 +280,7 @@ def machine() -> dict:
             "platform": platform.platform(), "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
 
 
-SECTIONS = ("ack", "web", "paced", "backlog", "claims", "scale", "rss")
+SECTIONS = ("ack", "web", "paced", "backlog", "claims", "scale", "rss", "pacing", "costs")
 # per section: (quick, full) parameters
 PLAN = {"ack": ((2, 5), (3, 10)), "web": ((1, 5), (2, 6)), "paced": (10, 20), "backlog": (15, 30),
         "scale": ((1, 80), (2, 160)), "rss": ((5000, 20000), (20000, 100000))}
@@ -319,12 +319,20 @@ def sections(figures: dict, binary: str, tmp: Path, sandbox, signed, backends: l
         "claims": lambda: claims(tmp, backends, quick),
         "scale": lambda: scale(*plan("scale")) if "postgres" in backends else {"skipped": "PostgreSQL not reachable"},
         "rss": lambda: rss(binary, data, sandbox, tmp, *plan("rss")),
+        "pacing": lambda: _module("pacing").run(quick),  # 👍 latency and a 50-pledge burst (issue 12.4)
+        "costs": lambda: _module("costs").run(quick),  # calls and CPU per pledge (issue 12.5)
     }
     for name in wanted:
         try:
             figures[name] = runs[name]()
         except (BenchError, RuntimeError) as exc:  # one section that cannot run (e.g. serve does not start) is reported
             figures[name] = {"error": str(exc)[:400]}
+
+
+def _module(name: str):
+    import importlib
+
+    return importlib.import_module(name)
 
 
 def summary(f: dict) -> dict:

@@ -76,6 +76,8 @@ class Service:
                 bot_login=self.settings.bot_login,
                 mutation_interval=self.settings.mutation_interval,
                 api_version=self.settings.github_api_version,
+                pacing_budget=self.settings.pacing_budget,
+                pacing_store=self.store,  # one budget per installation for every process (bot.core.pacing)
             )
         self.ctx = Context(
             store=self.store, clock=self.clock, settings=self.settings, github=self.github, bot_login=self.settings.bot_login

@@ -19,6 +19,7 @@ from bot.app import Service, wait_until_idle
 from bot.core import readme
 from bot.core.funding import FUNDING_PATH
 from bot.sandbox import Sandbox
+from bot.services.sponsor_tokens import SponsorTokens
 from bot.settings import Settings
 
 REPO = "octo-org/hello-fundbot"
@@ -95,6 +96,10 @@ async def run_demo(*, verbose: bool = False) -> int:
             service.start_workers()
             sandbox.webhook_url = f"http://127.0.0.1:{port}{settings.webhook_path}"
             settle = lambda: _settle(sandbox, service.store)  # noqa: E731
+            # the organization's owner connects a Sponsors token, as `python -m bot sponsors connect` does
+            sandbox.add_org_owner("octo-org", "lena-dev")
+            await SponsorTokens(service.store, settings.secret_key).connect(
+                "octo-org", sandbox.add_user_token("lena-dev", ("read:org",)), scopes=("read:org",))
             print("fundbot demo: the bot and an in-memory GitHub (the sandbox) on this machine")
             print(f"  sandbox API {sandbox.base_url}   bot webhook {sandbox.webhook_url}")
             print(f"  database    {settings.database_url}")

@@ -103,11 +103,13 @@ async def bot_world(tmp_path: Path, seed: int) -> AsyncIterator[tuple[Sandbox, S
     """A started sandbox (``world``) and the bot wired to it: endpoint, SQLite inbox, 4 workers."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     sb = world(seed)
+    sb.http.limits.enabled = False  # more than GitHub's 80 writes a minute with pacing off (fast test); the limit: tests/sandbox/test_secondary_limits.py
     await sb.start("127.0.0.1", 0)
     clock = FastSleepClock()
     try:  # failed jobs come back at once (2-10 ms); none may end parked
         async with running_bot(sb, tmp_path, clock=clock, policy=POLICY, backoff=(0.002, 0.01),
                                max_attempts=MAX_ATTEMPTS) as bot:
+            await bot.connect_sponsors("octo-org", owner="octocat")  # so the README names erin
             yield sb, bot.service, clock
     finally:
         await sb.stop()

@@ -69,6 +69,7 @@ async def test_fifty_pledges_on_ten_issues_within_the_window_make_one_commit(san
     from tests.github.test_github_client import FakeClock
 
     clock = FakeClock()  # no worker tasks: settle() runs the due jobs at the fake clock's time
+    sandbox.http.limits.enabled = False  # the bot's clock is fake, the sandbox's real: pacing cannot apply
     async with running_bot(sandbox, tmp_path, workers=False, clock=clock, policy=RetryPolicy(request_timeout=5.0),
                            backoff=None) as bot:
         await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": "readme:\n  update: commit\n  debounce_seconds: 60\n"})

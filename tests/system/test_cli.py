@@ -39,7 +39,16 @@ def test_help_lists_the_commands():
 
 
 def test_serve_refuses_to_start_without_a_webhook_secret(tmp_path):
-    result = run("serve", env=clean_env(DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}"), cwd=tmp_path)
+    """With App credentials, a missing secret ends serve (without them it is setup mode, before the one-click
+    registration: tests/browser/test_registration.py)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = tmp_path / "key.pem"
+    key.write_bytes(rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    result = run("serve", env=clean_env(APP_ID="1", PRIVATE_KEY_PATH=str(key),
+                                        DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}"), cwd=tmp_path)
     assert result.returncode == 2
     assert "WEBHOOK_SECRET is required" in result.stderr
 

@@ -25,8 +25,11 @@ from bot import doctor
 from bot.edge.web import make_app
 from bot.settings import DEFAULT_WEBHOOK_PATH, Settings
 from bot.store import open_store
+from bot.store.sqlite import MIGRATIONS
 from tests.fixtures.store_fixtures import postgres_base_url, with_query
 from tests.system.test_crash import free_port
+
+LATEST = MIGRATIONS[-1][0]  # the schema version this fundbot migrates to
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTING_NAMES = {
@@ -44,7 +47,7 @@ GREEN = [
     "✓ webhook URL: GitHub delivers to {public}/api/github/webhooks = PUBLIC_URL + WEBHOOK_PATH",
     "✓ recent deliveries: none yet",
     "✓ database: sqlite:///{db} reachable (* ms)",
-    "✓ database schema: version 2 (current)",
+    f"✓ database schema: version {LATEST} (current)",
     "✓ inbox: 0 pending, 0 running",
     "✓ failed jobs: none",
     "✓ public URL: {public}/healthz answered 200 in * ms",
@@ -287,7 +290,7 @@ async def test_database_not_migrated(world, sandbox_installation_id):
     conn.close()
     result = await world.doctor(DATABASE_URL=f"sqlite:///{old}")
     assert result.line("✗ database schema") == (
-        "✗ database schema: version 1, this fundbot needs 2\n    fix: run `python -m bot migrate`")
+        f"✗ database schema: version 1, this fundbot needs {LATEST}\n    fix: run `python -m bot migrate`")
     assert not any(line.startswith(("✓ inbox", "✓ failed jobs")) for line in result.lines)
 
 
@@ -320,7 +323,7 @@ async def test_postgres_not_migrated_then_migrated(world, sandbox_installation_i
             await store.close()
         result = await world.doctor(DATABASE_URL=url)
         assert result.code == 0, result.out
-        assert result.line("✓ database schema") == "✓ database schema: version 2 (current)"
+        assert result.line("✓ database schema") == f"✓ database schema: version {LATEST} (current)"
         assert result.line("✓ inbox") == "✓ inbox: 1 pending, 0 running"
         assert result.line("! failed jobs") == ("! failed jobs: 1 parked after their last try\n    fix: see them with "
                                                 "`python -m bot jobs`, re-queue one with `python -m bot jobs retry ID`")
