@@ -2,8 +2,9 @@
 
 For one issue:
 
-1. **State** comes from the store's cache (``campaign`` namespace: the campaign snapshot, which holds the
-   canonical event log, plus the status comment's id and a hash of what it last said). Without a cache
+1. **State** comes from the store's cache (``campaign`` namespace, written incrementally by
+   :mod:`bot.services.campaign_state`: a small head and sealed chunks of the canonical event log, plus the
+   status comment's id and a hash of what it last said). Without a cache
    entry (new database, ``rebuild``) the campaign is refolded from GitHub alone: the issue's comments, its
    label and close/reopen events, and the merged pull requests in its timeline.
 2. **One event** (a comment, a label, a close, a merged pull request, time passing) is applied with
@@ -14,7 +15,9 @@ For one issue:
    deadline.
 
 API economy: once the campaign is cached, an accepted ``/pledge`` costs two requests (the reaction and
-the status comment edit), whatever the number of comments on the issue.
+the status comment edit), three when it reaches the goal (the funded label), whatever the number of comments
+on the issue: only transitions that end the campaign, deliver it or make funding final are refolded from
+the timeline (:func:`verify_transition`); labels and payment links are kept in the store.
 """
 
 from __future__ import annotations
