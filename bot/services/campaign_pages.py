@@ -8,6 +8,7 @@ GitHub.
 from __future__ import annotations
 
 from bot.core.campaign_page import MAX_LISTED, NAMESPACE, PublicCampaign, campaign_key, repo_key
+from bot.core.sponsors import money
 
 
 async def record(store, campaign: PublicCampaign, *, public: bool, installation_id: int | None = None) -> None:
@@ -31,3 +32,22 @@ async def forget_repository(store, owner: str, repo: str) -> None:
     for number in (index or {}).get("numbers") or []:
         await store.cache_delete(NAMESPACE, campaign_key(owner, repo, int(number)))
     await store.cache_delete(NAMESPACE, repo_key(owner, repo))
+
+
+async def publish_public(repo, issue: dict, campaign, rewards=()) -> None:
+    """The public record of ``campaign`` (a ``bot.core.campaign.Campaign``) on ``issue`` of ``repo`` (a
+    ``bot.services.repo.Repo``), called when the worker publishes the campaign: only for public repositories."""
+    repository = repo.repository
+    owner, _, name = str(repository.get("full_name") or "").partition("/")
+    if not owner or not name or campaign.state == "none":
+        return
+    record_ = PublicCampaign(
+        owner=owner, repo=name, number=int(issue["number"]), title=str(issue.get("title") or "")[:256],
+        url=str(issue.get("html_url") or f"https://github.com/{owner}/{name}/issues/{issue['number']}"),
+        state=campaign.state, raised=str(campaign.raised()), goal=str(campaign.goal) if campaign.goal else None,
+        currency=campaign.currency, backers=len(campaign.pledges), deadline=campaign.deadline,
+        paid_to=f"@{campaign.implementer}" if campaign.implementer else "the maintainers",
+        rewards=tuple(f"{money(r.min, campaign.currency)}+: {r.reward}"[:120] for r in rewards)[:10],
+        updated_at=float(repo.now()))
+    await record(repo.ctx.store, record_, public=not repository.get("private", True),
+                 installation_id=repo.installation_id)

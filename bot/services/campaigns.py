@@ -38,7 +38,7 @@ from bot.core import labels as label_rules
 from bot.core.config import Config
 from bot.core.links import PaymentLink
 from bot.github import repo_ops, status_of
-from bot.services import campaign_state, sync_requests
+from bot.services import campaign_pages, campaign_state, sync_requests
 from bot.services.labels import ensure_labels
 from bot.services.links import links_for
 from bot.services.repo import Repo
@@ -342,6 +342,7 @@ async def publish(repo: Repo, issue: dict, record: Record, s: Setup, *, before: 
     await _labels(repo, issue, c, s)
     await _schedule_tick(repo, number, c)
     await save(repo, number, record)
+    await campaign_pages.publish_public(repo, issue, c, s.config.bounties.rewards)  # badge and campaign page
     if before is None or (before.state, before.raised(), before.goal) != (c.state, c.raised(), c.goal):
         await sync_requests.request(repo, s.config, reason="campaign")  # the README's campaigns table
     if before is not None and before.state != c.state:

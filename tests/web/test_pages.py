@@ -80,3 +80,18 @@ async def test_the_campaigns_page_lists_open_first_and_escapes_titles(client):
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert page.index("#7") < page.index("#3")  # open first
     assert "paid to @alice" in page and "Name in the README" in page and "/pledge AMOUNT" in page
+
+
+async def test_the_worker_keeps_the_public_record_of_a_public_repository():
+    """Through the sandbox: /bounty and a pledge on a public repository give a badge; a private one gives none."""
+    from bot.testing import fundbot_world
+
+    async with fundbot_world("bounties:\n  rewards:\n    - {min: 10, reward: Name in the README}\n") as world:
+        issue = await world.as_user("alice").open_issue("Dark mode")
+        await world.maintainer.comment(issue, "/bounty 100")
+        await world.as_user("bob").comment(issue, "/pledge 30")
+        await world.settle()
+        owner, repo = world.repo.split("/")
+        data = await world.bot.store.cache_get("campaign_page", f"{owner}/{repo}#{issue['number']}")
+        assert data["state"] == "open" and data["raised"] == "30.00" and data["goal"] == "100.00"
+        assert data["rewards"] == ["$10+: Name in the README"]
