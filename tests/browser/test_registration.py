@@ -47,7 +47,7 @@ def github():
     thread.join(20)
 
 
-def _wait(condition, what: str, timeout: float = 30.0):
+def _wait(condition, what: str, timeout: float = 60.0):
     give_up = time.monotonic() + timeout
     while time.monotonic() < give_up:
         value = condition()
@@ -77,8 +77,9 @@ def test_register_in_one_click_then_receive_a_signed_webhook(chrome, github, tmp
 
         _wait(page_up, "serve's setup page")
         chrome.find_element(By.LINK_TEXT, "Register fundbot on GitHub").click()
+        _wait(lambda: chrome.find_elements(By.XPATH, "//button[text()='Register fundbot on my account']"), "/setup")
         chrome.find_element(By.XPATH, "//button[text()='Register fundbot on my account']").click()
-        assert "Create GitHub App" in chrome.title  # now on (the sandbox's) GitHub
+        _wait(lambda: "Create GitHub App" in chrome.title, "(the sandbox's) GitHub's new-app page")
         chrome.find_element(By.XPATH, "//button[text()='Create GitHub App']").click()
         _wait(lambda: "fundbot is registered" in chrome.page_source, "the registration page")
         screenshot("registered")
@@ -97,7 +98,7 @@ def test_register_in_one_click_then_receive_a_signed_webhook(chrome, github, tmp
         chrome.get(f"{sb.base_url}/apps/{sb.app_slug}/installations/new?account=fundbot-dev")
         chrome.find_element(By.XPATH, "//input[@value='fundbot-dev/widgets']").click()
         chrome.find_element(By.XPATH, "//button[text()='Install']").click()
-        assert "Installed on fundbot-dev/widgets" in chrome.page_source
+        _wait(lambda: "Installed on fundbot-dev/widgets" in chrome.page_source, "the install answer")
 
         def delivered():
             return [d for d in sb._deliveries if d.event == "installation"]
