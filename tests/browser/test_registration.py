@@ -68,14 +68,16 @@ def test_register_in_one_click_then_receive_a_signed_webhook(chrome, github, tmp
     serve = subprocess.Popen([sys.executable, "-m", "bot", "serve"], cwd=tmp_path, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        def page_up():
-            try:
-                chrome.get(f"http://127.0.0.1:{port}/")
-                return "Register fundbot on GitHub" in chrome.page_source
-            except Exception:
-                return False
+        def serve_shows(text: str):
+            def shows():
+                try:
+                    chrome.get(f"http://127.0.0.1:{port}/")
+                    return text in chrome.page_source
+                except Exception:
+                    return False
+            return shows
 
-        _wait(page_up, "serve's setup page")
+        _wait(serve_shows("Register fundbot on GitHub"), "serve's setup page")
         chrome.find_element(By.LINK_TEXT, "Register fundbot on GitHub").click()
         _wait(lambda: chrome.find_elements(By.XPATH, "//button[text()='Register fundbot on my account']"), "/setup")
         chrome.find_element(By.XPATH, "//button[text()='Register fundbot on my account']").click()
@@ -87,14 +89,7 @@ def test_register_in_one_click_then_receive_a_signed_webhook(chrome, github, tmp
         assert f'WEBHOOK_SECRET="{sb.webhook_secret}"' in env_file and sb.webhook_secret != "sandbox-secret"
         assert oct((tmp_path / ".env").stat().st_mode & 0o777) == "0o600"
 
-        def running():
-            try:
-                chrome.get(f"http://127.0.0.1:{port}/")
-                return "Running as GitHub App id" in chrome.page_source
-            except Exception:
-                return False
-
-        _wait(running, "serve in running mode")
+        _wait(serve_shows("Running as GitHub App id"), "serve in running mode")
         chrome.get(f"{sb.base_url}/apps/{sb.app_slug}/installations/new?account=fundbot-dev")
         chrome.find_element(By.XPATH, "//input[@value='fundbot-dev/widgets']").click()
         chrome.find_element(By.XPATH, "//button[text()='Install']").click()
