@@ -49,6 +49,10 @@ def _submit(chrome, legend: str, who: str | None = None, **fields: str) -> None:
         element.clear()
         element.send_keys(value)
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(chrome, 60).until(expected_conditions.staleness_of(form))  # the next page has replaced it
 
 
 def test_a_campaign_is_funded_by_hand(chrome, site, screenshot):
