@@ -509,13 +509,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bot.store import StoreUnavailable
-
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv)  # --help and argument errors need none of fundbot's dependencies
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2
+    from bot.store import StoreUnavailable
     try:
         return asyncio.run(args.func(args))
     except KeyboardInterrupt:

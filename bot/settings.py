@@ -12,8 +12,6 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-import dotenv
-
 from bot.core import pacing
 
 DEFAULT_API_URL = "https://api.github.com"
@@ -46,6 +44,8 @@ def read_dotenv(path: Path) -> dict[str, str]:
     with ``$`` in it stays as written. A missing file is empty; a line python-dotenv cannot parse is a
     ``SettingsError`` naming the line (python-dotenv itself would only log a warning and skip it)."""
     bad = _BadLines()
+    import dotenv  # here, not at the top: `python -m bot --help` needs none of fundbot's dependencies
+
     logger = logging.getLogger("dotenv.main")
     logger.addFilter(bad)
     try:
