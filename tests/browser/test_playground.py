@@ -48,11 +48,26 @@ def _submit(chrome, legend: str, who: str | None = None, **fields: str) -> None:
         element = form.find_element(By.NAME, name)
         element.clear()
         element.send_keys(value)
+    chrome.execute_script("window.__fundbot_old_page = true")
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    from selenium.webdriver.support import expected_conditions
+    _wait_for_next_page(chrome)
+
+
+def _wait_for_next_page(chrome) -> None:
+    """Until the page the submit led to has replaced this one and finished loading: the flag set on the old
+    page is gone from the new one's window. (Selenium's staleness_of is not enough: chromedriver may answer a
+    node of the replaced document with "Node with given id does not belong to the document".)"""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    WebDriverWait(chrome, 60).until(expected_conditions.staleness_of(form))  # the next page has replaced it
+    def replaced(driver) -> bool:
+        try:
+            return bool(driver.execute_script(
+                "return window.__fundbot_old_page !== true && document.readyState === 'complete'"))
+        except WebDriverException:  # the navigation is in progress
+            return False
+
+    WebDriverWait(chrome, 60).until(replaced)
 
 
 def test_a_campaign_is_funded_by_hand(chrome, site, screenshot):

@@ -16,6 +16,7 @@ from bot.core.config.model import (
     CONFIG_PATH,
     MAX_ISSUES,
     BountiesConfig,
+    CommandsConfig,
     FundingGoal,
     Issue,
     IssuesConfig,
@@ -43,6 +44,7 @@ class Config:
     issues: IssuesConfig
     releases: ReleasesConfig
     bounties: BountiesConfig
+    commands: CommandsConfig
     funding_goal: FundingGoal
     readme: ReadmeConfig
 

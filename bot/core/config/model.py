@@ -76,6 +76,8 @@ class BountiesConfig:
     rewards: tuple[Reward, ...]  # lowest ``min`` first
     funded_label: str
     delivered_label: str
+    notify: bool  # one new comment mentioning backers on funded/delivered/expired/cancelled (issue 14)
+    badge: bool  # the campaign's SVG badge at the top of its status comment (issue 15)
 
 
 @dataclass(frozen=True)
@@ -127,3 +129,6 @@ class ExtendsTarget:
         )
 
 
+@dataclass(frozen=True)
+class CommandsConfig:
+    bare: bool  # False: only `/fundbot CMD` and `@fundbot CMD`, not the bare `/pledge`, `/bounty`... (issue 14)

@@ -11,6 +11,7 @@ import functools
 from bot.core import funding as _funding
 from bot.core.config.model import (
     BountiesConfig,
+    CommandsConfig,
     FundingGoal,
     IssuesConfig,
     Link,
@@ -169,10 +170,37 @@ SCHEMA = Section(
                     ),
                     Key("funded_label", LABEL, "💸 funded", "Label on an issue whose campaign reached its goal."),
                     Key("delivered_label", LABEL, "✅ delivered", "Label on an issue whose campaign was delivered."),
+                    Key(
+                        "notify",
+                        Bool(),
+                        True,
+                        "Post one new comment mentioning the backers when a campaign is funded, delivered, expires or is cancelled.",
+                    ),
+                    Key(
+                        "badge",
+                        Bool(),
+                        False,
+                        "Show the campaign's progress badge in its status comment (public repositories, needs PUBLIC_URL).",
+                    ),
                 ],
                 cls=BountiesConfig,
             ),
             description="Crowdfunded bounties on issues.",
+        ),
+        Key(
+            "commands",
+            Section(
+                [
+                    Key(
+                        "bare",
+                        Bool(),
+                        True,
+                        "Also accept the bare commands (/pledge 50); false: only `/fundbot pledge 50` and `@fundbot pledge 50`.",
+                    ),
+                ],
+                cls=CommandsConfig,
+            ),
+            description="How commands in comments are recognised (beside other bounty bots).",
         ),
         Key(
             "funding_goal",
