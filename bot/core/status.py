@@ -39,6 +39,7 @@ from __future__ import annotations
 import bisect
 import datetime
 import math
+import urllib.parse
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
@@ -57,6 +58,7 @@ __all__ = [
     "NOTE",
     "STATUS_MARKER",
     "backers_thanks",
+    "badge_markdown",
     "campaign_link_reply",
     "progress_bar",
     "status_comment",
@@ -166,13 +168,17 @@ def _links(links: Sequence) -> list[str]:
 
 
 def status_comment(campaign: Campaign, *, repo: str, issue: int, links: Sequence, rewards: Sequence[Reward],
-                   now: float, server_url: str = "https://github.com") -> str:
-    """The campaign's sticky status comment (Markdown), ending with the snapshot marker."""
+                   now: float, server_url: str = "https://github.com", public_url: str | None = None) -> str:
+    """The campaign's sticky status comment (Markdown), ending with the snapshot marker. With ``public_url``
+    (``bounties.badge`` on a public repository) it opens with the campaign's badge, linked to its page."""
     c = campaign
     cur = c.currency
     raised = c.raised()
     tiers = _tiers(rewards)
-    out = [f"{HEADER} · {_STATE_TITLES.get(c.state, markdown.text(c.state))}", "", NOTE, ""]
+    out = [f"{HEADER} · {_STATE_TITLES.get(c.state, markdown.text(c.state))}", ""]
+    if public_url and c.state != "none" and c.goal is not None:
+        out += [badge_markdown(c, public_url, repo, issue), ""]
+    out += [NOTE, ""]
 
     if c.state == "none" or c.goal is None:
         out += ["There is no campaign on this issue. A maintainer can open one with `/bounty AMOUNT`.", ""]
@@ -330,6 +336,19 @@ def snapshot_floor(c: Campaign) -> int:
     comment record holds its /pledge command (>= 84), any other record >= 16, an outcome >= 23, a pledge
     >= 12. A campaign whose floor does not fit gets the summary without building its snapshot."""
     return 96 * len(c.pledges) + 16 * (len(c.log) - len(c.pledges)) + 23 * len(c.outcomes)
+
+
+def badge_markdown(c: Campaign, public_url: str, repo: str, issue: int) -> str:
+    """The badge image (``/badges/OWNER/REPO/ISSUE.svg`` on fundbot's server) linked to the repository's campaign
+    page, with the figures as alt text (readable without images). The query names the figures, so GitHub's image
+    proxy (camo), which caches by URL, fetches the badge again whenever they change."""
+    owner, _, name = repo.partition("/")
+    base = public_url.rstrip("/")
+    path = "/".join(urllib.parse.quote(part, safe="") for part in (owner, name))
+    version = urllib.parse.quote(f"{c.state}-{c.raised()}-{c.goal}", safe="")
+    alt = markdown.text(f"bounty {c.state}: {_money(c.raised(), c.currency)} of {_money(c.goal, c.currency)}",
+                        limit=120).replace("[", "(").replace("]", ")")
+    return f"[![{alt}]({base}/badges/{path}/{int(issue)}.svg?v={version})]({base}/campaigns/{path})"
 
 
 def _finish(lines: list[str], c: Campaign) -> str:

@@ -55,8 +55,9 @@ async def _status_comment(repo: Repo, number: int, record: Record, s: Setup, *, 
         links = await payment_links(repo, s, stale_ok=reached)
     elif c.state == "open" and not s.config.funding:
         await payment_links(repo, s, stale_ok=False)  # kept fresh, so the pledge reaching the goal needs no read
+    badge_at = repo.ctx.settings.public_url if s.config.bounties.badge and not repository.get("private", True) else None
     body = status.status_comment(c, repo=repository["full_name"], issue=number, links=links,
-                                 rewards=s.config.bounties.rewards, now=repo.now())
+                                 rewards=s.config.bounties.rewards, now=repo.now(), public_url=badge_at)
     digest = hashlib.sha256(body.encode()).hexdigest()
     if digest == record.rendered and record.status_comment is not None:
         return

@@ -95,3 +95,52 @@ async def test_the_worker_keeps_the_public_record_of_a_public_repository():
         data = await world.bot.store.cache_get("campaign_page", f"{owner}/{repo}#{issue['number']}")
         assert data["state"] == "open" and data["raised"] == "30.00" and data["goal"] == "100.00"
         assert data["rewards"] == ["$10+: Name in the README"]
+
+
+async def test_the_status_comment_embeds_the_badge_when_asked():
+    """``bounties.badge: true`` on a public repository: the status comment opens with the badge, linked to the
+    campaign page, its alt text the figures, its URL changing with them (GitHub's image proxy caches by URL);
+    the badge it names is the one the server answers. Off by default, and never on a private repository."""
+    from bot.core import status
+    from bot.testing import fundbot_world
+
+    public = "https://fundbot.example.org"
+    async with fundbot_world("bounties:\n  badge: true\n", public_url=public) as world:
+        issue = await world.as_user("alice").open_issue("Dark mode")
+        await world.maintainer.comment(issue, "/bounty 100")
+        await world.as_user("bob").comment(issue, "/pledge 30")
+        await world.settle()
+        owner, repo = world.repo.split("/")
+        (comment,) = world.bot_comments(issue, marker=status.STATUS_MARKER)
+        first = comment["body"].splitlines()[2]
+        badge = f"{public}/badges/{owner}/{repo}/{issue['number']}.svg?v=open-30.00-100.00"
+        assert first == f"[![bounty open: 30.00 USD of 100.00 USD]({badge})]({public}/campaigns/{owner}/{repo})", first
+        await world.as_user("carol").comment(issue, "/pledge 70")
+        await world.settle()
+        (comment,) = world.bot_comments(issue, marker=status.STATUS_MARKER)
+        assert "?v=funded-100.00-100.00)" in comment["body"] and "bounty funded: 100.00 USD of 100.00 USD" in comment["body"]
+        app = web.Application()
+        pages.add_routes(app, world.bot.store)
+        async with TestClient(TestServer(app)) as c:
+            r = await c.get(f"/badges/{owner}/{repo}/{issue['number']}.svg?v=funded-100.00-100.00")
+            assert r.status == 200 and "$100" in await r.text()
+
+    async with fundbot_world(public_url=public) as world:  # default: no badge
+        issue = await world.as_user("alice").open_issue("Dark mode")
+        await world.maintainer.comment(issue, "/bounty 100")
+        await world.settle()
+        (comment,) = world.bot_comments(issue, marker=status.STATUS_MARKER)
+        assert "/badges/" not in comment["body"]
+
+
+async def test_a_private_repository_gets_no_badge():
+    from bot.core import status
+    from bot.testing import fundbot_world
+
+    async with fundbot_world("bounties:\n  badge: true\n", public_url="https://fundbot.example.org") as world:
+        world.sandbox.repo(world.repo).private = True
+        issue = await world.as_user("alice").open_issue("Dark mode")
+        await world.maintainer.comment(issue, "/bounty 100")
+        await world.settle()
+        (comment,) = world.bot_comments(issue, marker=status.STATUS_MARKER)
+        assert "/badges/" not in comment["body"] and "fundbot campaign" in comment["body"]
