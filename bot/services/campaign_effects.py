@@ -13,7 +13,7 @@ import gidgethub
 from bot.core import campaign as ledger
 from bot.core import comments, status
 from bot.github import repo_ops, status_of
-from bot.services import campaign_pages, sync_requests
+from bot.services import campaign_notices, campaign_pages, sync_requests
 from bot.services.campaign_base import (
     TICK_KIND,
     Record,
@@ -37,6 +37,7 @@ async def publish(repo: Repo, issue: dict, record: Record, s: Setup, *, before: 
         await save(repo, number, record)
         return
     await _status_comment(repo, number, record, s, reached=before is not None and before.state != c.state)
+    await campaign_notices.announce(repo, number, record, s, before=before)  # funded, delivered, ended: one new comment
     await _labels(repo, issue, c, s)
     await _schedule_tick(repo, number, c)
     await save(repo, number, record)
