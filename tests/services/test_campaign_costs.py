@@ -26,6 +26,8 @@ async def test_calls_per_accepted_pledge_are_at_most_three_in_every_case(comment
     assert not any("timeline" in c or "/comments 200" in c and c.startswith("GET") for c in got["goal_reaching"])
     for case in ("ordinary", "goal_reaching", "after_goal", "first_after_restart"):
         assert got[f"{case}_installation_calls"] <= 3, (case, got[case])
+        # beside them, the pledge reaching the goal posts the funded notice (bounties.notify), and only that one
+        assert got[f"{case}_notices"] == (case == "goal_reaching"), (case, got[case])
     assert not any("/labels 200" in c and c.startswith("GET") for c in got["first_after_restart"])  # stored
 
 
