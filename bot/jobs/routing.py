@@ -18,12 +18,14 @@ from gidgethub.routing import Router
 from gidgethub.sansio import Event
 
 from bot.github import RetryLater, is_permanent
-from bot.handlers import campaigns, commands, config, funding, funding_file, onboarding
+from bot.handlers import campaigns, commands, config, funding, funding_file, onboarding, repository
+from bot.services import repositories
 from bot.services.repo import Repo
 
 log = logging.getLogger(__name__)
 
-ROUTER = Router(campaigns.router, commands.router, config.router, funding.router, funding_file.router, onboarding.router)
+ROUTER = Router(campaigns.router, commands.router, config.router, funding.router, funding_file.router, onboarding.router,
+                repository.router)
 
 
 def callback_name(callback: Any) -> str:
@@ -57,7 +59,10 @@ async def dispatch(event: Event, gh: Any, ctx: Any, *, done: Iterable[str] = (),
             outcome.retry_at = exc.at if outcome.retry_at is None else min(outcome.retry_at, exc.at)
             log.warning("%s postponed: %s", name, exc.reason)
         except Exception as exc:  # isolate: one failing handler never skips the others
-            if is_permanent(exc):
+            if repositories.read_only(exc):  # archived meanwhile: nothing may be written there, nothing to park
+                log.info("%s: %s is archived; nothing written", name, repo.full_name)
+                outcome.done.append(name)
+            elif is_permanent(exc):
                 outcome.permanent.append((name, exc))
                 log.error("%s failed permanently: %r", name, exc)
             else:

@@ -30,6 +30,7 @@ from bot.github import Clock, GitHubApp, RealClock, RetryLater, is_permanent, st
 from bot.jobs import routing
 from bot.jobs.tasks import TASKS
 from bot.metrics import Metrics
+from bot.services import repositories
 from bot.services.context import Context
 from bot.settings import Settings
 from bot.store import Job, Store
@@ -84,7 +85,7 @@ class Processor:
         if self.ctx.bot_login is None:
             self.ctx.bot_login = await self.ctx.github.get_bot_login()
         try:
-            await handler(job, self.ctx)
+            await repositories.run_by_id(handler, job, self.ctx)  # where the job's repository is now
         except RetryLater as exc:
             return routing.Outcome(done=[], retry=[(job.kind, exc)], retry_at=exc.at)
         except Exception as exc:

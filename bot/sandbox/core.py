@@ -24,6 +24,7 @@ from bot.core import timestamps
 from .actions import Actions
 from .graphql_api import handle_graphql
 from .http import HttpFront
+from .moves import Moves
 from .outbox import Outbox
 from .render import Renderer
 from .routes import HANDLERS
@@ -69,6 +70,7 @@ class Sandbox(World):
         self.render = Renderer(self)
         self.outbox = Outbox(self)
         self.actions = Actions(self)
+        self.moves = Moves(self)
         self.seeder = Seeder(self)
         self.http = HttpFront(self, HANDLERS, handle_graphql)
         self._runner: web.AppRunner | None = None
@@ -350,6 +352,23 @@ class Sandbox(World):
 
     async def remove_repos_from_installation(self, installation_id: int, repos: Iterable[str]) -> None:
         await self.actions.remove_repos_from_installation(installation_id, repos)
+
+    async def rename_repo(self, full_name: str, new_name: str, *, sender: str | None = None) -> dict:
+        """Rename (same owner): the old name answers 301/307 to ``/repositories/ID``; ``repository.renamed``."""
+        return await self.moves.rename(full_name, new_name, sender=sender)
+
+    async def transfer_repo(self, full_name: str, new_owner: str, *, new_name: str | None = None,
+                            owner_type: str | None = None, sender: str | None = None) -> dict:
+        """Transfer to another account (see :meth:`bot.sandbox.moves.Moves.transfer`); ``repository.transferred``."""
+        return await self.moves.transfer(full_name, new_owner, new_name=new_name, owner_type=owner_type, sender=sender)
+
+    async def delete_repo(self, full_name: str, *, sender: str | None = None) -> None:
+        """Delete the repository; ``repository.deleted``."""
+        await self.moves.delete(full_name, sender=sender)
+
+    async def archive_repo(self, full_name: str, *, archived: bool = True, sender: str | None = None) -> dict:
+        """Archive (read-only: writes answer 403) or unarchive; ``repository.archived`` / ``unarchived``."""
+        return await self.moves.archive(full_name, archived=archived, sender=sender)
 
     # ------------------------------------------------------------------------------------------
     # seeding from real payloads (sandbox.seeder)

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import serialization
 
 from .faults import SECONDARY_DOCS, SECONDARY_MESSAGE, FaultRule
 from .limits import ContentLimits
+from .moves import ARCHIVED_MESSAGE, by_id_path, redirect, refuses_write
 from .openapi import Operation, Router, coerce_param
 from .state import Call, RateBucket, RepoState, Token
 from .world import World
@@ -267,6 +268,7 @@ class HttpFront:
                      body_error: str | None) -> web.Response:
         method = request.method.upper()
         raw_path = request.rel_url.raw_path
+        raw_path = by_id_path(self.sb, raw_path) or raw_path  # /repositories/ID/... is /repos/OWNER/NAME/...
         if self.sb.latency:
             await asyncio.sleep(self.sb.latency)
         is_graphql = raw_path == "/graphql"
@@ -329,6 +331,10 @@ class HttpFront:
         if isinstance(checked, web.Response):
             return self._count(bucket, checked)
         params, query = checked
+        moved = redirect(self.sb, method, raw_path, request.rel_url.raw_query_string, f"{request.scheme}://{request.host}",
+                         kind=auth.kind, installation_id=auth.installation_id)
+        if moved is not None:  # an old name of a renamed or transferred repository (moves.py)
+            return self._count(bucket, self.json_response(*moved))
         req = Req(self.sb, request, op, params, query, body, auth, f"{request.scheme}://{request.host}")
         try:
             result = await self._run_handler(req, op, params, auth)
@@ -427,6 +433,8 @@ class HttpFront:
         doc = op.doc_url
         if "owner" in params and "repo" in params:
             req.repo = self._scoped_repo(auth, params["owner"], params["repo"], op)
+            if refuses_write(req.repo, req.request.method.upper()):
+                raise ApiError(403, ARCHIVED_MESSAGE, doc=doc)
         perm = WRITE_PERMISSION.get(op.operation_id)
         if perm and auth.token is not None:
             granted = auth.token.permissions

@@ -185,7 +185,7 @@ class Renderer:
             "stargazers_count": 0, "watchers_count": 0, "language": None,
             "has_issues": True, "has_projects": True, "has_downloads": True, "has_wiki": True,
             "has_pages": False, "has_discussions": False, "forks_count": 0, "mirror_url": None,
-            "archived": False, "disabled": False,
+            "archived": r.archived, "disabled": False,
             "open_issues_count": sum(1 for i in r.issues.values() if i.state == "open"),
             "license": None, "allow_forking": True, "is_template": False,
             "web_commit_signoff_required": False, "topics": [],

@@ -171,6 +171,7 @@ class RepoState:
     updated_at: float
     pushed_at: float
     description: str | None = None
+    archived: bool = False
     objects: ObjectStore = dataclasses.field(default_factory=ObjectStore)
     refs: dict[str, str] = dataclasses.field(default_factory=dict)  # "refs/heads/main" -> commit sha
     labels: dict[str, Label] = dataclasses.field(default_factory=dict)  # lower-cased name -> label

@@ -149,6 +149,7 @@ class World:
         self._users: dict[str, User] = {}
         self._repos: dict[int, RepoState] = {}
         self._repo_names: dict[str, int] = {}  # lower full name -> id
+        self._redirects: dict[str, int] = {}  # lower old full name (renamed, transferred) -> id (moves.py)
         self._installations: dict[int, Installation] = {}
         self._tokens: dict[str, Token] = {}
         self._deliveries: list[Delivery] = []

@@ -170,6 +170,36 @@ class World:
         self.clock.advance(seconds, minutes=minutes, hours=hours, days=days)
         return await self.settle()
 
+    # --- the repository moves -----------------------------------------------------------------------------
+    async def rename(self, new_name: str) -> dict:
+        """Rename the repository (same owner), as its admin does on GitHub: ``repository.renamed`` is
+        delivered and the old name redirects. The world follows it (``world.repo`` is the new full name)."""
+        repository = await self.sandbox.rename_repo(self.repo, new_name, sender=self.maintainer.login)
+        self.repo = repository["full_name"]
+        return repository
+
+    async def transfer(self, new_owner: str, *, owner_type: str = "Organization", install: bool = True) -> dict:
+        """Transfer the repository to ``new_owner``; with ``install`` the App is installed there first (on all
+        its repositories, quietly), so the repository moves to another installation (``world.installation_id``)."""
+        sb = self.sandbox
+        sb.add_user(new_owner, type=owner_type)
+        if install and not any(i.account.login.lower() == new_owner.lower() for i in sb._installations.values()):
+            sb.add_installation(new_owner)
+        repository = await sb.transfer_repo(self.repo, new_owner, owner_type=owner_type, sender=self.maintainer.login)
+        self.repo = repository["full_name"]
+        covering = sb._installation_for_repo(sb.repo(self.repo))
+        if covering is not None:
+            self.installation_id = covering.id
+        return repository
+
+    async def archive(self, *, archived: bool = True) -> dict:
+        """Archive (read-only) or unarchive the repository; ``repository.archived`` / ``unarchived``."""
+        return await self.sandbox.archive_repo(self.repo, archived=archived, sender=self.maintainer.login)
+
+    async def delete_repository(self) -> None:
+        """Delete the repository; ``repository.deleted``. Read-outs of it fail afterwards."""
+        await self.sandbox.delete_repo(self.repo, sender=self.maintainer.login)
+
     # --- read-outs --------------------------------------------------------------------------------------
     def issue(self, issue: Ref) -> dict:
         return self.sandbox.issue(self.repo, _number(issue))
