@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
+import os
 from pathlib import Path
 
 from bot.core import readme
+from tests.fixtures import cli
 from tests.fixtures.bot_fixtures import settle
 
 REPO = "octo-org/widgets"
@@ -121,14 +121,14 @@ def test_preview_prints_and_writes_offline(tmp_path):
     original = b"\xef\xbb\xbf# Project\r\n\r\nHello\r\n"
     (tmp_path / "README.md").write_bytes(original)
     root = Path(__file__).resolve().parents[2]
-    shown = subprocess.run([sys.executable, "-m", "bot", "preview", "--repo-dir", str(tmp_path)], capture_output=True, text=True, cwd=root)
+    shown = cli.run(["preview", "--repo-dir", str(tmp_path)], env=dict(os.environ), cwd=root)
     assert shown.returncode == 0 and "ACME &lt;Corp&gt;" in shown.stdout and "github: [lena-dev]" in shown.stdout
     assert (tmp_path / "README.md").read_bytes() == original  # printing writes nothing
-    written = subprocess.run([sys.executable, "-m", "bot", "preview", "--repo-dir", str(tmp_path), "--write"], capture_output=True, text=True, cwd=root)
+    written = cli.run(["preview", "--repo-dir", str(tmp_path), "--write"], env=dict(os.environ), cwd=root)
     assert written.returncode == 0
     result = (tmp_path / "README.md").read_bytes()
     assert result.startswith(original) and b"\r\n## Sponsors\r\n" in result  # BOM and CRLF kept
-    again = subprocess.run([sys.executable, "-m", "bot", "preview", "--repo-dir", str(tmp_path), "--write"], capture_output=True, text=True, cwd=root)
+    again = cli.run(["preview", "--repo-dir", str(tmp_path), "--write"], env=dict(os.environ), cwd=root)
     assert "unchanged" in again.stdout and (tmp_path / "README.md").read_bytes() == result
 
 

@@ -70,15 +70,13 @@ def test_the_cipher_is_derived_from_the_key():
 
 
 async def _cli(args, env, stdin=b""):
-    import asyncio
+    """``python -m bot sponsors ARGS`` in a child process (forked: tests/fixtures/cli.py)."""
     import os
-    import sys
 
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "sponsors", *args, env={**os.environ, **env},
-                                                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-                                                stderr=asyncio.subprocess.PIPE)
-    out, err = await proc.communicate(stdin)
-    return proc.returncode, out.decode(), err.decode()
+    from tests.fixtures import cli
+
+    done = await cli.arun(["sponsors", *args], env={**os.environ, **env}, stdin=stdin, timeout=60)
+    return done.returncode, done.stdout, done.stderr
 
 
 async def test_the_cli_connects_checks_lists_and_disconnects(sandbox, tmp_path):

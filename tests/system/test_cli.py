@@ -14,6 +14,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from tests.fixtures import cli
 from tests.fixtures.helpers import WEBHOOKS, github_headers
 from tests.system.test_crash import free_port, wait_healthy
 
@@ -27,9 +28,11 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run(*args: str, env: dict | None = None, cwd: Path = ROOT, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=cwd, env=env or clean_env(),
-                          capture_output=True, text=True, timeout=timeout)
+def run(*args: str, env: dict | None = None, cwd: Path = ROOT, timeout: float = 60,
+        fresh: bool = False) -> subprocess.CompletedProcess:
+    """``python -m bot ARGS`` in a child process (forked from this one: tests/fixtures/cli.py; ``fresh``: a new
+    interpreter)."""
+    return cli.run(list(args), env=env or clean_env(), cwd=cwd, timeout=timeout, fresh=fresh)
 
 
 def test_help_lists_the_commands():
@@ -156,3 +159,17 @@ async def test_sigterm_finishes_in_flight_work_and_leaves_the_rest_in_the_inbox(
     lines = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
     assert any(line.get("delivery") for line in lines)
     assert sandbox.webhook_secret not in stderr and "BEGIN RSA" not in stderr and "ghs_" not in stderr
+
+
+@pytest.mark.parametrize("args, env", [
+    (("--help",), {}),
+    (("jobs",), {}),
+    (("serve",), {"APP_ID": "abc"}),
+    (("sponsors", "connect", "octocat"), {"SECRET_KEY": ""}),
+])
+def test_a_forked_child_answers_as_a_new_interpreter_does(tmp_path, args, env):
+    """The fast runner (tests/fixtures/cli.py forks this process) is checked against a real `python -m bot`."""
+    forked = run(*args, env=clean_env(**env), cwd=tmp_path)
+    fresh = run(*args, env=clean_env(**env), cwd=tmp_path, fresh=True)
+    assert (forked.returncode, forked.stdout, forked.stderr) == (fresh.returncode, fresh.stdout, fresh.stderr)
+    assert "Traceback" not in fresh.stderr

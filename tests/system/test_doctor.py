@@ -26,6 +26,7 @@ from bot.edge.web import make_app
 from bot.settings import DEFAULT_WEBHOOK_PATH, Settings
 from bot.store import open_store
 from bot.store.sqlite import MIGRATIONS
+from tests.fixtures import cli
 from tests.fixtures.store_fixtures import postgres_base_url, with_query
 from tests.system.test_crash import free_port
 
@@ -86,15 +87,9 @@ class Result:
 
 
 async def run_doctor(env: dict[str, str], cwd: Path) -> Result:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "doctor", env=env, cwd=cwd,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    try:
-        out, err = await asyncio.wait_for(proc.communicate(), 60)
-    except TimeoutError:
-        proc.kill()
-        raise
-    result = Result(proc.returncode, out.decode(), err.decode())
+    """``python -m bot doctor`` in a child process (forked: tests/fixtures/cli.py), the sandbox serving it."""
+    done = await cli.arun(["doctor"], env=env, cwd=cwd, timeout=60)
+    result = Result(done.returncode, done.stdout, done.stderr)
     assert "Traceback" not in result.out + result.err, result.out + result.err
     return result
 

@@ -18,6 +18,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 BOT = ROOT / "bot"
 
@@ -196,6 +198,7 @@ def test_the_graph_sees_the_real_edges():
     assert len(edges) > 60
 
 
+@pytest.mark.slow  # ~18 s of CPU on both cores (each module's whole import chain, 160 times): with the slow tests
 def test_every_module_imports_on_its_own():
     """One subprocess: before each module, every ``bot`` module is dropped from ``sys.modules``, so a module
     that only works when something else was imported first fails here."""
