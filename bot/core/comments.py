@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.core import markdown
+from bot.core import markdown, names
 
 FUNDING_MARKER = "funding-links"
 MAX_COMMENT = 65_536  # GitHub refuses a longer comment body: 422 "body is too long (maximum is 65536 characters)"
@@ -107,10 +107,25 @@ def fitting(lines: Sequence[str], budget: int) -> int:
     return len(lines)
 
 
-def help_reply(*, summary: str, problems: str, fallback: str | None, comment_id: int, has_errors: bool = True) -> str:
-    """The reply to ``/fundbot help``: the commands, the settings and the configuration's problems (in a code
-    block, so nothing in them is live), cut with a count to stay under GitHub's comment limit."""
-    head = ["**fundbot** gets this project's maintainers paid. Commands:", "", COMMANDS_REFERENCE, ""]
+def addressed_forms(*, handle: str = "fundbot", bare: bool = True) -> str:
+    """How to address fundbot by name (``/fundbot pledge 50``, ``@HANDLE pledge 50``), and whether the bare
+    forms count here (``commands.bare``). Mentions are in code spans: inert."""
+    at = f"@{handle}" if names.is_login(handle) else "@fundbot"
+    text = (f"Every command also works addressed to fundbot: `/fundbot pledge 50` or `{at} pledge 50` "
+            f"(`{at} help` is this help).")
+    if bare:
+        return text + " Use these where another bounty bot (Algora, Opire) also reads `/bounty` and `/claim`."
+    return text + (" **Here only these forms count** (`commands.bare: false`): a bare `/pledge 50` or `/bounty 500` "
+                   "is left to the other bounty bots of this repository.")
+
+
+def help_reply(*, summary: str, problems: str, fallback: str | None, comment_id: int, has_errors: bool = True,
+               handle: str = "fundbot", bare: bool = True) -> str:
+    """The reply to ``/fundbot help``: the commands (and their addressed forms), the settings and the
+    configuration's problems (in a code block, so nothing in them is live), cut with a count to stay under
+    GitHub's comment limit."""
+    head = ["**fundbot** gets this project's maintainers paid. Commands:", "", COMMANDS_REFERENCE, "",
+            addressed_forms(handle=handle, bare=bare), ""]
     room = _BUDGET - sum(len(x) + 1 for x in head)
     shown_summary = fit(summary.rstrip().split("\n"), room // 4, "settings lines")
     parts = head + shown_summary

@@ -15,9 +15,11 @@ are those: a permission check and a configuration value at the time. :class:`Dec
   gave that *revision* of the comment. An edit is a new revision: it is checked when it is made.
 * ``goals``: (time, label, goal) of every bounty-label addition: the goal it applied.
 * ``runs``/``edited``/``label_rules``: the *rule* that judged each command and label addition - the
-  configuration values a fold reads, ``(currency, min_pledge, max_amount, deadline_days)`` (:func:`rule_of`):
-  a pledge accepted under ``min_pledge: 1`` stays accepted once it is raised to 50, and a campaign keeps the
-  deadline ``deadline_days`` gave it when it opened. Unedited comments are kept as runs of comment ids
+  configuration values a fold reads, ``(currency, min_pledge, max_amount, deadline_days, bare)``
+  (:func:`rule_of`): a pledge accepted under ``min_pledge: 1`` stays accepted once it is raised to 50, a
+  campaign keeps the deadline ``deadline_days`` gave it when it opened, and a comment is parsed with the
+  ``commands.bare`` of its revision (a ``/bounty 100`` written for another bounty bot while bare forms were
+  off never opens a campaign on a refold after they were turned on; see :mod:`bot.core.campaign.records`). Unedited comments are kept as runs of comment ids
   judged by one rule (compact: a rule rarely changes); an edited comment by id and revision digest, like a
   verdict. A comment edited after the record was written (GitHub's ``updated_at`` later than its
   ``created_at``, and no recorded revision) is judged again, with today's configuration.
@@ -81,6 +83,7 @@ __all__ = [
     "held_duplicate",
     "next_seq",
     "rule_of",
+    "bare_of",
     "timeline_seqs",
 ]
 
@@ -99,13 +102,20 @@ SLACK = 5.0  # seconds: a webhook's time (issue.updated_at) and the timeline eve
 # ============================================================================================ decisions
 
 
-Rule = tuple[str, Decimal, Decimal, int]  # (currency, min_pledge, max_amount, deadline_days)
+# (currency, min_pledge, max_amount, deadline_days, bare); read from JSON without ``bare`` when it is true
+Rule = tuple[str, Decimal, Decimal, int, bool] | tuple[str, Decimal, Decimal, int]
 
 
-def rule_of(bounties: Any) -> Rule:
-    """The rule ``bounties`` (a ``BountiesConfig``) judges commands by today (as the ledger reads it)."""
+def rule_of(bounties: Any, *, bare: bool = True) -> Rule:
+    """The rule ``bounties`` (a ``BountiesConfig``) and ``commands.bare`` judge commands by today (as the
+    ledger reads it)."""
     return (str(bounties.currency or "").upper(), Decimal(str(bounties.min_pledge)),
-            Decimal(str(bounties.max_amount)), int(bounties.deadline_days))
+            Decimal(str(bounties.max_amount)), int(bounties.deadline_days), bool(bare))
+
+
+def bare_of(rule: Sequence[Any] | None) -> bool:
+    """Whether a rule (of either length: older ones have no ``bare``) lets the bare command forms count."""
+    return rule is None or len(rule) < 5 or bool(rule[4])
 
 
 @dataclass(frozen=True)
@@ -192,7 +202,8 @@ class Decisions:
             out["e"] = [[cid, digest, ref(rule)] for cid, (digest, rule) in sorted(self.edited.items())]
         if self.claims is not None:
             out["p"] = [[pull, solver, at] for pull, solver, at in self.claims]
-        out["r"] = [[cur, str(lo), str(hi), days] for cur, lo, hi, days in rules]
+        out["r"] = [[cur, str(lo), str(hi), days, *([] if bare_of(rule) else [0])]
+                    for rule in rules for cur, lo, hi, days in [rule[:4]]]
         return out
 
     @classmethod
@@ -226,10 +237,12 @@ def _parse(data: Mapping[str, Any]) -> Decisions:
             raise ValueError("bad verdict")
         verdicts[cid] = (digest, ok == 1)
     rules: list[Rule] = []
-    for cur, lo, hi, days in data.get("r") or []:
-        if not isinstance(cur, str) or not _is_int(days):
+    for item in data.get("r") or []:
+        cur, lo, hi, days, *rest = item
+        if not isinstance(cur, str) or not _is_int(days) or len(rest) > 1 or (rest and rest[0] not in (0, 1)):
             raise ValueError("bad rule")
-        rules.append((cur.upper(), _amount(lo), _amount(hi), days))
+        rule = (cur.upper(), _amount(lo), _amount(hi), days)
+        rules.append(rule if not rest or rest[0] == 1 else (*rule, False))  # four: the bare forms counted
 
     def rule_at(index: Any) -> Rule:
         if not _is_int(index) or not 0 <= index < len(rules):

@@ -14,6 +14,12 @@ Decisions (where the SPEC is silent):
 * One onboarding pull request per repository, ever: any pull request from ``fundbot/onboarding`` (open,
   closed or merged) means the repository was onboarded. Closing it unmerged is how a maintainer says
   "no thanks"; fundbot then works with the defaults.
+* **Another bounty bot** (Algora, Opire: :data:`OTHER_BOUNTY_BOTS`) is noticed by its labels in the
+  repository (the label listing fundbot does anyway) or, failing that, by its comments among the
+  repository's 100 newest (one listing). Their ``/bounty`` and ``/claim`` are fundbot's words too, so the
+  proposed file then sets ``commands.bare: false`` (only ``/fundbot pledge 50`` and ``@SLUG pledge 50``
+  count) and the pull request says why. A label is matched by its exact name (case-insensitive), never
+  one of fundbot's own; a login exactly.
 """
 
 from __future__ import annotations
@@ -26,8 +32,9 @@ from bot.core import markdown
 from bot.core.config import CONFIG_PATH
 from bot.core.funding import FUNDING_PATH
 
-__all__ = ["BRANCH", "COMMIT_MESSAGE", "MARKER", "PERMISSIONS", "TITLE", "Permission", "pull_request_body",
-           "pull_request_skip_reason", "skip_reason"]
+__all__ = ["BRANCH", "COMMIT_MESSAGE", "MARKER", "OTHER_BOUNTY_BOTS", "PERMISSIONS", "TITLE", "BountyBot",
+           "Permission", "bare_off", "other_bounty_bots", "pull_request_body", "pull_request_skip_reason",
+           "skip_reason"]
 
 BRANCH = "fundbot/onboarding"
 TITLE = "Configure fundbot"
@@ -66,6 +73,45 @@ PERMISSIONS: tuple[Permission, ...] = (
 )
 
 
+@dataclasses.dataclass(frozen=True)
+class BountyBot:
+    name: str
+    logins: frozenset[str]  # lower-case, as they comment
+    labels: frozenset[str]  # lower-case label names it applies
+
+
+# Researched in public repositories (2026): Algora's GitHub App comments as ``algora-pbc[bot]`` (its user
+# account ``algora-pbc`` on repositories without the App) and labels "💎 Bounty", "💰 Rewarded" (plus one
+# "$N" label per bounty, too generic to match); Opire's bot comments as ``opire-bot`` (also seen as
+# ``opire-bot[bot]``, ``opire[bot]``) and labels "💰 Reward". Both read ``/bounty`` or ``/claim``.
+OTHER_BOUNTY_BOTS: tuple[BountyBot, ...] = (
+    BountyBot("Algora", frozenset({"algora-pbc[bot]", "algora-pbc"}), frozenset({"💎 bounty", "💰 rewarded"})),
+    BountyBot("Opire", frozenset({"opire-bot", "opire-bot[bot]", "opire[bot]"}), frozenset({"💰 reward", "opire"})),
+)
+
+
+def other_bounty_bots(*, labels: Sequence[Any] = (), commenters: Sequence[str] = (),
+                      own_labels: Sequence[str] = ()) -> list[str]:
+    """The names of the other bounty bots these repository labels (names or label objects) or comment
+    authors' logins show, in :data:`OTHER_BOUNTY_BOTS` order. ``own_labels``: fundbot's own, never matched."""
+    own = {str(name).lower() for name in own_labels}
+    names = {str(lb.get("name") if isinstance(lb, Mapping) else lb or "").strip().lower() for lb in labels} - own
+    logins = {str(login).lower() for login in commenters}
+    return [bot.name for bot in OTHER_BOUNTY_BOTS if bot.labels & names or bot.logins & logins]
+
+
+def bare_off(template: str) -> str:
+    """The onboarding template with ``commands.bare: false`` written out (its other lines untouched)."""
+    out = []
+    for line in template.split("\n"):
+        if line.startswith("# commands:"):
+            line = "commands:  " + line[len("# commands:"):]
+        elif line.startswith("#   bare: true"):
+            line = "  bare: false  " + line[len("#   bare: true"):].removeprefix(" ")
+        out.append(line)
+    return "\n".join(out)
+
+
 def skip_reason(repository: Mapping[str, Any], *, repository_selection: str | None = None) -> str | None:
     """Why this repository is not onboarded at all (no labels, no pull request), or None.
 
@@ -90,14 +136,18 @@ def pull_request_skip_reason(repository: Mapping[str, Any]) -> str | None:
 
 
 def pull_request_body(*, full_name: str, default_branch: str, funding: Mapping[str, Any] | None = None,
-                      labels: Sequence[str] = ()) -> str:
+                      labels: Sequence[str] = (), bounty_bots: Sequence[str] = (), handle: str = "fundbot") -> str:
     """The onboarding pull request's description.
 
     ``funding``: the FUNDING.yml mapping the proposed file was pre-filled with (None or empty: none);
-    ``labels``: names of the bounty labels now in the repository."""
+    ``labels``: names of the bounty labels now in the repository; ``bounty_bots``: the other bounty bots
+    noticed (:func:`other_bounty_bots`; the proposed file then sets ``commands.bare: false``); ``handle``:
+    the App's slug."""
     owner = full_name.split("/", 1)[0]
     out = _introduction(markdown.text(full_name), default_branch, funding)
-    out += _what_merging_changes(owner, funding)
+    out += _what_merging_changes(owner, funding, bare_off=bool(bounty_bots))
+    if bounty_bots:
+        out += _beside_other_bots(bounty_bots, handle)
     out += _permissions_table()
     if labels:
         out += _labels_section(labels)
@@ -136,14 +186,14 @@ def _introduction(repo: str, default_branch: str, funding: Mapping[str, Any] | N
     return out
 
 
-def _what_merging_changes(owner: str, funding: Mapping[str, Any] | None) -> list[str]:
-    out = [
-        "",
-        "### What merging changes",
-        "",
-        "- Nothing in how fundbot behaves today: with every line commented out the file means exactly the "
-        "defaults, which fundbot already uses without it.",
-    ]
+def _what_merging_changes(owner: str, funding: Mapping[str, Any] | None, *, bare_off: bool = False) -> list[str]:
+    out = ["", "### What merging changes", ""]
+    if bare_off:
+        out.append("- One setting: `commands.bare: false` (see below). Every other line is commented out and "
+                   "means the default, which fundbot already uses without the file.")
+    else:
+        out.append("- Nothing in how fundbot behaves today: with every line commented out the file means exactly "
+                   "the defaults, which fundbot already uses without it.")
     if funding:
         out.append(
             f"- `funding:` becomes the source of `{FUNDING_PATH}`: from then on fundbot keeps that file in sync "
@@ -158,6 +208,21 @@ def _what_merging_changes(owner: str, funding: Mapping[str, Any] | None) -> list
         f"repositories at once, put a `{CONFIG_PATH}` in {org_repo} instead (this repository then needs none).",
     ]
     return out
+
+
+def _beside_other_bots(bots: Sequence[str], handle: str) -> list[str]:
+    shown = " and ".join(markdown.text(b) for b in bots)
+    at = f"@{handle}"
+    return [
+        "",
+        "### Another bounty bot is here",
+        "",
+        f"This repository also uses {shown} (its labels or comments say so). `/bounty` and `/claim` are its "
+        "commands as well as fundbot's, so the proposed file sets `commands.bare: false`: fundbot then acts "
+        f"only on commands addressed to it, `/fundbot pledge 50` or `{at} pledge 50` (`/fundbot bounty 500`, "
+        f"`{at} claim #12`...), and leaves a bare `/bounty 500` to the other bot: no reaction, no reply. "
+        "Remove the `commands:` lines before merging to keep the short forms as well.",
+    ]
 
 
 def _permissions_table() -> list[str]:

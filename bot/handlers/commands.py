@@ -2,8 +2,9 @@
 ``COMMANDS`` (name -> ``bot.services.replies`` answer) after the campaign ledger took its own, then one
 acknowledgement.
 
-Every comment by a human is parsed (``bot.core.commands``); comments by bots, fundbot included, are
-ignored. An accepted command gets a 👍 reaction; refused ones get 😕 and one reply that says what was
+Every comment by a human is parsed (``bot.core.commands``): the bare forms (``/pledge 50``) unless
+``commands.bare`` is false, and always the addressed ones (``/fundbot pledge 50``, ``@SLUG pledge 50``, SLUG
+being the App's); comments by bots, fundbot included, are ignored. An accepted command gets a 👍 reaction; refused ones get 😕 and one reply that says what was
 wrong and what would have worked. Replies are recorded per comment, so a redelivered or edited comment
 is not answered twice.
 """
@@ -16,6 +17,7 @@ from gidgethub.routing import Router
 
 from bot.core import commands as parser
 from bot.services import campaigns, replies
+from bot.services.campaign_base import command_handle, ignored_bare
 from bot.services.repo import Repo
 
 router = Router()
@@ -35,7 +37,7 @@ COMMANDS: dict[str, replies.Answer] = {
 @router.register("issue_comment", action="created")
 @router.register("issue_comment", action="edited")
 async def on_comment(event, repo: Repo) -> None:
-    parsed = _parse(event, repo)
+    parsed = await _parse(event, repo)
     if parsed is None:
         return
     answered = await _Answered.of(repo, event.data["comment"]["id"])
@@ -62,15 +64,20 @@ async def on_comment(event, repo: Repo) -> None:
         await answered.add("accepted")
 
 
-def _parse(event, repo: Repo) -> list | None:
-    """The comment's commands (and refused lines); None when there is nothing to do."""
+async def _parse(event, repo: Repo) -> list | None:
+    """The comment's commands (and refused lines); None when there is nothing to do. The configuration is
+    read only for a comment that holds something that looks like a command."""
     comment, issue = event.data.get("comment") or {}, event.data.get("issue") or {}
     if not comment.get("id") or not issue.get("number") or not repo.full_name or repo.ctx.is_bot(comment.get("user")):
         return None
     today = datetime.datetime.fromtimestamp(repo.now(), datetime.UTC).date()
-    parsed = parser.parse_commands(comment.get("body"), today=today)
+    handle = command_handle(repo)
+    parsed = parser.parse_commands(comment.get("body"), today=today, handle=handle)
     if not parsed and event.data.get("action") != "edited":
         return None  # (an edit that removed every command may still withdraw a pledge: go on)
+    if parsed and not (await repo.config()).config.commands.bare:
+        # only /fundbot CMD and @SLUG CMD: a bare /bounty or /claim may be another bounty bot's (no 😕, no reply)
+        parsed = parser.parse_commands(comment.get("body"), today=today, bare=False, handle=handle)
     return parsed
 
 
@@ -82,8 +89,9 @@ async def _ledger(event, said: replies.Said) -> list:
     s = await campaigns.setup(repo, said.loaded.config)
     known = await campaigns.load(repo, said.number, s) is not None
     edited = event.data.get("action") == "edited"
-    if not (campaigns.needs_campaign(s, body=comment.get("body")) or (known and edited)):
-        return []
+    if not (campaigns.needs_campaign(s, body=comment.get("body"))
+            or (known and (edited or ignored_bare(s, body=comment.get("body"))))):
+        return []  # (bare forms ignored on a campaign's issue are logged: the refold then ignores them too)
     edited_from = ((event.data.get("changes") or {}).get("body") or {}).get("from")
     record = await campaigns.on_event(repo, said.issue, await campaigns.comment_event(repo, comment, s), s,
                                       edited_from=edited_from if isinstance(edited_from, str) else None)

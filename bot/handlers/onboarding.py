@@ -6,7 +6,9 @@
    a maintainer renamed is recognised by the tag in its description and not re-created);
 2. when no configuration applies (neither the repository's ``.github/fundbot.yml`` nor the owner's
    ``.github`` repository's), open **one** pull request from ``fundbot/onboarding`` adding the commented
-   default configuration (``funding:`` pre-filled from an existing ``.github/FUNDING.yml``).
+   default configuration (``funding:`` pre-filled from an existing ``.github/FUNDING.yml``; with
+   ``commands.bare: false`` when another bounty bot's labels or comments are there, see
+   ``bot.core.onboarding``: at most one extra request, the repository's newest comments).
 
 Every step is idempotent, so the worker may retry the job after a failure at any point:
 
@@ -41,6 +43,7 @@ from bot.core import funding as funding_rules
 from bot.core import onboarding
 from bot.github import RetryLater, is_permanent, repo_ops, status_of
 from bot.services import config_loader, sync_requests
+from bot.services.campaign_base import command_handle
 from bot.services.labels import ensure_labels
 from bot.services.repo import Repo
 
@@ -154,8 +157,28 @@ async def prepare_branch(gh: Any, repository: dict, base_sha: str, content: byte
     log.info("wrote %s on %s in %s", core_config.CONFIG_PATH, onboarding.BRANCH, full_name)
 
 
-async def open_onboarding_pull(gh: Any, repository: dict, *, labels: Iterable[str] = ()) -> dict | None:
-    """Open the onboarding pull request unless one was ever opened; return it (None when skipped)."""
+async def other_bounty_bots(gh: Any, repository: dict, listed: list, own: Iterable[str]) -> list[str]:
+    """The other bounty bots (Algora, Opire) the repository's labels (``listed``: as fundbot listed them), or
+    else the authors of its 100 newest comments (one request), show."""
+    own = list(own)
+    found = onboarding.other_bounty_bots(labels=listed, own_labels=own)
+    if found:
+        return found
+    url = "/repos/{owner}/{repo}/issues/comments{?sort,direction,per_page}"
+    try:
+        newest = await gh.getitem(url, {**repo_ops.repo_vars(repository), "sort": "created", "direction": "desc",
+                                        "per_page": 100})
+    except gidgethub.BadRequest as exc:  # a hint only: onboarding goes on without it
+        log.info("%s: newest comments not readable (%s): no other bounty bot noticed", repository["full_name"], exc)
+        return []
+    logins = [(c.get("user") or {}).get("login") or "" for c in newest or [] if isinstance(c, dict)]
+    return onboarding.other_bounty_bots(commenters=logins)
+
+
+async def open_onboarding_pull(gh: Any, repository: dict, *, labels: Iterable[str] = (), listed: list | None = None,
+                               handle: str = "fundbot") -> dict | None:
+    """Open the onboarding pull request unless one was ever opened; return it (None when skipped). ``listed``:
+    the repository's labels as fundbot listed them (None: bounties are off, another bot does not matter)."""
     full_name = repository["full_name"]
     existing = await find_onboarding_pull(gh, repository)
     if existing is not None:
@@ -168,9 +191,14 @@ async def open_onboarding_pull(gh: Any, repository: dict, *, labels: Iterable[st
         log.info("%s is empty (no commit on %s): no onboarding pull request", full_name, default)
         return None
     funding = await existing_funding(gh, repository)
-    content = core_config.onboarding_template(funding=funding).encode()
+    bots = [] if listed is None else await other_bounty_bots(gh, repository, listed, labels)
+    content = core_config.onboarding_template(funding=funding)
+    content = (onboarding.bare_off(content) if bots else content).encode()
     await prepare_branch(gh, repository, base_sha, content)
-    body = onboarding.pull_request_body(full_name=full_name, default_branch=default, funding=funding, labels=list(labels))
+    if bots:
+        log.info("%s: %s is here too: proposing commands.bare: false", full_name, " and ".join(bots))
+    body = onboarding.pull_request_body(full_name=full_name, default_branch=default, funding=funding, labels=list(labels),
+                                        bounty_bots=bots, handle=handle)
     try:
         pull = await gh.post("/repos/{owner}/{repo}/pulls", repo_ops.repo_vars(repository),
                              data={"title": onboarding.TITLE, "head": onboarding.BRANCH, "base": default, "body": body})
@@ -202,8 +230,10 @@ async def onboard_repository(listed: Repo, *, repository_selection: str | None =
     repo = listed.at(full)
     loaded = await repo.config()
     names: list[str] = []
+    listed: list | None = None
     if loaded.config.bounties.enabled:
-        names = await ensure_labels(repo, loaded.config)
+        listed = []
+        names = await ensure_labels(repo, loaded.config, listed=listed)
     else:
         log.info("%s: bounties are off, no labels", full["full_name"])
     if loaded.source != "defaults":
@@ -215,7 +245,7 @@ async def onboard_repository(listed: Repo, *, repository_selection: str | None =
     if reason:
         log.info("%s: no onboarding pull request: %s", full["full_name"], reason)
         return
-    await open_onboarding_pull(gh, full, labels=names)
+    await open_onboarding_pull(gh, full, labels=names, listed=listed, handle=command_handle(repo))
 
 
 async def onboard_repositories(installation: Repo, repositories: Iterable[Any], *, repository_selection: str | None) -> None:

@@ -121,6 +121,12 @@ class Setup:
     label_goals: dict[str, Decimal]  # repository label name -> goal
     generic_label: str
     names: dict[str, str | None]  # config label name -> repository label name
+    bare: bool = True  # commands.bare: the bare forms (/pledge 50) count, not only /fundbot pledge 50
+    handle: str = "fundbot"  # the App's slug: @HANDLE pledge 50 addresses fundbot
+
+    def parse(self, body: str | None, *, bare: bool | None = None) -> list:
+        """A comment's commands as this repository's fundbot reads them (``commands.bare``, the App's slug)."""
+        return parser.parse_commands(body or "", bare=self.bare if bare is None else bare, handle=self.handle)
 
     def kwargs(self) -> dict:
         return {"config": self.config.bounties, "label_goals": self.label_goals, "generic_label": self.generic_label}
@@ -132,7 +138,14 @@ async def setup(repo: Repo, config: Config | None = None) -> Setup:
     names = label_rules.resolve(config, await repo_labels(repo)) if config.bounties.enabled else {}
     goals = {(names.get(name) or name): goal for name, goal in config.bounties.labels.items()}
     generic = names.get(config.bounties.label) or config.bounties.label
-    return Setup(config, goals, generic, names)
+    return Setup(config, goals, generic, names, bool(config.commands.bare), command_handle(repo))
+
+
+def command_handle(repo: Repo) -> str:
+    """The name ``@HANDLE pledge 50`` addresses fundbot by: the App's slug (its bot login without ``[bot]``)."""
+    login = repo.bot_login or ""
+    login = login[:-len("[bot]")] if login.endswith("[bot]") else login
+    return login or "fundbot"
 
 
 def needs_campaign(setup_: Setup, *, body: str | None = None, label: str | None = None) -> bool:
@@ -141,8 +154,18 @@ def needs_campaign(setup_: Setup, *, body: str | None = None, label: str | None 
         return False
     if label is not None:
         return label.lower() in {n.lower() for n in list(setup_.label_goals) + [setup_.generic_label]}
-    return any(isinstance(c, parser.Command) and c.name in ledger.LEDGER_COMMANDS
-               for c in parser.parse_commands(body or ""))
+    return _has_ledger_command(setup_.parse(body))
+
+
+def ignored_bare(setup_: Setup, *, body: str | None) -> bool:
+    """Does this comment hold bare-form campaign commands that ``commands.bare: false`` ignores (``/bounty``,
+    ``/claim`` may be another bounty bot's)? On an issue with a campaign such a comment is still logged, so
+    the rule that ignored it is recorded and a refold after ``bare`` is turned on ignores it too."""
+    return setup_.config.bounties.enabled and not setup_.bare and _has_ledger_command(setup_.parse(body, bare=True))
+
+
+def _has_ledger_command(parsed: list) -> bool:
+    return any(isinstance(c, parser.Command) and c.name in ledger.LEDGER_COMMANDS for c in parsed)
 
 
 # --- state -------------------------------------------------------------------------------------------

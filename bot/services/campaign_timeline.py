@@ -129,20 +129,21 @@ def timeline_claims(known: history.Decisions, pulls: list[dict], number: int, re
 async def comment_event(repo: Repo, comment: dict, s: Setup, *, deleted: bool = False,
                         decisions: history.Decisions | None = None, seq: int | None = None) -> ledger.CommentEvent:
     """A comment as a ledger event. Its author's permission is checked only for maintainer-only commands
-    whose revision has no recorded verdict in ``decisions``; its commands are judged by the rule recorded
-    for the revision, else by today's configuration."""
+    whose revision has no recorded verdict in ``decisions``; its commands are judged (and parsed: bare forms
+    or not) by the rule recorded for the revision, else by today's configuration."""
     author = (comment.get("user") or {}).get("login", "")
     body = comment.get("body") or ""
-    commands = [c for c in parser.parse_commands(body) if isinstance(c, parser.Command)]
+    created, updated = timestamps.parse(comment.get("created_at"), 0.0), timestamps.parse(comment.get("updated_at"), 0.0)
+    rule = decisions.rule(comment["id"], body, edited=updated > created) if decisions is not None else None
+    rule = rule or history.rule_of(s.config.bounties, bare=s.bare)
+    commands = [c for c in s.parse(body, bare=history.bare_of(rule)) if isinstance(c, parser.Command)]
     maintainer = False
     if not deleted and any(c.name in MAINTAINER_ONLY for c in commands):
         verdict = decisions.verdict(comment["id"], body) if decisions is not None else None
         maintainer = verdict if verdict is not None else await is_maintainer(repo, author, s.config)
-    created, updated = timestamps.parse(comment.get("created_at"), 0.0), timestamps.parse(comment.get("updated_at"), 0.0)
-    rule = decisions.rule(comment["id"], body, edited=updated > created) if decisions is not None else None
     return ledger.CommentEvent(
         at=created, seq=comment["id"] if seq is None else seq, comment_id=comment["id"], author=author, body=body,
-        maintainer=maintainer, deleted=deleted, edited_at=updated or None, rule=rule or history.rule_of(s.config.bounties),
+        maintainer=maintainer, deleted=deleted, edited_at=updated or None, rule=rule, handle=s.handle,
     )
 
 
@@ -151,16 +152,17 @@ async def comment_event(repo: Repo, comment: dict, s: Setup, *, deleted: bool = 
 _CLOSING = ("close", "closes", "closed", "fix", "fixes", "fixed", "resolve", "resolves", "resolved")
 
 
-def referenced_issues(body: str | None, full_name: str) -> set[int]:
+def referenced_issues(body: str | None, full_name: str, *, bare: bool = True, handle: str = "fundbot") -> set[int]:
     """Issues of this repository a pull request body closes (``Fixes #12``, ``closes owner/repo#12``, an issue
-    URL) or claims (``/claim``, ``/claim #12``)."""
+    URL) or claims (``/claim #12``, ``/fundbot claim #12``, ``@HANDLE claim #12``; with ``bare`` False - the
+    repository's ``commands.bare`` - not the bare ``/claim``, which may be another bounty bot's)."""
     text = body or ""
     owner_repo = re.escape(full_name)
     ref = rf"(?:#(\d+)|{owner_repo}#(\d+)|https://github\.com/{owner_repo}/issues/(\d+))"
     found: set[int] = set()
     for m in re.finditer(rf"(?i)\b(?:{'|'.join(_CLOSING)})\b:?\s+{ref}", text):
         found.add(int(next(g for g in m.groups() if g)))
-    for item in parser.parse_commands(text):
+    for item in parser.parse_commands(text, bare=bare, handle=handle):
         if isinstance(item, parser.Command) and item.name == "claim":
             if item.issue is not None and (item.repo is None or item.repo.lower() == full_name.lower()):
                 found.add(item.issue)

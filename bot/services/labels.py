@@ -29,10 +29,13 @@ def label_exists(exc: BaseException) -> bool:
     return status_of(exc) == 422 and any(isinstance(e, dict) and e.get("code") == "already_exists" for e in errors)
 
 
-async def ensure_labels(repo: Repo, config: core_config.Config) -> list[str]:
-    """Create the config's missing bounty labels; return the names of the labels standing for its entries."""
+async def ensure_labels(repo: Repo, config: core_config.Config, *, listed: list | None = None) -> list[str]:
+    """Create the config's missing bounty labels; return the names of the labels standing for its entries.
+    ``listed``, when given, receives the repository's labels as listed (before any was created)."""
     gh, variables = repo.gh, repo.vars
     existing = [lb async for lb in gh.getiter("/repos/{owner}/{repo}/labels{?per_page}", {**variables, "per_page": 100})]
+    if listed is not None:
+        listed.extend(existing)
     for body in label_rules.missing(config, existing):
         if not sendable(body):
             log.warning("label %r in %s is outside GitHub's limits; not created", body.get("name"), repo.full_name)

@@ -16,6 +16,7 @@ from bot.core import comments, status
 from bot.core import config as core
 from bot.github import repo_ops
 from bot.services import campaigns, sync_requests
+from bot.services.campaign_base import command_handle
 from bot.services.config_loader import LoadedConfig
 from bot.services.links import links_for
 from bot.services.repo import Repo
@@ -60,7 +61,8 @@ async def fund(said: Said, command: Any) -> str | None:
 async def help_reply(said: Said, command: Any) -> str | None:
     loaded = said.loaded
     body = comments.help_reply(summary=core.summary(loaded.config), problems=core.format_issues(loaded.errors + loaded.warnings),
-                               fallback=loaded.fallback, comment_id=said.id, has_errors=bool(loaded.errors))
+                               fallback=loaded.fallback, comment_id=said.id, has_errors=bool(loaded.errors),
+                               handle=command_handle(said.repo), bare=loaded.config.commands.bare)
     await said.reply(body, what="help")
     return None
 

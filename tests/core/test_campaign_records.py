@@ -98,7 +98,7 @@ def test_records_have_named_fields_and_equal_plain_tuples():
     first = log[0]
     assert (first.comment_id, first.author, first.maintainer, first.deleted) == (101, "maint", True, False)
     assert first.commands == (LoggedCommand(1, "bounty", D("100.00"), None, 10, None, None),)
-    assert first.rule == Rule("USD", D("1"), D("10000"), 30) == RULE
+    assert first.rule == Rule("USD", D("1"), D("10000"), 30) == (*RULE, True)
     assert log[1].version == T + 90 and log[1].rule.deadline_days == 30
     assert log[5].commands[0].date == "2024-01-31"
     assert (log[6].label, log[6].added, log[6].actor, log[6].goal) == ("bounty: S", True, "maint", "80")
@@ -111,7 +111,7 @@ def test_records_have_named_fields_and_equal_plain_tuples():
 def test_history_reads_records_by_name():
     c = fold(EVENTS, config=CONFIG, now=NOW)
     held = history.held_duplicate(c, "l", T + 151, label="BOUNTY: s", added=True, actor="maint")
-    assert held == ("l", T + 150, 6, "bounty: S", True, "maint", "80", RULE)
+    assert held == ("l", T + 150, 6, "bounty: S", True, "maint", "80", (*RULE, True))
     assert history.held_duplicate(c, "s", T + 202, state="closed", reason="completed") == (
         "s", T + 200, 8, "closed", "completed")
     assert history.held_duplicate(c, "s", T + 202, state="closed", reason="not_planned") is None

@@ -19,6 +19,7 @@ from bot.core.campaign.records import (
     _comment_vkey,
     _digest,
     _finish_comment,
+    _handle,
     _record,
     _sort_key,
 )
@@ -74,8 +75,8 @@ def apply(campaign: Campaign, event: Event, *, config: BountiesConfig, now: floa
         if index is not None:
             if _comment_vkey(head) <= _comment_vkey(log[index]):
                 return _replay(log, ctx, now)  # an older or the same version: nothing changes
-            return _replay(_resorted(log, index, _finish_comment(head, body)), ctx, now)
-        rec: Record = _finish_comment(head, body)
+            return _replay(_resorted(log, index, _finish_comment(head, body, _handle(event))), ctx, now)
+        rec: Record = _finish_comment(head, body, _handle(event))
     else:
         rec = _record(event)
         if rec.kind == "p":

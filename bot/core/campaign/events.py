@@ -36,7 +36,8 @@ class CommentEvent:
     maintainer: bool
     deleted: bool = False
     edited_at: float | None = None  # updated_at: the newer version of a comment wins
-    rule: tuple | None = None  # (currency, min, max, deadline_days) that judged it (recorded); None: the config
+    rule: tuple | None = None  # (currency, min, max, deadline_days[, bare]) that judged it (recorded); None: the config
+    handle: str = "fundbot"  # the App's slug: ``@HANDLE pledge 50`` addresses fundbot (bot login without [bot])
 
 
 @dataclass(frozen=True)

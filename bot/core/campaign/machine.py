@@ -305,7 +305,7 @@ class _M:
         return f"{who} can accept an offer."
 
     def check(self, amount: parser.Amount) -> str | None:
-        cur, lo, hi, _days = self.rule
+        cur, lo, hi = self.rule[:3]
         return parser.check_amount(amount, currency=cur, minimum=lo, maximum=hi)
 
     def closed_to_pledges(self) -> str | None:

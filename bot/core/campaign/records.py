@@ -11,10 +11,16 @@ event kind, each starting with its one-letter ``kind``:
   GitHub's ``state_reason`` (or "");
 * :class:`ClaimRecord` ``("p", at, seq, pull, solver)``: a merged pull request.
 
-``rule`` is the :class:`Rule` that judged the record when it was made (None: the configuration's).
+``rule`` is the :class:`Rule` that judged the record when it was made (None: the configuration's). Its
+``bare`` says whether the bare command forms (``/pledge 50``) counted (``commands.bare``) as well as the
+addressed ones (``/fundbot pledge 50``, ``@HANDLE pledge 50``; ``HANDLE`` comes with the event, it is the
+App's slug, not configuration): a comment is parsed with the rule of its revision, so a refold parses it as
+the live fold did. A comment whose bare-form campaign commands were ignored (``bare`` off) keeps its rule
+although it holds no command, so turning ``bare`` on later does not make a refold act on them.
 
 The JSON form (the snapshot's ``log``) is each record as a list in field order, commands as lists, amounts
-and rules' amounts as strings, and the ``rule`` left out when it is None (the older form, still read).
+and rules' amounts as strings, and the ``rule`` left out when it is None (the older form, still read); a
+rule is ``[currency, min, max, deadline_days]``, with a fifth element ``false`` when bare forms were off.
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ class Rule(NamedTuple):
     minimum: Decimal
     maximum: Decimal
     deadline_days: int
+    bare: bool = True  # the bare command forms counted (commands.bare)
 
 
 class LoggedCommand(NamedTuple):
@@ -132,9 +139,9 @@ def _digest(body: str) -> str:
     return hashlib.sha1(body.encode("utf-8", "surrogatepass"), usedforsecurity=False).hexdigest()[:16]
 
 
-def _parse(body: str, at: float) -> tuple[LoggedCommand, ...]:
+def _parse(body: str, at: float, *, bare: bool = True, handle: str = "fundbot") -> tuple[LoggedCommand, ...]:
     out = []
-    for item in parser.parse_commands(body, today=_date_of(at)):
+    for item in parser.parse_commands(body, today=_date_of(at), bare=bare, handle=handle):
         if not isinstance(item, parser.Command) or item.name not in LEDGER_COMMANDS:
             continue
         amount = item.amount.value if item.amount is not None else None
@@ -156,21 +163,35 @@ def _comment_head(e: CommentEvent) -> tuple[CommentRecord, str]:
     return head, body
 
 
-def _finish_comment(head: CommentRecord, body: str) -> CommentRecord:
-    cmds = () if head.deleted or _is_bot(head.author) else _parse(body, head.at)
-    return head._replace(commands=cmds, rule=head.rule if cmds else None)
+def _finish_comment(head: CommentRecord, body: str, handle: str = "fundbot") -> CommentRecord:
+    """The record with its commands parsed (with the rule's ``bare`` and the App's ``handle``); the rule is
+    kept when it judged something: a command, or bare-form commands it ignored (``bare`` off)."""
+    if head.deleted or _is_bot(head.author):
+        return head._replace(commands=(), rule=None)
+    bare = head.rule is None or head.rule.bare
+    cmds = _parse(body, head.at, bare=bare, handle=handle)
+    judged = bool(cmds) or (not bare and bool(_parse(body, head.at, handle=handle)))
+    return head._replace(commands=cmds, rule=head.rule if judged else None)
 
 
 def _rule(rule: Any) -> Rule | None:
     """A judging rule as the log keeps it: (currency, min, max, deadline_days); ``ValueError`` otherwise."""
     if rule is None or (isinstance(rule, tuple) and rule in _RULES):
         return None if rule is None else _RULES[rule]
-    cur, lo, hi, days = rule
-    out = Rule(_str(cur).upper(), _dec(str(lo)), _dec(str(hi)), _int(days))
+    cur, lo, hi, days, *rest = rule
+    if len(rest) > 1:
+        raise ValueError(f"bad rule {rule!r}")
+    out = Rule(_str(cur).upper(), _dec(str(lo)), _dec(str(hi)), _int(days), _bool(rest[0]) if rest else True)
     return _RULES.setdefault(out, out) if len(_RULES) < 1_000 else out  # shared: a log holds few rules
 
 
 _RULES: dict[tuple, Rule] = {}
+
+
+def _handle(e: CommentEvent) -> str:
+    """The App's slug a comment event's commands may address (``@HANDLE pledge 50``)."""
+    handle = getattr(e, "handle", None)
+    return handle if isinstance(handle, str) and handle else "fundbot"
 
 
 def _is_bot(login: str) -> bool:
@@ -191,7 +212,7 @@ def _record(e: Event) -> Record:
 
 
 def _canonical(events: Iterable[Event]) -> list[Record]:
-    comments: dict[int, tuple[CommentRecord, str]] = {}
+    comments: dict[int, tuple[CommentRecord, str, str]] = {}
     claims: dict[int, ClaimRecord] = {}
     others: set[Record] = set()
     for e in events:
@@ -199,7 +220,7 @@ def _canonical(events: Iterable[Event]) -> list[Record]:
             head, body = _comment_head(e)
             old = comments.get(head.comment_id)
             if old is None or _comment_vkey(head) > _comment_vkey(old[0]):
-                comments[head.comment_id] = (head, body)
+                comments[head.comment_id] = (head, body, _handle(e))
             continue
         rec = _record(e)
         if rec.kind == "p":
@@ -208,7 +229,7 @@ def _canonical(events: Iterable[Event]) -> list[Record]:
                 claims[rec.pull] = rec
         else:
             others.add(rec)
-    log: list[Record] = [_finish_comment(head, body) for head, body in comments.values()]
+    log: list[Record] = [_finish_comment(head, body, handle) for head, body, handle in comments.values()]
     log.extend(claims.values())
     log.extend(others)
     log.sort(key=_sort_key)
@@ -230,7 +251,9 @@ def _rec_out(rec: Record) -> list:
     else:
         out = list(rec[:-1]) if rec.kind == "l" else list(rec)
     rule = rec.rule if rec.kind in ("c", "l") else None
-    return out if rule is None else [*out, [rule.currency, str(rule.minimum), str(rule.maximum), rule.deadline_days]]
+    if rule is None:
+        return out
+    return [*out, [rule.currency, str(rule.minimum), str(rule.maximum), rule.deadline_days, *([] if rule.bare else [False])]]
 
 
 def _expect(value: Any, types: type | tuple[type, ...], what: str) -> Any:

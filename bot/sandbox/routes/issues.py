@@ -93,6 +93,23 @@ async def list_comments(req: Req) -> Resp:
     return Resp(200, [sb.render.comment(r, c) for c in chunk], headers)
 
 
+@ROUTES.op("issues/list-comments-for-repo")
+async def list_repo_comments(req: Req) -> Resp:
+    """Every issue and pull request comment of the repository: by id, or by ``sort`` (created|updated) in
+    ``direction`` (default desc with a sort, as GitHub's)."""
+    sb, r = req.sb, common.repo(req)
+    comments = sorted(r.comments.values(), key=lambda c: c.id)
+    since = common.parse_time(req.q("since"))
+    if since is not None:
+        comments = [c for c in comments if c.updated_at >= since]
+    sort = req.q("sort")
+    if sort in ("created", "updated"):
+        comments.sort(key=lambda c: (c.created_at if sort == "created" else c.updated_at, c.id),
+                      reverse=req.q("direction", "desc") != "asc")
+    chunk, headers = req.paginate(comments)
+    return Resp(200, [sb.render.comment(r, c) for c in chunk], headers)
+
+
 @ROUTES.op("issues/create-comment")
 async def create_comment(req: Req) -> Resp:
     sb, r = req.sb, common.repo(req)
