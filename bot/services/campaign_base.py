@@ -9,15 +9,13 @@ import hashlib
 import logging
 from decimal import Decimal
 
-import gidgethub
-
 from bot.core import campaign as ledger
 from bot.core import commands as parser
 from bot.core import history
 from bot.core import labels as label_rules
 from bot.core.config import Config
 from bot.core.links import PaymentLink
-from bot.github import status_of
+from bot.github import repo_ops
 from bot.services import campaign_state
 from bot.services.links import links_for
 from bot.services.repo import Repo
@@ -48,22 +46,15 @@ class Record:
 # --- what the repository looks like ----------------------------------------------------------------
 
 async def is_maintainer(repo: Repo, login: str, config: Config) -> bool:
-    """Whether ``login``'s permission on the repository is one of ``bounties.who_can_manage`` (cached briefly)."""
+    """Whether ``login``'s base role on the repository is one of ``bounties.who_can_manage`` (cached briefly).
+    The role comes from ``permission`` and the ``user.permissions`` flags (:func:`repo_ops.collaborator_role`),
+    never from ``role_name``: for a custom repository role that is the role's name, not a level."""
     _permissions = repo.ctx.memo("permissions", ttl=PERMISSION_TTL, maxsize=10_000)
     key = (repo.id, login.lower())
     if key in _permissions:
         return _permissions[key]
-    try:
-        data = await repo.gh.getitem("/repos/{owner}/{repo}/collaborators/{username}/permission",
-                                     {**repo.vars, "username": login})
-    except gidgethub.BadRequest as exc:
-        if status_of(exc) in (403, 404):
-            data = {"permission": "none"}
-        else:
-            raise
-    role = (data.get("role_name") or data.get("permission") or "none").lower()
-    allowed = {r.lower() for r in config.bounties.who_can_manage}
-    result = role in allowed or (role == "admin" and "admin" in allowed)
+    role = await repo_ops.collaborator_role(repo.gh, repo.repository, login)
+    result = role in {str(r).lower() for r in config.bounties.who_can_manage}
     _permissions[key] = result
     return result
 

@@ -6,13 +6,7 @@ roles (``Sandbox.add_custom_role``), so reading ``role_name`` as a level fails h
 
 from __future__ import annotations
 
-import pytest
-
 from bot.testing import fundbot_world
-
-CUSTOM_ROLE_FIX = ("bot/services/campaigns.is_maintainer reads role_name before permission (a custom role's "
-                   "name is never a level); it should decide with bot.github.repo_ops.collaborator_role "
-                   "(issue 13). campaigns.py belongs to another helper this session.")
 
 
 async def open_bounty_as(role: str, base: str):
@@ -25,7 +19,6 @@ async def open_bounty_as(role: str, base: str):
         return world.bot_comments(issue, marker="campaign")
 
 
-@pytest.mark.xfail(strict=True, reason=CUSTOM_ROLE_FIX)
 async def test_a_custom_role_based_on_maintain_manages_bounties():
     assert len(await open_bounty_as("Bounty manager", "maintain")) == 1
 
