@@ -13,7 +13,8 @@ from gidgethub.routing import Router
 from bot.core import campaign as ledger
 from bot.core import timestamps
 from bot.github import status_of
-from bot.services import campaigns
+from bot.services import campaigns, pull_links
+from bot.services.campaign_base import command_handle
 from bot.services.repo import Repo
 
 log = logging.getLogger(__name__)
@@ -66,12 +67,16 @@ async def on_close(event, repo: Repo) -> None:
 @router.register("pull_request", action="closed")
 async def on_merged_pull(event, repo: Repo) -> None:
     """A merged pull request that closes or claims issues: one ``campaign.claim`` task per issue, run in that
-    issue's lane (its ordering key), so it never races the issue's own events over the campaign."""
+    issue's lane (its ordering key), so it never races the issue's own events over the campaign. The issues
+    it closes are GitHub's (``closingIssuesReferences``: description and commit keywords, sidebar links; one
+    GraphQL request), those it claims its description's ``/claim`` (:func:`bot.services.pull_links.fixed_by`)."""
     data = event.data
     pull, repository = data.get("pull_request") or {}, repo.repository
     if not pull.get("merged") or not repository.get("full_name") or not repository.get("id"):
         return
-    numbers = sorted(campaigns.referenced_issues(pull.get("body"), repository["full_name"]) - {pull.get("number")})
+    bare = (await repo.config()).config.commands.bare  # off: "/claim #3" may be another bounty bot's
+    numbers = sorted(await pull_links.fixed_by(repo, pull, bare=bare, handle=command_handle(repo))
+                     - {pull.get("number")})
     for number in numbers[:20]:
         payload = {
             "repository": {k: repository.get(k) for k in ("id", "full_name", "default_branch")},

@@ -8,16 +8,14 @@ methods of the same names (``sandbox.open_issue(...)``, ``sandbox.comment(...)``
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
+from . import linking
 from . import webhooks as wh
 from .gitobj import Signature
 from .state import RepoState, User
 from .world import World
-
-CLOSING_RE = re.compile(r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s+#(\d+)\b", re.IGNORECASE)
 
 
 def _bytes(content: bytes | str | None) -> bytes | None:
@@ -155,7 +153,8 @@ class Actions:
         return sb.render.pull(r, issue)
 
     async def merge_pull(self, full_name: str, number: int, user: str | User) -> dict:
-        """Merge a PR with a merge commit; closes the issues it references with closing keywords."""
+        """Merge a PR with a merge commit; into the default branch, it closes the issues of this repository it is
+        linked to (:func:`bot.sandbox.linking.closing_issues`)."""
         sb, r, u = self._at(full_name, user)
         issue = r.issues[number]
         p = issue.pull
@@ -187,14 +186,28 @@ class Actions:
         sb._close_issue(r, issue, u, None, commit_id=merge_sha)
         await sb.outbox.send(*wh.pull_request(sb, r, issue, "closed", u))
         if p.base_ref == r.default_branch:
-            for n in sorted({int(m) for m in CLOSING_RE.findall(f"{issue.title}\n{issue.body or ''}")}):
-                target = r.issues.get(n)
-                if target is None or target.state != "open" or target.pull is not None:
+            # the issues it is linked to (closingIssuesReferences: body and commit keywords, the sidebar;
+            # never the title), of this repository
+            for target in linking.closing_issues(sb, r, issue):
+                if target.state != "open" or target is not r.issues.get(target.number):
                     continue
                 sb._close_issue(r, target, u, "completed", commit_id=merge_sha)
                 await sb.outbox.send(*wh.issues(sb, r, target, "closed", u))
         await sb.outbox.send(*wh.push(sb, r, f"refs/heads/{p.base_ref}", base_sha, merge_sha, u))
         return sb.render.pull(r, issue)
+
+    async def link_issue(self, full_name: str, pull_number: int, issue: int | str) -> None:
+        """Link pull request ``pull_number`` to an issue from its Development sidebar (``issue``: a number of
+        this repository or ``owner/repo#N``): it counts in ``closingIssuesReferences`` whatever the base branch
+        and the body say. GitHub sends no webhook for it."""
+        r = self.sb._repo(full_name)
+        p = r.issues[pull_number].pull
+        if p is None:
+            raise ValueError(f"#{pull_number} is not a pull request")
+        name, _, num = str(issue).rpartition("#")
+        ref = ((name or r.full_name).lower(), int(num))
+        if ref not in p.linked_issues:
+            p.linked_issues.append(ref)
 
     async def publish_release(self, full_name: str, user: str | User, tag: str, body: str = "", *,
                               draft: bool = False, prerelease: bool = False, name: str | None = None) -> dict:

@@ -1,8 +1,9 @@
-"""``POST /graphql``: GitHub Sponsors' ``sponsorshipsAsMaintainer`` connection, served with graphql-core.
+"""``POST /graphql``: GitHub Sponsors' ``sponsorshipsAsMaintainer`` connection, and a pull request's
+``closingIssuesReferences`` (:mod:`bot.sandbox.graphql_pulls`), served with graphql-core.
 
-The schema is GitHub's own SDL excerpt (``data/graphql-sponsors.graphql``) plus minimal stand-ins for the
-types it references (``User``, ``Organization``, ``Query``...), so a query naming a field GitHub does not
-have is rejected the same way.
+The schema is GitHub's own SDL excerpts (``data/graphql-sponsors.graphql``, ``data/graphql-pulls.graphql``)
+plus minimal stand-ins for the types they reference (``User``, ``Organization``, ``Query``...), so a query
+naming a field GitHub does not have is rejected the same way.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLError, GraphQLSchema, build_schema, execute, parse, validate
 
+from . import graphql_pulls
 from .state import Sponsorship, User, iso, node_id
 from .world import World
 
@@ -79,7 +81,8 @@ def schema() -> GraphQLSchema:
     types = ""
     for t in ("User", "Organization"):
         types += f"type {t} implements Node & RepositoryOwner & Sponsorable {{\n{OWNER_FIELDS}{sponsorable}}}\n"
-    built = build_schema(sdl + STUBS + types)
+    stubs = STUBS.replace("type Query {\n", "type Query {\n" + graphql_pulls.QUERY_FIELDS)
+    built = build_schema(sdl + graphql_pulls.sdl() + stubs + types)
     for t in ("User", "Organization"):
         built.type_map[t].fields["sponsorshipsAsMaintainer"].resolve = _resolve_sponsorships  # type: ignore[attr-defined]
         built.type_map[t].fields["sponsors"].resolve = _resolve_sponsors  # type: ignore[attr-defined]
@@ -298,6 +301,7 @@ async def handle_graphql(sb: World, auth: AuthInfo, body: Any, body_error: str |
     root = {
         "viewer": viewer, "user": lookup("User"), "organization": lookup("Organization"),
         "repositoryOwner": lookup(None),
+        "repository": graphql_pulls.repository_resolver(sb, auth),
         "rateLimit": lambda *_a, **_k: {"cost": 1, "limit": bucket.limit, "nodeCount": 0,
                                         "remaining": bucket.remaining, "resetAt": iso(bucket.reset),
                                         "used": bucket.used},

@@ -96,6 +96,8 @@ class PullInfo:
     merged_at: float | None = None
     merged_by: User | None = None
     merge_commit_sha: str | None = None
+    # issues linked from the Development sidebar, (owner/repo, number), in order (bot.sandbox.linking)
+    linked_issues: list[tuple[str, int]] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass(eq=False)

@@ -201,7 +201,10 @@ async def list_events(req: Req) -> Resp:
     issue = common.issue(req, req.params["issue_number"])
     events = [e for e in issue.events if e.event != "cross-referenced"]
     chunk, headers = req.paginate(events)
-    return Resp(200, [sb.render.issue_event(r, issue, e) for e in chunk], headers)
+    # GitHub documents `state_reason` on the timeline's state-change events (state-change-issue-event), not
+    # here (issue-event-for-issue has no such event): nothing may rely on it, so it is left out
+    items = [{k: v for k, v in sb.render.issue_event(r, issue, e).items() if k != "state_reason"} for e in chunk]
+    return Resp(200, items, headers)
 
 
 @ROUTES.op("issues/list-events-for-timeline")
