@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.handlers import campaigns as campaign_routes
 from bot.jobs import recovery
-from bot.services import campaigns, sync, sync_requests
+from bot.services import campaigns, status_merge, sync, sync_requests
 
 Task = Callable[[Any, Any], Awaitable[None]]
 
@@ -19,6 +19,7 @@ TASKS: dict[str, Task] = {
     sync_requests.TASK_KIND: sync.run,  # files.sync: write the generated files of one repository
     sync_requests.DAILY_KIND: sync.run_daily,  # sponsors.daily: the README sponsor section's daily refresh
     campaigns.TICK_KIND: campaigns.run_tick,  # campaign.tick: a campaign deadline passed
+    status_merge.STATUS_KIND: campaigns.run_status,  # campaign.status: a status comment whose edit was merged
     campaign_routes.CLAIM_KIND: campaign_routes.run_claim,  # campaign.claim: a merged pull request claims an issue
     recovery.KIND: recovery.run,  # deliveries.recover: ask GitHub to redeliver what we missed
 }

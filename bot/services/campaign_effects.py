@@ -13,7 +13,7 @@ import gidgethub
 from bot.core import campaign as ledger
 from bot.core import comments, status
 from bot.github import repo_ops, status_of
-from bot.services import campaign_notices, campaign_pages, sync_requests
+from bot.services import campaign_notices, campaign_pages, status_merge, sync_requests
 from bot.services.campaign_base import (
     TICK_KIND,
     Record,
@@ -36,7 +36,8 @@ async def publish(repo: Repo, issue: dict, record: Record, s: Setup, *, before: 
     if c.state == "none" and (before is None or before.state == "none") and record.status_comment is None:
         await save(repo, number, record)
         return
-    await _status_comment(repo, number, record, s, reached=before is not None and before.state != c.state)
+    reached = before is not None and before.state != c.state
+    await _status_comment(repo, number, record, s, reached=reached, merge=not reached)
     await campaign_notices.announce(repo, number, record, s, before=before)  # funded, delivered, ended: one new comment
     await _labels(repo, issue, c, s)
     await _schedule_tick(repo, number, c)
@@ -48,7 +49,8 @@ async def publish(repo: Repo, issue: dict, record: Record, s: Setup, *, before: 
         log.info("campaign on #%s: %s -> %s", number, before.state, c.state)
 
 
-async def _status_comment(repo: Repo, number: int, record: Record, s: Setup, *, reached: bool = False) -> None:
+async def _status_comment(repo: Repo, number: int, record: Record, s: Setup, *, reached: bool = False,
+                          merge: bool = False) -> None:
     gh, repository = repo.gh, repo.repository
     c = record.campaign
     links = []
@@ -63,6 +65,9 @@ async def _status_comment(repo: Repo, number: int, record: Record, s: Setup, *, 
     if digest == record.rendered and record.status_comment is not None:
         return
     variables = repo.vars
+    if merge and record.status_comment is not None and c.active \
+            and await status_merge.merged_later(repo, number, _key(repository, number)):
+        return  # the issue's next delivery edits it (a burst: one edit)
     if record.status_comment is not None:
         try:
             await gh.patch("/repos/{owner}/{repo}/issues/comments/{comment_id}",

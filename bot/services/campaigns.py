@@ -51,7 +51,7 @@ from bot.services.campaign_base import (  # noqa: F401  (the campaign API, re-ex
     save,
     setup,
 )
-from bot.services.campaign_effects import acknowledge, publish, react  # noqa: F401
+from bot.services.campaign_effects import _status_comment, acknowledge, publish, react  # noqa: F401
 from bot.services.campaign_timeline import (  # noqa: F401
     comment_event,
     decisions_in,
@@ -196,5 +196,16 @@ async def run_tick(job: Any, ctx: Any) -> None:
     await publish(repo, issue, record, s, before=before)
 
 
-
-
+async def run_status(job: Any, ctx: Any) -> None:
+    """``campaign.status`` (:mod:`bot.services.status_merge`): bring a status comment whose edit was merged
+    up to date; nothing is sent when the delivery after it already did."""
+    data = json.loads(job.payload)
+    repo, number = await Repo.installed(ctx, job.installation_id, data["repository"], delivery=job.key), data["number"]
+    s = await setup(repo)
+    record = await load(repo, number, s)
+    if record is None or record.status_comment is None:
+        return  # nothing cached: the issue's next event refolds it and writes the comment
+    said = (record.status_comment, record.rendered)
+    await _status_comment(repo, number, record, s)
+    if (record.status_comment, record.rendered) != said:
+        await save(repo, number, record)

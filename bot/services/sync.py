@@ -20,7 +20,7 @@ from bot.core import paths, readme, sponsors
 from bot.github import repo_ops, writer
 from bot.services import sponsor_sources
 from bot.services.repo import Repo
-from bot.services.sync_requests import DUE, schedule, schedule_daily
+from bot.services.sync_requests import schedule, schedule_daily
 from bot.store import Job
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,6 @@ async def plan(repo: Repo, config: Any) -> Plan:
 
 async def run(job: Job, ctx: Any) -> None:
     data = json.loads(job.payload)
-    await ctx.store.cache_delete(DUE, str(data["repository"]["id"]))
     if job.installation_id is None:
         return
     repo = await Repo.installed(ctx, job.installation_id, data["repository"], delivery=job.key)

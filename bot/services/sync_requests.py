@@ -13,7 +13,6 @@ log = logging.getLogger(__name__)
 
 TASK_KIND = "files.sync"
 DAILY_KIND = "sponsors.daily"
-DUE = "sync:due"  # cache: repository id -> when the pending sync is due (keeps the first trigger's deadline)
 
 
 # A sync has its own ordering key: a task waiting for its debounce window must not hold back the
@@ -25,13 +24,18 @@ def _key(repository: dict) -> str:
 
 
 async def schedule(repo: Repo, *, debounce: float, reason: str, head_sha: str | None = None) -> float:
-    """Ask for a sync of this repository's generated files; returns when it will run."""
+    """Ask for a sync of this repository's generated files; returns when it will run.
+
+    A sync still pending keeps its time when that comes within ``debounce``: the first trigger's deadline,
+    also once it is overdue (workers busy) or after the run was handed back to wait for the pacing budget;
+    a later trigger never pushes it back. A running sync (it may have read what it writes already) or none
+    pending: a new window from now."""
     ctx, repository, installation_id = repo.ctx, repo.repository, repo.installation_id
     now = ctx.clock.time()
     repo_id = str(repository["id"])
-    due = await ctx.store.cache_get(DUE, repo_id, now=now)
-    run_at = due if isinstance(due, (int, float)) and now <= due <= now + debounce else now + debounce
-    await ctx.store.cache_set(DUE, repo_id, run_at, ttl=debounce + 3600, installation_id=installation_id, now=now)
+    pending = await ctx.store.get_job_by_key(_key(repository))
+    keep = pending is not None and pending.status == "pending" and pending.run_at <= now + debounce
+    run_at = pending.run_at if keep and pending is not None else now + debounce
     payload = {
         "repository": {k: repository.get(k) for k in ("id", "full_name", "default_branch", "name", "owner") if k in repository},
         "reason": reason,

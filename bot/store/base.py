@@ -246,6 +246,11 @@ class Store(abc.ABC):
     async def get_job_by_key(self, key: str) -> Job | None:
         """The job stored under ``key`` (a delivery GUID or a task key), or None."""
 
+    async def queued_behind(self, key: str) -> bool:
+        """Whether a webhook delivery of the same ordering key is pending behind the job stored under ``key``
+        (it runs after it: a burst on one issue). This default knows nothing (False)."""
+        return False
+
     @abc.abstractmethod
     async def list_jobs(self, statuses: Sequence[str] | None = None, *, limit: int = 100) -> list[Job]:
         """Jobs with these statuses (all when None), newest first."""
@@ -441,6 +446,14 @@ WHERE id IN (
     LIMIT {{limit}}{{lock}}
 )
 RETURNING {JOB_COLUMNS}
+"""
+
+# Store.queued_behind; ``{key}`` is the backend's placeholder. "Unfinished" stated outright for the partial
+# index on (ordering_key, id).
+QUEUED_BEHIND_SQL = """
+SELECT EXISTS (SELECT 1 FROM jobs AS me JOIN jobs AS e ON e.ordering_key = me.ordering_key
+               WHERE me.key = {key} AND e.status IN ('pending', 'running') AND e.id > me.id
+                 AND e.status = 'pending' AND e.kind = 'webhook')
 """
 
 HOLDS_LEASE = "id = {id} AND lease_owner = {owner} AND status = 'running'"

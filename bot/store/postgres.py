@@ -77,6 +77,7 @@ from .base import (
     JOB_COLUMNS,
     PARK_SQL,
     PENDING,
+    QUEUED_BEHIND_SQL,
     RETRY_SQL,
     SCHEDULE_SET,
     STATUSES,
@@ -478,6 +479,9 @@ class PostgresStore(Store):
     async def get_job_by_key(self, key: str) -> Job | None:
         row = await self.pool.fetchrow(f"SELECT {JOB_COLUMNS} FROM jobs WHERE key = $1", key)
         return job_from_row(row) if row else None
+
+    async def queued_behind(self, key: str) -> bool:
+        return bool(await self.pool.fetchval(QUEUED_BEHIND_SQL.format(key="$1"), key))
 
     async def list_jobs(self, statuses: Sequence[str] | None = None, *, limit: int = 100) -> list[Job]:
         if statuses is None:

@@ -49,6 +49,7 @@ from .base import (
     JOB_COLUMNS,
     PARK_SQL,
     PENDING,
+    QUEUED_BEHIND_SQL,
     RETRY_SQL,
     SCHEDULE_SET,
     STATUSES,
@@ -499,6 +500,9 @@ class SQLiteStore(Store):
     async def get_job_by_key(self, key: str) -> Job | None:
         rows = await self._fetchall(f"SELECT {JOB_COLUMNS} FROM jobs WHERE key = ?", (key,))
         return job_from_row(rows[0]) if rows else None
+
+    async def queued_behind(self, key: str) -> bool:
+        return bool((await self._fetchall(QUEUED_BEHIND_SQL.format(key="?"), (key,)))[0][0])
 
     async def list_jobs(self, statuses: Sequence[str] | None = None, *, limit: int = 100) -> list[Job]:
         if statuses is None:
