@@ -173,7 +173,7 @@ async def play(sb: Sandbox, service: Service) -> None:
 #   snapshot the comments it folded): one counter numbers humans' and fundbot's comments, so an id depends
 #   on how many comments existed at the time. An id becomes "#ISSUE.INDEX" (its position among the issue's
 #   comments) or "<deleted>". Comments themselves are compared in order, by author and body.
-# * times in the campaign snapshot (opened_at, funded_at, delivered_at, pledge/offer/log times): the
+# * times in the campaign snapshot and in other markers (opened_at, funded_at, delivered_at, pledge/offer/log times): the
 #   wall-clock seconds of the events, and a run with faults is slower. They become "<time>"; the snapshot's
 #   log, kept in time order with ties at GitHub's one-second resolution broken arbitrarily, is compared
 #   sorted, and each record's seq (its order within its second) becomes "<seq>".
@@ -188,6 +188,7 @@ MARKER_RE = re.compile(r"<!-- fundbot:([a-z][a-z0-9:._-]*) v(\d+)(?: (\{.*?\}|\[
 ID_RE = re.compile(r"\b4\d{6}\b")  # the sandbox numbers comments from 4000000
 DATE_RE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 SHA_RE = re.compile(r"\b[0-9a-f]{40}\b")
+EPOCH_RE = re.compile(r"\b1\d{9}(?:\.\d+)?\b")  # seconds since 1970, 2001 to 2286
 EPOCH = (1e9, 1e10)
 
 
@@ -220,7 +221,8 @@ class Normaliser:
         def marker(m: re.Match) -> str:
             if m.group(1) == "campaign":
                 return f"<!-- fundbot:campaign v{m.group(2)} <snapshot> -->"
-            return ID_RE.sub(lambda x: str(self.comment_id(int(x.group(0)))), m.group(0))
+            ids = ID_RE.sub(lambda x: str(self.comment_id(int(x.group(0)))), m.group(0))
+            return EPOCH_RE.sub("<time>", ids)  # a notice names its campaign's opening time (a moment, as above)
 
         return SHA_RE.sub("<sha>", self.dates(MARKER_RE.sub(marker, text)))
 
