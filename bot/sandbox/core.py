@@ -326,8 +326,14 @@ class Sandbox(World):
         return await self.actions.open_pull(full_name, user, title, body, head, base)
 
     async def merge_pull(self, full_name: str, number: int, user: str | User) -> dict:
-        """Merge a PR with a merge commit; closes the issues it references with closing keywords."""
+        """Merge a PR with a merge commit; closes the issues GitHub links to it (``closingIssuesReferences``:
+        closing keywords in its description or commit messages when it targets the default branch, and sidebar
+        links; never its title)."""
         return await self.actions.merge_pull(full_name, number, user)
+
+    async def link_issue(self, full_name: str, pull_number: int, issue: int | str) -> None:
+        """Link a pull request to an issue from its Development sidebar (no webhook, as on GitHub)."""
+        await self.actions.link_issue(full_name, pull_number, issue)
 
     async def publish_release(self, full_name: str, user: str | User, tag: str, body: str = "", *,
                               draft: bool = False, prerelease: bool = False, name: str | None = None) -> dict:
