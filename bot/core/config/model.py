@@ -78,6 +78,8 @@ class BountiesConfig:
     delivered_label: str
     notify: bool  # one new comment mentioning backers on funded/delivered/expired/cancelled (issue 14)
     badge: bool  # the campaign's SVG badge at the top of its status comment (issue 15)
+    pay_to: str = "implementer"  # "implementer" | "maintainer": whose links backers pay (issue 14.2)
+    remind_days: int = 7  # days between the two reminders to unpaid backers; 0: none (issue 14.3)
 
 
 @dataclass(frozen=True)
