@@ -20,7 +20,7 @@ from bot.core.amounts import (
 )
 
 #: The command words, as typed after "/".
-_TOP = ("fund", "bounty", "pledge", "unpledge", "offer", "claim", "campaign", "sponsors", "fundbot")
+_TOP = ("fund", "bounty", "pledge", "unpledge", "offer", "paid", "claim", "campaign", "sponsors", "fundbot")
 _ALIASES = {
     "bounties": "bounty",
     "pledges": "pledge",
@@ -32,7 +32,7 @@ _ALIASES = {
     "sponsor": "sponsors",
     "funds": "fund",
 }
-_SUBCOMMANDS = ("cancel", "extend", "accept")
+_SUBCOMMANDS = ("cancel", "extend", "accept", "received")
 _PUNCT = ".!?;:,)"
 
 
@@ -106,7 +106,7 @@ def _near_miss(word: str, toks: list[str]) -> str | None:
         ok = _starts_with_amount(toks)
     elif name == "bounty":
         ok = _starts_with_amount(toks) or first in _SUBCOMMANDS
-    elif name in ("fund", "unpledge", "campaign"):
+    elif name in ("fund", "unpledge", "campaign", "paid"):
         ok = not toks
     elif name == "claim":
         ok = not toks or toks[0].startswith(("#", "http://", "https://"))

@@ -73,7 +73,7 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from bot.core import names
+from bot.core import command_pay, names
 from bot.core.amounts import (
     _CHECKING,
     _ISO4217,  # noqa: F401 - re-exported: bot.core.config reads the currency table from here
@@ -129,9 +129,11 @@ NAMES = (
     "bounty cancel",
     "bounty extend",
     "bounty accept",
+    "bounty received",
     "pledge",
     "unpledge",
     "offer",
+    "paid",
     "claim",
     "campaign",
     "sponsors refresh",
@@ -166,6 +168,8 @@ class Command:
     amount: Amount | None = None
     deadline: Deadline | None = None
     user: str | None = None  # for "bounty accept"
+    link: str | None = None  # for "offer AMOUNT LINK": the offerer's payment link (bot.core.command_pay)
+    users: tuple[str, ...] = ()  # for "bounty received @a @b"
     issue: int | None = None  # for "/claim #12"
     repo: str | None = None  # for "/claim owner/repo#12" or an issue URL
 
@@ -197,6 +201,7 @@ _CUE_RE = re.compile(r"(?:e\.g\.|write|did you mean|such as|or) “([^“”]*)�
 _CANONICAL = {"fund": "/fund", "pledge": "/pledge 25", "offer": "/offer 250", "unpledge": "/unpledge",
               "campaign": "/campaign", "claim": "/claim", "bounty": "/bounty 500", "bounty cancel": "/bounty cancel",
               "bounty extend": "/bounty extend 14 days", "bounty accept": "/bounty accept @user",
+              "bounty received": "/bounty received @user", "paid": "/paid",
               "sponsors": "/sponsors refresh", "sponsors refresh": "/sponsors refresh", "fundbot": "/fundbot help",
               "fundbot help": "/fundbot help"}
 _NAME_RE = re.compile(r"/([A-Za-z]+)")
@@ -343,6 +348,8 @@ def _bounty(ln: _Line, toks: list[str]) -> Command | Invalid:
         return _extend(ln, toks[1:])
     if first == "accept":
         return _accept(ln, toks[1:])
+    if first == "received":
+        return command_pay.received(ln, toks[1:])
     if first and not _amountish(first) and _currency_code(first) is None:
         sub = _closest(first, _SUBCOMMANDS)
         if sub is not None:
@@ -439,7 +446,10 @@ def _sub_only(ln: _Line, word: str, sub: str, toks: list[str]) -> Command | Inva
 
 def _dispatch(ln: _Line, word: str, toks: list[str]) -> Command | Invalid:
     if word in ("pledge", "offer"):
-        return _amount_command(ln, word, toks)
+        got = _amount_command(ln, word, toks)
+        return command_pay.offer_link(ln, got, toks) if word == "offer" and isinstance(got, Command) else got
+    if word == "paid":
+        return ln.ok("paid")  # trailing words ("/paid via PayPal") are ignored
     if word == "bounty":
         return _bounty(ln, toks)
     if word == "claim":

@@ -95,6 +95,7 @@ def apply(campaign: Campaign, event: Event, *, config: BountiesConfig, now: floa
         and not (campaign.deadline_passed and campaign.deadline is not None and campaign.deadline > at)
         and campaign.currency == ctx.currency
         and campaign.rewards == ctx.rewards
+        and campaign.pay_to == ctx.pay_to
     )
     if fast:
         m = _M.of(campaign, ctx)

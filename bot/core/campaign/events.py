@@ -15,7 +15,8 @@ SNAPSHOT_VERSION = 1
 
 #: The commands the ledger acts on (names as in :data:`bot.core.commands.NAMES`).
 LEDGER_COMMANDS = frozenset(
-    {"bounty", "bounty cancel", "bounty extend", "bounty accept", "pledge", "unpledge", "offer"}
+    {"bounty", "bounty cancel", "bounty extend", "bounty accept", "pledge", "unpledge", "offer", "paid",
+     "bounty received"}
 )
 
 State = Literal["none", "open", "funded", "delivered", "closed", "expired", "cancelled"]
@@ -88,6 +89,22 @@ class Offer:
     amount: Decimal
     comment_id: int
     at: float
+    link: str | None = None  # the payment link written after the amount (/offer 250 https://...)
+
+
+@dataclass(frozen=True)
+class Payment:
+    """A backer's payment as people said it (issue 14.3; fundbot never sees money): ``/paid`` by the backer,
+    ``/bounty received @backer`` by a maintainer or the person paid. For the backer's current pledge only."""
+
+    backer: str
+    said_at: float | None = None  # the backer wrote /paid
+    confirmed_at: float | None = None  # a maintainer or the payee confirmed it arrived
+    confirmed_by: str | None = None
+
+    @property
+    def state(self) -> str:
+        return "confirmed" if self.confirmed_at is not None else "says paid" if self.said_at is not None else "pledged"
 
 
 @dataclass(frozen=True)

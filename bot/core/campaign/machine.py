@@ -11,6 +11,7 @@ from bot.core import commands as parser
 from bot.core.campaign.days import _date_of, _resolve, day_end, deadline_date
 from bot.core.campaign.events import DAY, MAX_BACKERS, MAX_OFFERS, PAYMENT_WINDOW_DAYS, Offer, Outcome, Pledge
 from bot.core.campaign.model import Campaign
+from bot.core.campaign.paying import _Paying
 from bot.core.campaign.records import CommentRecord, Record, Rule, _is_bot
 from bot.core.config import BountiesConfig
 
@@ -19,7 +20,7 @@ class _Ctx:
     """What the fold needs from the configuration."""
 
     __slots__ = ("enabled", "currency", "minimum", "maximum", "deadline_days", "rewards", "generic", "goals",
-                 "label", "funded_label", "delivered_label", "managers", "rule")
+                 "label", "funded_label", "delivered_label", "managers", "rule", "pay_to")
 
     def __init__(self, config: BountiesConfig, label_goals: Mapping[str, Decimal] | None,
                  generic_label: str | None) -> None:
@@ -38,6 +39,7 @@ class _Ctx:
         self.delivered_label = config.delivered_label
         roles = list(config.who_can_manage) or ["admin"]
         self.managers = ", ".join(roles[:-1]) + (" or " if len(roles) > 1 else "") + roles[-1]
+        self.pay_to = str(getattr(config, "pay_to", "implementer"))
 
 
 _FEW = 64  # at most this many changed backers are put in place one by one (else the pledges are sorted)
@@ -53,7 +55,7 @@ _SAME_FIELDS = ("state", "goal", "deadline", "opened_at", "opened_by", "implemen
                 "issue_state", "funded_at", "delivered_at", "ended_at", "end_reason", "ended_by", "deadline_passed")
 
 
-class _M:
+class _M(_Paying):
     """The mutable state machine used while replaying; frozen into a Campaign at the end."""
 
     def __init__(self, ctx: _Ctx) -> None:
@@ -66,6 +68,7 @@ class _M:
         self.pledges: dict[str, Pledge] = {}
         self.raised = Decimal("0.00")
         self.offers: dict[str, Offer] = {}
+        self.payments: dict = {}  # lower-case backer -> Payment (paying.py)
         self.implementer: str | None = None
         self.solver: str | None = None
         self.pull: int | None = None
@@ -92,6 +95,7 @@ class _M:
         m.raised = c.raised()
         m.changed = set()
         m.offers = {o.user.lower(): o for o in c.offers}
+        m.payments = {p.backer.lower(): p for p in c.payments}
         m.outcomes = list(c.outcomes)
         m.bounty_labels = list(c.bounty_labels)
         m.label_goals = {x.lower(): g for x, g in zip(c.bounty_labels, c.bounty_goals, strict=True)}
@@ -134,6 +138,8 @@ class _M:
             currency=ctx.currency,
             pledges=pledges,
             offers=offers,
+            payments=tuple(sorted(self.payments.values(), key=lambda p: p.backer.lower())),
+            pay_to=ctx.pay_to,
             labels_wanted=wanted,
             outcomes=tuple(self.outcomes),
             bounty_labels=tuple(self.bounty_labels),
@@ -179,6 +185,7 @@ class _M:
         self.state, self.goal, self.deadline = "open", goal, deadline
         self.opened_at, self.opened_by = t, by
         self.pledges, self.raised, self.changed = {}, Decimal("0.00"), None
+        self.payments = {}
         self.implementer, self.goal_source = implementer, source
         self.funded_at = self.delivered_at = self.ended_at = None
         self.end_reason = self.ended_by = None
@@ -271,7 +278,7 @@ class _M:
         t, cid, author, maintainer = rec.at, rec.comment_id, rec.author, rec.maintainer
         if rec.deleted or not rec.commands:
             return
-        for line, name, amount, cur, days, date, user in rec.commands:
+        for line, name, amount, cur, days, date, user, link in rec.commands:
             if not self.ctx.enabled:
                 reason: str | None = ("bounties are turned off for this repository (bounties.enabled is false in "
                                       ".github/fundbot.yml).")
@@ -280,7 +287,11 @@ class _M:
             elif name == "unpledge":
                 reason = self.unpledge(t, author)
             elif name == "offer":
-                reason = self.offer(t, cid, author, parser.Amount(amount, cur))
+                reason = self.offer(t, cid, author, parser.Amount(amount, cur), link)
+            elif name == "paid":
+                reason = self.paid(t, author)
+            elif name == "bounty received":
+                reason = self.received(t, author, maintainer, user, self.ctx.managers)
             elif not maintainer:
                 reason = self.not_maintainer(name)
             elif name == "bounty":
@@ -335,6 +346,7 @@ class _M:
             return f"this campaign already has the maximum of {MAX_BACKERS:,} backers."
         if old is not None:
             self.raised -= old.amount
+        self.pledge_changed(key, old is not None and old.amount == amount.value)
         if self.changed is not None:
             self.changed.add(key)
         self.pledges[key] = Pledge(author, amount.value, cid, t)
@@ -346,13 +358,14 @@ class _M:
         old = self.pledges.pop(author.lower(), None)
         if old is None:
             return "you have no pledge on this issue, so there is nothing to withdraw."
+        self.pledge_changed(author.lower(), False)
         if self.changed is not None:
             self.changed.add(author.lower())
         self.raised -= old.amount
         self.reevaluate(t)
         return None
 
-    def offer(self, t: float, cid: int, author: str, amount: parser.Amount) -> str | None:
+    def offer(self, t: float, cid: int, author: str, amount: parser.Amount, link: str | None = None) -> str | None:
         if self.state in ("delivered", "closed"):
             return "the campaign was already delivered, so offers are closed."
         problem = self.check(amount)
@@ -361,7 +374,7 @@ class _M:
         key = author.lower()
         if key not in self.offers and len(self.offers) >= MAX_OFFERS:
             return f"this issue already has the maximum of {MAX_OFFERS:,} offers."
-        self.offers[key] = Offer(author, amount.value, cid, t)
+        self.offers[key] = Offer(author, amount.value, cid, t, link)
         return None
 
     def frozen(self) -> str | None:

@@ -15,6 +15,7 @@ from bot.core.campaign.events import (
     STATES,
     Offer,
     Outcome,
+    Payment,
     Pledge,
     State,
 )
@@ -50,6 +51,8 @@ class Campaign:
     pledges: tuple[Pledge, ...] = ()  # one per backer, by (amount desc, at, backer)
     offers: tuple[Offer, ...] = ()  # one per user, by (at, user)
     implementer: str | None = None  # whose offer was accepted
+    payments: tuple[Payment, ...] = ()  # what backers and the payee said about payments, by backer (paying.py)
+    pay_to: str = "implementer"  # bounties.pay_to at fold time
     solver: str | None = None  # who delivered (merged pull request)
     pull: int | None = None
     labels_wanted: frozenset[str] = frozenset()  # config names of fundbot's state labels to carry
@@ -109,6 +112,23 @@ class Campaign:
         return got
 
     @property
+    def payee(self) -> str | None:
+        """Who backers pay: the accepted implementer (``bounties.pay_to: implementer``), or None: the project."""
+        return self.implementer if self.pay_to == "implementer" else None
+
+    def payment(self, backer: str) -> Payment:
+        """What was said about ``backer``'s payment (``state``: pledged, says paid, confirmed)."""
+        index = self.__dict__.get("_by_payer")
+        if index is None:
+            index = self.__dict__["_by_payer"] = {p.backer.lower(): p for p in self.payments}
+        return index.get(backer.lower()) or Payment(backer)
+
+    def payee_offer(self) -> Offer | None:
+        """The payee's offer (its ``link``), if any."""
+        payee = self.payee
+        return next((o for o in self.offers if payee and o.user.lower() == payee.lower()), None)
+
+    @property
     def active(self) -> bool:
         """Open or funded: pledges are taken."""
         return self.state in ("open", "funded")
@@ -126,7 +146,7 @@ class Campaign:
             "opened_at": self.opened_at,
             "opened_by": self.opened_by,
             "pledges": [[p.backer, str(p.amount), p.comment_id, p.at] for p in self.pledges],
-            "offers": [[o.user, str(o.amount), o.comment_id, o.at] for o in self.offers],
+            "offers": [[o.user, str(o.amount), o.comment_id, o.at, *([o.link] if o.link else [])] for o in self.offers],
             "implementer": self.implementer,
             "solver": self.solver,
             "pull": self.pull,
@@ -144,6 +164,10 @@ class Campaign:
             "deadline_passed": self.deadline_passed,
             "rewards": [[str(r.min), r.reward] for r in self.rewards],
             "log": [_rec_out(r) for r in self.log],
+            # newer keys only when they say something, so older snapshots write back byte for byte
+            **({"payments": [[p.backer, p.said_at, p.confirmed_at, p.confirmed_by] for p in self.payments]}
+               if self.payments else {}),
+            **({"pay_to": self.pay_to} if self.pay_to != "implementer" else {}),
         }
 
     @classmethod
@@ -188,7 +212,9 @@ def _from_snapshot(d: Mapping[str, Any]) -> Campaign:
     if d.get("v") != SNAPSHOT_VERSION:
         raise ValueError(f"unsupported snapshot version {d.get('v')!r}")
     pledges = tuple(Pledge(_str(b), _dec(a), _int(c), _num(t)) for b, a, c, t in d["pledges"])
-    offers = tuple(Offer(_str(u), _dec(a), _int(c), _num(t)) for u, a, c, t in d["offers"])
+    offers = tuple(Offer(_str(u), _dec(a), _int(c), _num(t), _str(link[0]) if link else None)
+                   for u, a, c, t, *link in d["offers"])
+    payments = tuple(Payment(_str(b), _opt_num(s), _opt_num(c), _opt_str(by)) for b, s, c, by in d.get("payments", ()))
     outcomes = tuple(
         Outcome(_int(c), _int(line), _choice(cmd, sorted(LEDGER_COMMANDS)), _bool(ok), _opt_str(reason))
         for c, line, cmd, ok, reason in d["outcomes"]
@@ -208,6 +234,8 @@ def _from_snapshot(d: Mapping[str, Any]) -> Campaign:
         opened_by=_opt_str(d["opened_by"]),
         pledges=pledges,
         offers=offers,
+        payments=payments,
+        pay_to=_choice(d.get("pay_to", "implementer"), ("implementer", "maintainer")),
         implementer=_opt_str(d["implementer"]),
         solver=_opt_str(d["solver"]),
         pull=None if d["pull"] is None else _int(d["pull"]),

@@ -64,7 +64,8 @@ class LoggedCommand(NamedTuple):
     currency: str | None
     days: int | None
     date: str | None  # YYYY-MM-DD
-    user: str | None
+    user: str | None  # bounty accept's user; bounty received's users, space-separated
+    link: str | None = None  # offer's payment link (JSON: an 8th element, only when set)
 
 
 class CommentRecord(NamedTuple):
@@ -148,7 +149,8 @@ def _parse(body: str, at: float, *, bare: bool = True, handle: str = "fundbot") 
         cur = item.amount.currency if item.amount is not None else None
         days = item.deadline.days if item.deadline is not None else None
         date = item.deadline.date.isoformat() if item.deadline is not None and item.deadline.date else None
-        out.append(LoggedCommand(item.line, item.name, amount, cur, days, date, item.user))
+        user = " ".join(item.users) if item.users else item.user
+        out.append(LoggedCommand(item.line, item.name, amount, cur, days, date, user, item.link))
     return tuple(out)
 
 
@@ -246,7 +248,8 @@ def _dec_out(value: Decimal | None) -> str | None:
 def _rec_out(rec: Record) -> list:
     """The record as JSON data: its fields in order, the rule left out when there is none."""
     if rec.kind == "c":
-        cmds = [[c.line, c.name, _dec_out(c.amount), c.currency, c.days, c.date, c.user] for c in rec.commands]
+        cmds = [[c.line, c.name, _dec_out(c.amount), c.currency, c.days, c.date, c.user,
+                 *([] if c.link is None else [c.link])] for c in rec.commands]
         out = [*rec[:-2], cmds]
     else:
         out = list(rec[:-1]) if rec.kind == "l" else list(rec)
@@ -306,11 +309,11 @@ def _opt_amount(value: Any) -> str | None:
 
 
 def _command_in(item: Any) -> LoggedCommand:
-    line, name, amount, cur, days, date, user = item
-    if name not in LEDGER_COMMANDS:
+    line, name, amount, cur, days, date, user, *link = item
+    if name not in LEDGER_COMMANDS or len(link) > 1:
         raise ValueError(f"bad command {name!r}")
     return LoggedCommand(_int(line), name, None if amount is None else _dec(amount), _opt_str(cur), _opt_int(days),
-                         _opt_str(date), _opt_str(user))
+                         _opt_str(date), _opt_str(user), _str(link[0]) if link else None)
 
 
 def _commands_in(items: Any) -> tuple[LoggedCommand, ...]:
