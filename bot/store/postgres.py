@@ -16,10 +16,10 @@ that had in fact been committed then answers False (stored, reported as a duplic
 
 Why ``claim`` is correct with concurrent claimers
 --------------------------------------------------
-``claim`` is one statement::
+``claim`` is one statement (``bot.store.pg_claim``: the unfinished jobs walked in id order)::
 
     UPDATE jobs SET status = 'running', … WHERE id IN (
-        SELECT id FROM jobs j WHERE <due> AND <not blocked> ORDER BY id LIMIT n FOR UPDATE SKIP LOCKED)
+        SELECT id FROM <walk> j WHERE <due> AND <not blocked> LIMIT n FOR UPDATE SKIP LOCKED)
 
 run in READ COMMITTED, where the statement sees a snapshot taken when it starts.
 
@@ -71,7 +71,6 @@ from bot.core import pacing
 from . import errors, pacing_sql
 from .base import (
     CACHE_SQL,
-    CLAIM_SQL,
     COMPLETE_SQL,
     HOLDS_LEASE,
     JOB_COLUMNS,
@@ -89,6 +88,7 @@ from .base import (
     now_or,
     resolve,
 )
+from .pg_claim import PG_CLAIM_SQL
 from .pg_listen import Listener, channel_for
 
 # Advisory lock keys. The single-bigint and the two-int4 key spaces do not overlap.
@@ -217,8 +217,7 @@ SELECT {_NOTIFY.format(channel="$8", run_at="run_at", now="updated_at")} FROM up
 """
 
 # See the module docstring for why this is safe with concurrent claimers.
-_CLAIM_SQL = CLAIM_SQL.format(owner="$1", lease_expires="$2", now="$3", limit="$4", walk="",
-                              lock="\n    FOR UPDATE OF j SKIP LOCKED")
+_CLAIM_SQL = PG_CLAIM_SQL  # base.CLAIM_SQL's conditions, walked in id order whatever the statistics
 _CACHE_SQL = CACHE_SQL.format("$1", "$2", "$3", "$4", "$5", "$6")
 _HOLDS_LEASE = HOLDS_LEASE.format(id="$1", owner="$2")
 

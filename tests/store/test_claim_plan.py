@@ -4,7 +4,9 @@ per-issue index (``jobs_ordering_idx``), never a scan of every pending job per c
 are read with EXPLAIN (``bench/run.py`` times the claim with 100 and 10,000 pending jobs).
 
 Before the fix, SQLite answered the probe with ``MULTI-INDEX OR`` over the status index (52 s per claim at
-10,000 pending jobs) and sorted every due job in a temporary B-tree."""
+10,000 pending jobs) and sorted every due job in a temporary B-tree; PostgreSQL, with no statistics or stale
+ones, filtered every pending job through the probe and sorted them (35 ms at 10,000, 18.7x the time at 100):
+its claim now walks the active index by a recursive CTE (``bot.store.pg_claim``), checked here both ways."""
 
 from __future__ import annotations
 
@@ -26,23 +28,32 @@ async def _fill(store) -> None:
                                          ordering_key=f"42#{k}") for k in range(PENDING)))
 
 
+async def _pg_plan(conn) -> str:
+    now = time.time()
+    async with conn.transaction():
+        rows = await conn.fetch("EXPLAIN " + pg_store._CLAIM_SQL, "w", now + 60, now, 1)
+    return "\n".join(r[0] for r in rows)
+
+
 async def test_claim_walks_the_active_index_and_probes_the_issue_index(store_url, store):
     if not store_url.startswith("sqlite"):
         await _fill(store)
-        now = time.time()
         url = urlsplit(store_url)
         schema = parse_qs(url.query)["schema"][0]
         conn = await asyncpg.connect(store_url.split("?")[0])
         try:
             await conn.execute(f'SET search_path TO "{schema}"')
-            await conn.execute("ANALYZE jobs")  # what autovacuum does after the first thousand rows
-            async with conn.transaction():
-                plan = "\n".join(r[0] for r in await conn.fetch("EXPLAIN " + pg_store._CLAIM_SQL, "w", now + 60,
-                                                                now, 1))
+            # first with no statistics (a table that just filled: the planner estimated one candidate and
+            # probed and sorted every pending job, 35 ms at 10,000), then as autovacuum leaves them
+            for analyze in (False, True):
+                if analyze:
+                    await conn.execute("ANALYZE jobs")
+                plan = await _pg_plan(conn)
+                assert "jobs_active_idx" in plan and "jobs_ordering_idx" in plan, plan
+                assert "Sort" not in plan and "Bitmap" not in plan and "Hash Join" not in plan, plan
+                assert "Tid Scan on jobs j" in plan, plan  # each walked job read by its ctid, one row
         finally:
             await conn.close()
-        assert "jobs_active_idx" in plan and "jobs_ordering_idx" in plan, plan
-        assert "Sort" not in plan, plan
         return
     await _fill(store)
     conn = sqlite3.connect(store_url.removeprefix("sqlite:///"))
