@@ -68,26 +68,55 @@ COMMANDS_REFERENCE = """\
 Commands go at the start of a line; lines in code blocks, inline code and quotes are ignored."""
 
 
-def reply_marker(comment_id: int, what: str) -> str:
-    return markdown.marker(FUND_REPLY_MARKER, {"to": comment_id, "for": what})
+COMMANDS_REPLY = "commands"  # the ``for`` of the one reply to a comment's commands
 
 
-def fund_reply(*, links: Sequence, comment_id: int) -> str:
+def reply_marker(comment_id: int, what: str, extra: dict | None = None) -> str:
+    return markdown.marker(FUND_REPLY_MARKER, {"to": comment_id, "for": what, **(extra or {})})
+
+
+def fund_reply(*, links: Sequence, comment_id: int | None) -> str:
+    """The answer to ``/fund`` (``comment_id`` None: without a marker, a part of :func:`command_reply`)."""
     rendered = links_list(links)
     if not rendered:
         text = "This project has no funding links set up yet."
     else:
         text = "Thank you for wanting to support this project! You can fund it here:\n\n" + rendered
-    return text + "\n\n" + reply_marker(comment_id, "fund") + "\n"
+    return text + ("\n" if comment_id is None else "\n\n" + reply_marker(comment_id, "fund") + "\n")
 
 
 def refused_reply(*, reasons: Sequence[tuple[str, str]], comment_id: int) -> str:
-    """One reply for every refused command of a comment: (command line as written, reason). The command
-    is shown inert (a code span), as are the parts of the reason quoted “like this”."""
-    items = [f"- {markdown.inert(raw, 200)}: {markdown.sentence(reason, 400)}" for raw, reason in reasons]
-    lines = ["I could not act on this:", "", *fit(items, _BUDGET, "refused commands")]
-    lines += ["", "Nothing was changed. `/fundbot help` lists the commands."]
-    return "\n".join(lines) + "\n\n" + reply_marker(comment_id, "refused") + "\n"
+    """One reply for every refused command of a comment: (command line as written, reason)."""
+    return command_reply(refused=reasons, comment_id=comment_id)
+
+
+def command_reply(*, comment_id: int, parts: Sequence[str] = (), recorded: Sequence[str] = (),
+                  refused: Sequence[tuple[str, str]] = (), decisions: dict | None = None) -> str:
+    """The one reply to a comment, however many commands it holds: the answers (``parts``: /fund's links,
+    the help...), then exactly what was recorded (command lines as written) and what was refused
+    (``(line, reason)``). Commands are shown inert (code spans), as are the parts of a reason quoted
+    “like this”. The marker says which comment it answers and carries ``decisions``, fundbot's decision
+    record for this revision of the comment (:mod:`bot.core.history`), which a refold reads back."""
+    budget = _BUDGET - sum(len(p) + 2 for p in parts)
+    lines: list[str] = []
+    for part in parts:
+        lines += [part.rstrip("\n"), ""]
+    done = [f"- {markdown.inert(raw, 200)}" for raw in recorded]
+    if refused:
+        items = [f"- {markdown.inert(raw, 200)}: {markdown.sentence(reason, 400)}" for raw, reason in refused]
+        if done:
+            lines += ["Recorded:", "", *fit(done, budget // 2, "recorded commands"), ""]
+        lines += ["I could not act on this:", "", *fit(items, budget // 2, "refused commands"), ""]
+        lines.append(("Nothing was changed. " if not done else "Only the recorded commands changed something. ")
+                     + "Edit your comment to fix a command; `/fundbot help` lists the commands.")
+    elif done and not parts:
+        lines += ["Recorded:", "", *fit(done, budget, "recorded commands"), "", "Every command of this comment was recorded."]
+    elif done:
+        lines += ["Recorded:", "", *fit(done, budget, "recorded commands")]
+    elif not parts:
+        lines.append("This comment holds no command any more: nothing of it is recorded.")
+    extra = {"decisions": decisions} if decisions else None
+    return "\n".join(lines).rstrip("\n") + "\n\n" + reply_marker(comment_id, COMMANDS_REPLY, extra) + "\n"
 
 
 def fit(lines: Sequence[str], budget: int, what: str) -> list[str]:
@@ -119,7 +148,7 @@ def addressed_forms(*, handle: str = "fundbot", bare: bool = True) -> str:
                    "is left to the other bounty bots of this repository.")
 
 
-def help_reply(*, summary: str, problems: str, fallback: str | None, comment_id: int, has_errors: bool = True,
+def help_reply(*, summary: str, problems: str, fallback: str | None, comment_id: int | None, has_errors: bool = True,
                handle: str = "fundbot", bare: bool = True) -> str:
     """The reply to ``/fundbot help``: the commands (and their addressed forms), the settings and the
     configuration's problems (in a code block, so nothing in them is live), cut with a count to stay under
@@ -141,4 +170,6 @@ def help_reply(*, summary: str, problems: str, fallback: str | None, comment_id:
         parts += ["", intro, "", "```", *rows[:n], "```"]
         if n < len(rows):
             parts += ["", f"… and {len(rows) - n:,} more problems, not shown here."]
+    if comment_id is None:  # a part of command_reply
+        return "\n".join(parts) + "\n"
     return "\n".join(parts) + "\n\n" + reply_marker(comment_id, "help") + "\n"

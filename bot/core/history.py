@@ -84,6 +84,7 @@ __all__ = [
     "next_seq",
     "rule_of",
     "bare_of",
+    "comment_decisions",
     "timeline_seqs",
 ]
 
@@ -399,6 +400,13 @@ def decisions_of(campaign: Campaign) -> Decisions:
             raw = derived["decisions"] = _raw_of(campaign.log)
         held = campaign.__dict__["_decisions"] = raw.decisions()
     return held
+
+
+def comment_decisions(campaign: Campaign, comment_id: int) -> Decisions:
+    """The decisions about one comment's current revision (its verdict, its rule): what fundbot's reply to
+    that comment carries, so a refold recovers them although the status comment - edited only when what
+    it shows changes - may not hold them yet."""
+    return _raw_of([rec for rec in campaign.log if rec.kind == "c" and rec.comment_id == comment_id]).decisions()
 
 
 # ============================================================================================ order

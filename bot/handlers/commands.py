@@ -12,6 +12,7 @@ is not answered twice.
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from gidgethub.routing import Router
 
@@ -32,6 +33,7 @@ COMMANDS: dict[str, replies.Answer] = {
     "campaign": replies.campaign_link,
     "sponsors refresh": replies.sponsors_refresh,
 }
+ONCE = frozenset({"sponsors refresh"})  # carried out once per comment; the others only answer (again on an edit)
 
 
 @router.register("issue_comment", action="created")
@@ -43,25 +45,25 @@ async def on_comment(event, repo: Repo) -> None:
     answered = await _Answered.of(repo, event.data["comment"]["id"])
     said = replies.Said(repo, event.data["issue"], event.data["comment"], await repo.config())
     invalid = [(item.raw, item.reason) for item in parsed if isinstance(item, parser.Invalid)]
-    outcomes = await _ledger(event, said)
-    others_accepted = False
+    outcomes, campaign = await _ledger(event, said)
+    done: list[str] = []
     for command in (item for item in parsed if isinstance(item, parser.Command)):
         answer = COMMANDS.get(command.name)
-        if command.name not in answered.names:
-            if answer is None:
-                continue
-            refused = await answer(said, command)
-            if refused is not None:
-                invalid.append((command.raw, refused))
-                continue
+        if answer is None:
+            continue
+        if command.name in ONCE and command.name in answered.names:
+            done.append(command.raw)  # carried out already (a redelivery, an edit)
+            continue
+        refused = await answer(said, command)
+        if refused is not None:
+            invalid.append((command.raw, refused))
+            continue
+        if command.name in ONCE:
             await answered.add(command.name)
-        others_accepted = True
-    acked = await campaigns.acknowledge(repo, said.number, said.id, outcomes, invalid, answered=answered.names)
-    for name in acked:
-        await answered.add(name)
-    if not acked and others_accepted and not outcomes and not invalid and "accepted" not in answered.names:
-        await campaigns.react(repo, said.id, "+1")
-        await answered.add("accepted")
+            done.append(command.raw)
+    lines = {item.line: item.raw for item in parsed if isinstance(item, parser.Command)}
+    await campaigns.acknowledge(repo, said.number, said.id, outcomes, invalid, answered=answered, parts=said.parts,
+                                lines=lines, done=done, campaign=campaign)
 
 
 async def _parse(event, repo: Repo) -> list | None:
@@ -81,21 +83,21 @@ async def _parse(event, repo: Repo) -> list | None:
     return parsed
 
 
-async def _ledger(event, said: replies.Said) -> list:
-    """Campaign commands, through the ledger: per command, accepted or refused and why."""
+async def _ledger(event, said: replies.Said) -> tuple[list, Any]:
+    """Campaign commands, through the ledger: per command, accepted or refused and why; and the campaign."""
     if said.issue.get("pull_request"):
-        return []
+        return [], None
     repo, comment = said.repo, said.comment
     s = await campaigns.setup(repo, said.loaded.config)
     known = await campaigns.load(repo, said.number, s) is not None
     edited = event.data.get("action") == "edited"
     if not (campaigns.needs_campaign(s, body=comment.get("body"))
             or (known and (edited or ignored_bare(s, body=comment.get("body"))))):
-        return []  # (bare forms ignored on a campaign's issue are logged: the refold then ignores them too)
+        return [], None  # (bare forms ignored on a campaign's issue are logged: the refold then ignores them too)
     edited_from = ((event.data.get("changes") or {}).get("body") or {}).get("from")
     record = await campaigns.on_event(repo, said.issue, await campaigns.comment_event(repo, comment, s), s,
                                       edited_from=edited_from if isinstance(edited_from, str) else None)
-    return record.campaign.outcomes_for(comment["id"]) if s.config.bounties.enabled else []
+    return (record.campaign.outcomes_for(comment["id"]) if s.config.bounties.enabled else []), record.campaign
 
 
 class _Answered:
@@ -111,6 +113,15 @@ class _Answered:
         return cls(repo, key, set(await repo.ctx.store.cache_get(ANSWERED, key) or []))
 
     async def add(self, name: str) -> None:
-        self.names.add(name)
+        if name not in self.names:
+            self.names.add(name)
+            await self._write()
+
+    async def discard(self, *names: str) -> None:
+        if self.names & set(names):
+            self.names -= set(names)
+            await self._write()
+
+    async def _write(self) -> None:
         await self.repo.ctx.store.cache_set(ANSWERED, self.key, sorted(self.names), ttl=90 * 86400,
                                             installation_id=self.repo.installation_id)

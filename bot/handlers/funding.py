@@ -72,13 +72,19 @@ async def post_funding_links_on_label(event, repo: Repo) -> None:
         await _greet(event, repo, label_added=label)
 
 
+@router.register("release", action="created")
 @router.register("release", action="published")
 @router.register("release", action="edited")
 async def release_footer(event, repo: Repo) -> None:
+    """The funding footer on a release. GitHub sends ``created`` for every release (a draft gets nothing
+    else until it is published) and ``published`` when one is published: a draft's footer comes from
+    ``created`` (``releases.drafts``), a published release's from ``published``."""
     rel = event.data.get("release") or {}
     gh, repository = repo.gh, repo.repository
     if not rel.get("id") or not repository.get("full_name") or repo.ctx.is_self(event.data.get("sender")):
         return  # our own edit comes back as release.edited: nothing to do
+    if event.data.get("action") == "created" and not rel.get("draft"):
+        return  # published at once: its ``published`` event follows
     loaded = await repo.config()
     cfg = loaded.config.releases
     if event.data.get("action") == "published":

@@ -11,19 +11,19 @@ import logging
 import gidgethub
 
 from bot.core import campaign as ledger
-from bot.core import comments, status
+from bot.core import history, markdown, status
 from bot.github import repo_ops, status_of
-from bot.services import campaign_notices, campaign_pages, status_merge, sync_requests
+from bot.services import campaign_notices, campaign_pages, campaign_payee, status_merge, sync_requests
 from bot.services.campaign_base import (
     TICK_KIND,
     Record,
     Setup,
     _key,
     forget_repo_labels,
-    payment_links,
     repo_labels,
     save,
 )
+from bot.services.command_acks import acknowledge, react  # noqa: F401  (re-exported)
 from bot.services.labels import ensure_labels
 from bot.services.repo import Repo
 
@@ -55,15 +55,15 @@ async def _status_comment(repo: Repo, number: int, record: Record, s: Setup, *, 
     c = record.campaign
     links = []
     if c.state in ("funded", "delivered"):
-        links = await payment_links(repo, s, stale_ok=reached)
-    elif c.state == "open" and not s.config.funding:
-        await payment_links(repo, s, stale_ok=False)  # kept fresh, so the pledge reaching the goal needs no read
+        links = await campaign_payee.campaign_links(repo, s, c, stale_ok=reached)  # the payee's or the project's
+    elif c.state == "open" and (c.payee or not s.config.funding):
+        await campaign_payee.campaign_links(repo, s, c, stale_ok=False)  # kept fresh: reaching the goal reads none
     badge_at = repo.ctx.settings.public_url if s.config.bounties.badge and not repository.get("private", True) else None
     body = status.status_comment(c, repo=repository["full_name"], issue=number, links=links,
                                  rewards=s.config.bounties.rewards, now=repo.now(), public_url=badge_at)
-    digest = hashlib.sha256(body.encode()).hexdigest()
+    digest = visible_digest(body) + "|" + hidden_digest(c)
     if digest == record.rendered and record.status_comment is not None:
-        return
+        return  # what it shows is unchanged: no edit, even if the hidden marker would say more (see below)
     variables = repo.vars
     if merge and record.status_comment is not None and c.active \
             and await status_merge.merged_later(repo, number, _key(repository, number)):
@@ -94,6 +94,31 @@ async def _status_comment(repo: Repo, number: int, record: Record, s: Setup, *, 
     record.status_comment, record.rendered = created["id"], digest
 
 
+def visible_digest(body: str) -> str:
+    """The digest of what a status comment shows: its text without the hidden marker. The comment is edited
+    only when that changes (GitHub shows an edit as "edited" and keeps every revision); a marker left behind
+    lags until the next visible change. That is safe: the store holds the whole campaign, and a refold from
+    GitHub (a lost database, ``rebuild``) re-reads every command from the comments themselves; what it cannot
+    re-read - the permission verdict and the rule of a refused command, which changes nothing shown - is in
+    fundbot's reply to that comment (:func:`bot.core.comments.command_reply`)."""
+    start = "<!-- " + markdown.MARKER_PREFIX + status.STATUS_MARKER
+    shown = body.rpartition(start)[0] if start in body else body
+    return "v:" + hashlib.sha256(shown.encode()).hexdigest()
+
+
+def hidden_digest(c: ledger.Campaign) -> str:
+    """The digest of what the marker must hold that neither a refold nor fundbot's replies recover: the
+    accepted permission verdicts, label goals, edited revisions' rules, claims, and which rules judged
+    comments (each run's first comment and rule; a run growing by one more comment judged by the same rule
+    is what a refold with that rule, today's, re-judges alike). A refused command's verdict and rule are in
+    its reply."""
+    d = history.decisions_of(c)
+    key = [sorted((cid, dg) for cid, (dg, ok) in d.verdicts.items() if ok), [[t, n, str(g)] for t, n, g in d.goals],
+           sorted((cid, dg, repr(r)) for cid, (dg, r) in d.edited.items()), d.claims,
+           sorted((first, repr(rule)) for first, _last, rule in d.runs)]
+    return hashlib.sha256(json.dumps(key, default=str).encode()).hexdigest()[:16]
+
+
 async def _labels(repo: Repo, issue: dict, c: ledger.Campaign, s: Setup) -> None:
     b = s.config.bounties
     managed = {b.label, b.funded_label, b.delivered_label}
@@ -101,6 +126,8 @@ async def _labels(repo: Repo, issue: dict, c: ledger.Campaign, s: Setup) -> None
     wanted = {repo_name[name] for name in c.labels_wanted if name in repo_name}
     have = {lb["name"] for lb in issue.get("labels") or [] if isinstance(lb, dict)}
     managed_names = {v.lower() for v in repo_name.values()}
+    if c.state == "cancelled" and c.end_reason == "command":  # /bounty cancel: every bounty label goes too
+        managed_names |= {name.lower() for name in s.label_goals} | {s.generic_label.lower()}
     add = sorted(wanted - have)
     remove = sorted(n for n in have if n.lower() in managed_names and n not in wanted)
     gh, variables = repo.gh, {**repo.vars, "issue_number": issue["number"]}
@@ -129,29 +156,3 @@ async def _schedule_tick(repo: Repo, number: int, c: ledger.Campaign) -> None:
     payload = {"repository": {k: repository.get(k) for k in ("id", "full_name", "default_branch")}, "number": number}
     await ctx.store.schedule(TICK_KIND, key, run_at=when, payload=json.dumps(payload).encode(),
                              installation_id=repo.installation_id, ordering_key=_key(repository, number))
-
-
-async def acknowledge(repo: Repo, number: int, comment_id: int, outcomes: list, invalid: list[tuple[str, str]], *,
-                      answered: set[str]) -> list[str]:
-    """👍 when every command was accepted; 😕 and one reply listing what was refused. Returns what was done."""
-    done = []
-    refused = [o for o in outcomes if not o.accepted]
-    if refused or invalid:
-        if "refused" not in answered:
-            await react(repo, comment_id, "confused")
-            reasons = [(f"/{o.command}", o.reason or "refused") for o in refused] + list(invalid)
-            await repo_ops.reply_once(repo.gh, repo.repository, number, comments.refused_reply(reasons=reasons, comment_id=comment_id),
-                                      to=comment_id, what="refused", bot_login=repo.bot_login)
-            done.append("refused")
-    elif outcomes and "accepted" not in answered:
-        await react(repo, comment_id, "+1")
-        done.append("accepted")
-    return done
-
-
-async def react(repo: Repo, comment_id: int, content: str) -> None:
-    """Add a reaction; GitHub answers 200 instead of 201 when it exists, so this is idempotent."""
-    await repo.gh.post("/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions",
-                       {**repo.vars, "comment_id": comment_id}, data={"content": content})
-
-

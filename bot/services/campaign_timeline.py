@@ -9,6 +9,7 @@ import re
 
 from bot.core import campaign as ledger
 from bot.core import commands as parser
+from bot.core import comments as texts
 from bot.core import history, markdown, status, timestamps
 from bot.github import repo_ops
 from bot.services.campaign_base import MAINTAINER_ONLY, Setup, config_goal, is_maintainer
@@ -44,6 +45,17 @@ def decisions_in(body: str | None) -> history.Decisions:
     return history.Decisions()
 
 
+def reply_decisions(body: str | None) -> history.Decisions:
+    """The decisions about one comment that fundbot's reply to it carries (empty when it carries none)."""
+    for name, _version, data in markdown.find_markers(body):
+        if name == texts.FUND_REPLY_MARKER and isinstance(data, dict) and isinstance(data.get("decisions"), dict):
+            try:
+                return history.Decisions.from_json(data["decisions"])
+            except ValueError:
+                log.warning("unreadable decision record in a fundbot reply: ignored")
+    return history.Decisions()
+
+
 async def events_from_github(repo: Repo, number: int, s: Setup,
                              decisions: history.Decisions | None = None) -> tuple[list, int | None]:
     """Every ledger event of an issue, read from its timeline (one paginated listing: comments, label and
@@ -64,6 +76,7 @@ async def events_from_github(repo: Repo, number: int, s: Setup,
     items: list[tuple[float, str, int]] = []
     status_comment = None
     recorded = history.Decisions()
+    replied: list[history.Decisions] = []
     full_name = repository["full_name"].lower()
     async for t in repo.gh.getiter("/repos/{owner}/{repo}/issues/{issue_number}/timeline{?per_page}", variables):
         kind = t.get("event")
@@ -76,11 +89,15 @@ async def events_from_github(repo: Repo, number: int, s: Setup,
                     status_comment = ident
                     if ctx.is_self(user):  # the decision record is trusted only from fundbot's own login
                         recorded = decisions_in(t.get("body"))
+                elif ctx.is_self(user):
+                    replied.append(reply_decisions(t.get("body")))
                 continue
             if ctx.is_bot(user):
                 continue
             comments.append(t)
             items.append((at, "c", ident))
+        elif kind in ("labeled", "unlabeled") and ctx.is_self(t.get("actor")):
+            continue  # fundbot's own label changes (state labels, a cancel's bounty labels): live ignores them too
         elif (kind in ("labeled", "unlabeled", "closed", "reopened") and isinstance(ident, int)
               and not isinstance(ident, bool) and (kind in ("closed", "reopened") or t.get("label"))):
             issue_events.append(t)
@@ -91,6 +108,8 @@ async def events_from_github(repo: Repo, number: int, s: Setup,
             if (source.get("pull_request") or {}).get("merged_at") and _source_repository(source).lower() == full_name:
                 pulls.append(source)
     seqs = history.timeline_seqs(items)
+    for per_comment in replied:  # fundbot's replies: the decisions the status comment may not show yet
+        recorded = recorded.merged(per_comment)
     known = recorded.merged(decisions) if decisions is not None else recorded
     today = history.rule_of(s.config.bounties)
     events: list = []

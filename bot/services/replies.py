@@ -3,7 +3,9 @@
 through ``bot.services.campaigns``.
 
 Each answer is ``async def answer(said, command) -> str | None``: it does what the command asks and returns
-None, or returns why the command is refused (the caller lists the reason in its one 😕 reply).
+None, or returns why the command is refused. An answer's text is not posted on its own: it is collected
+(:meth:`Said.reply`) into the comment's one reply (:mod:`bot.services.command_acks`), with what was recorded
+and what was refused.
 """
 
 from __future__ import annotations
@@ -14,11 +16,10 @@ from typing import Any
 
 from bot.core import comments, status
 from bot.core import config as core
-from bot.github import repo_ops
 from bot.services import campaigns, sync_requests
 from bot.services.campaign_base import command_handle
 from bot.services.config_loader import LoadedConfig
-from bot.services.links import links_for
+from bot.services.links import file_links, links_for
 from bot.services.repo import Repo
 
 
@@ -30,6 +31,7 @@ class Said:
     issue: dict
     comment: dict
     loaded: LoadedConfig
+    parts: list[str] = dataclasses.field(default_factory=list)  # the answers, for the comment's one reply
 
     @property
     def number(self) -> int:
@@ -44,9 +46,8 @@ class Said:
         return (self.comment.get("user") or {}).get("login", "")
 
     async def reply(self, body: str, *, what: str) -> None:
-        """Reply to the comment once (a redelivery finds fundbot's marked reply and posts nothing)."""
-        await repo_ops.reply_once(self.repo.gh, self.repo.repository, self.number, body, to=self.id, what=what,
-                                  bot_login=self.repo.bot_login)
+        """Add an answer to the comment's one reply (posted, or edited, once every command was handled)."""
+        self.parts.append(body)
 
 
 Answer = Callable[[Said, Any], Awaitable[str | None]]
@@ -54,14 +55,15 @@ Answer = Callable[[Said, Any], Awaitable[str | None]]
 
 async def fund(said: Said, command: Any) -> str | None:
     links = await links_for(said.repo, said.loaded.config)
-    await said.reply(comments.fund_reply(links=links, comment_id=said.id), what="fund")
+    await said.reply(comments.fund_reply(links=links, comment_id=None), what="fund")
     return None
 
 
 async def help_reply(said: Said, command: Any) -> str | None:
     loaded = said.loaded
-    body = comments.help_reply(summary=core.summary(loaded.config), problems=core.format_issues(loaded.errors + loaded.warnings),
-                               fallback=loaded.fallback, comment_id=said.id, has_errors=bool(loaded.errors),
+    summary = core.summary(loaded.config, file_links=await file_links(said.repo, loaded.config))
+    body = comments.help_reply(summary=summary, problems=core.format_issues(loaded.errors + loaded.warnings),
+                               fallback=loaded.fallback, comment_id=None, has_errors=bool(loaded.errors),
                                handle=command_handle(said.repo), bare=loaded.config.commands.bare)
     await said.reply(body, what="help")
     return None
@@ -72,7 +74,7 @@ async def campaign_link(said: Said, command: Any) -> str | None:
     url = None
     if record is not None and record.status_comment:
         url = f"{said.issue.get('html_url') or ''}#issuecomment-{record.status_comment}"
-    await said.reply(status.campaign_link_reply(url, comment_id=said.id), what="campaign")
+    await said.reply(status.campaign_link_reply(url), what="campaign")
     return None
 
 

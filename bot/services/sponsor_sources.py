@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import gidgethub
@@ -113,6 +114,7 @@ class Sources:
     delivered: list[DeliveredBackers] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # sources that were skipped or only partly read
     github_count: GitHubCount | None = None  # GitHub sponsors counted but not named (no connected token)
+    raised: Decimal | None = None  # pledged on campaigns that did not lapse: progress toward ``funding_goal``
 
 
 async def gather(repo: Repo, config: Any) -> Sources:
@@ -124,8 +126,19 @@ async def gather(repo: Repo, config: Any) -> Sources:
         nodes, out.github_count, out.warnings = await github_sponsors(repo, repo.repository.get("owner") or {})
     if "backers" in sources and config.bounties.enabled:
         backed, out.campaigns, out.delivered = await campaign_data(repo, config)
+        out.raised = goal_progress(backed, out.campaigns, config)
     out.entries = sponsors.collect(config, sponsorships=nodes, backed=backed)
     return out
+
+
+def goal_progress(backed: list[DeliveredBackers], open_: list[OpenCampaign], config: Any) -> Decimal:
+    """Progress toward ``funding_goal``: what backers pledged on this repository's campaigns that are open,
+    funded, delivered or closed (lapsed pledges do not count), in ``bounties.currency``."""
+    currency = str(config.bounties.currency or "").upper()
+    total = sum((c.raised for c in open_ if c.currency.upper() == currency), Decimal("0.00"))
+    open_issues = {c.issue for c in open_}
+    return total + sum((amount for d in backed if d.issue not in open_issues for _who, amount in d.backers),
+                       Decimal("0.00"))
 
 
 async def campaign_data(repo: Repo, config: Any) -> tuple[list[DeliveredBackers], list[OpenCampaign],

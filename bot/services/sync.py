@@ -56,6 +56,13 @@ class Plan:
     readme_problems: list[str] = dataclasses.field(default_factory=list)
     warnings: list[str] = dataclasses.field(default_factory=list)  # sources the README section skipped
 
+    def only(self, mode: str) -> Plan:
+        """The part of this plan written in ``mode`` (the README's problems and warnings go with the README)."""
+        keep = [i for i, m in enumerate(self.modes) if m == mode]
+        readme = any(self.changes[i].path != funding_rules.FUNDING_PATH for i in keep)
+        return Plan(self.repo, [self.changes[i] for i in keep], [self.items[i] for i in keep], [mode] * len(keep),
+                    self.readme_problems if readme else [], self.warnings if readme else [])
+
 
 async def plan(repo: Repo, config: Any) -> Plan:
     out = Plan(repo)
@@ -91,23 +98,27 @@ async def run(job: Job, ctx: Any) -> None:
     todo = await plan(repo, loaded.config)
     if not todo.changes:
         return
-    repo, head_sha = todo.repo, data.get("head_sha")
-    # One write for everything; a direct commit only when every file asks for it.
-    mode = "commit" if all(m == "commit" for m in todo.modes) else "pull_request"
-    try:
-        result = await writer.write_files(
-            repo.gh, repo.repository, todo.changes, mode=mode,
-            message="Update generated files from .github/fundbot.yml\n\nWritten by fundbot.",
-            pr_title="fundbot: update generated files", pr_body=PR_BODY.replace("{items}", "\n".join(todo.items)),
-        )
-    except writer.WriteConflict as exc:
-        # The default branch kept moving under us (each time re-read and re-rendered): say so, and let the
-        # job layer try again later with backoff.
-        if head_sha:
-            await _check_run(repo, head_sha, "neutral", "Generated files not written yet",
-                             f"The default branch changed during every attempt ({exc}). fundbot will try again.")
-        raise
-    await report(todo, result, head_sha=head_sha, attempts=job.attempts)
+    head_sha = data.get("head_sha")
+    # One write per mode: each file is written as its own setting asks (funding_file, readme.update), the
+    # direct commits first, then the rolling pull request with the others.
+    for mode in ("commit", "pull_request"):
+        part = todo.only(mode)
+        if not part.changes:
+            continue
+        try:
+            result = await writer.write_files(
+                part.repo.gh, part.repo.repository, part.changes, mode=mode,
+                message="Update generated files from .github/fundbot.yml\n\nWritten by fundbot.",
+                pr_title="fundbot: update generated files", pr_body=PR_BODY.replace("{items}", "\n".join(part.items)),
+            )
+        except writer.WriteConflict as exc:
+            # The default branch kept moving under us (each time re-read and re-rendered): say so, and let the
+            # job layer try again later with backoff.
+            if head_sha:
+                await _check_run(part.repo, head_sha, "neutral", "Generated files not written yet",
+                                 f"The default branch changed during every attempt ({exc}). fundbot will try again.")
+            raise
+        await report(part, result, head_sha=head_sha, attempts=job.attempts)
 
 
 async def _check_run(repo: Repo, head_sha: str, conclusion: str, title: str, summary: str, **kwargs: Any) -> None:
@@ -154,6 +165,7 @@ async def readme_change(repo: Repo, config: Any, problems: list[str]) -> tuple[w
     inner = sponsors.render_section(
         found.entries, tiers=config.readme.tiers, campaigns=found.campaigns, delivered=found.delivered,
         goal=config.funding_goal, currency=config.bounties.currency, now=repo.now(), github_count=found.github_count,
+        goal_raised=found.raised if config.funding_goal.amount > 0 else None,
     )
 
     def render(current: bytes | None) -> bytes | None:

@@ -3,7 +3,7 @@ out with its default), the README reference table, and the short settings summar
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -121,8 +121,9 @@ def _money(value: Decimal, currency: str) -> str:
     return f"{value:,.2f} {currency}"
 
 
-def summary(config: Config) -> str:
-    """A short Markdown summary of the effective settings (check run output, ``/fundbot help``)."""
+def summary(config: Config, *, file_links: Sequence | None = None) -> str:
+    """A short Markdown summary of the effective settings (check run output, ``/fundbot help``).
+    ``file_links``: the links of the repository's own ``.github/FUNDING.yml``, used when ``funding:`` is empty."""
     t = _md.text
     cur = config.bounties.currency
     mode = {"pull_request": "through a pull request", "commit": "by direct commits", "off": "not written"}
@@ -134,6 +135,9 @@ def summary(config: Config) -> str:
             + ", ".join(t(link.title) for link in links)
             + f"; `.github/FUNDING.yml` {mode[config.funding_file]}."
         )
+    elif file_links:
+        out.append("- **Funding links:** " + ", ".join(t(link.title) for link in file_links)
+                   + " (from `.github/FUNDING.yml`; fundbot does not manage it: `funding:` is empty).")
     else:
         out.append("- **Funding links:** none configured in `funding:`.")
     if config.links:

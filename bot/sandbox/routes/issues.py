@@ -190,6 +190,17 @@ async def create_comment_reaction(req: Req) -> Resp:
     return _react(req, _comment(req).reactions)
 
 
+@ROUTES.op("reactions/delete-for-issue-comment")
+async def delete_comment_reaction(req: Req) -> Resp:
+    """204 (fundbot deletes only its own reactions); an unknown reaction id is 404."""
+    reactions = _comment(req).reactions
+    x = next((x for x in reactions if x.id == int(req.params["reaction_id"])), None)
+    if x is None:
+        raise not_found(req.doc)
+    reactions.remove(x)
+    return Resp(204)
+
+
 @ROUTES.op("reactions/create-for-issue")
 async def create_issue_reaction(req: Req) -> Resp:
     return _react(req, common.issue(req, req.params["issue_number"]).reactions)
