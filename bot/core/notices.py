@@ -135,11 +135,11 @@ def _part(c: Campaign, m: Moment, group: Sequence[Person], rest: Sequence[Person
     title = _TITLES[m.kind] + (f" ({index} of {parts})" if parts > 1 else "")
     out = [f"### {title}", "", _summary(c, m.kind, repo, issue), ""]
     cur = c.currency
-    out += [_line(p, m.kind, cur, mention=True) for p in group]
+    out += [_line(p, m.kind, cur, mention=True, paid=c.payment(p.login).state) for p in group]
     if rest:
         out += ["", f"Also concerned ({len(rest):,} more, not mentioned: GitHub notifies at most "
                     f"{MENTIONS_PER_COMMENT} people per comment):", ""]
-        out += [_line(p, m.kind, cur, mention=False) for p in rest[:MAX_UNMENTIONED]]
+        out += [_line(p, m.kind, cur, mention=False, paid=c.payment(p.login).state) for p in rest[:MAX_UNMENTIONED]]
         if len(rest) > MAX_UNMENTIONED:
             out.append(f"- … and {len(rest) - MAX_UNMENTIONED:,} more: the status comment lists every pledge.")
     out += [""] + _next_steps(c, m.kind, links)
@@ -157,7 +157,7 @@ def _who(login: str, *, mention: bool) -> str:
     return "@" + login if mention and names.is_login(login) else markdown.text("@" + login, limit=60)
 
 
-def _line(p: Person, kind: str, cur: str, *, mention: bool) -> str:
+def _line(p: Person, kind: str, cur: str, *, mention: bool, paid: str = "pledged") -> str:
     who = _who(p.login, mention=mention)
     amount = f"**{_money(p.amount, cur)}**" if p.amount is not None else None
     if p.role == "solver":
@@ -167,8 +167,10 @@ def _line(p: Person, kind: str, cur: str, *, mention: bool) -> str:
                 "expired": "the campaign for your accepted offer expired",
                 "cancelled": "the campaign for your accepted offer was cancelled"}.get(kind, "")
         return f"- {who}: {what}" + (f" (you pledged {amount})" if amount else "") + "."
+    if kind in ("funded", "delivered") and paid == "confirmed":
+        return f"- {who}: your payment of {amount} was received, thank you"
     if kind in ("funded", "delivered"):
-        return f"- {who}: please pay {amount}"
+        return f"- {who}: please pay {amount}" + (" (you said you paid: thank you)" if paid == "says paid" else "")
     return f"- {who}: your pledge of {amount} lapsed, nothing to pay"
 
 
@@ -200,9 +202,18 @@ def _next_steps(c: Campaign, kind: str, links: Sequence) -> list[str]:
     rendered = _links(links)
     ask = ("**Pay now**: each backer pays the amount above" if kind == "funded"
            else "**If you have not paid yet, please pay now** the amount above")
+    after = ("Once you paid, write `/paid` here; the person paid confirms with `/bounty received`, mentioning "
+             "you.")
+    if c.payee:
+        whose = f"directly to {_who(c.payee, mention=False)}, whose offer the maintainers accepted, through their "
+        if not rendered:
+            return [ask + f" {whose}payment links: they have not shared any yet and will say here how to pay.", "",
+                    after, ""]
+        return [ask + f" {whose}payment links:", "", *rendered, "", after, ""]
     if not rendered:
-        return [ask + ". The maintainers have not set up payment links yet; they will say here how to pay.", ""]
-    return [ask + " through one of the project's payment links:", "", *rendered, ""]
+        return [ask + ". The maintainers have not set up payment links yet; they will say here how to pay.", "",
+                after, ""]
+    return [ask + " through one of the project's payment links:", "", *rendered, "", after, ""]
 
 
 def _links(links: Sequence) -> list[str]:

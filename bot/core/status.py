@@ -204,13 +204,15 @@ def status_comment(campaign: Campaign, *, repo: str, issue: int, links: Sequence
             "Comment `/pledge AMOUNT` on this issue, for example `/pledge 25`. Pledging again replaces your "
             "pledge, and `/unpledge` withdraws it. This campaign is all-or-nothing: if the goal is not reached "
             "by the deadline, every pledge lapses and nobody pays. fundbot never holds money: once the goal is "
-            "reached, backers pay the project directly through its payment links.",
+            + ("reached, backers pay the project directly through its payment links." if not c.payee else
+               f"reached, backers pay {_person(c.payee, server_url)}, whose offer was accepted, directly through "
+               "their payment links."),
             "",
         ]
     if c.state in ("funded", "delivered", "closed") and c.pledges:
         out += _backer_table(c, tiers, cur, server_url)
     if c.state in ("funded", "delivered"):
-        out += _pay_section(c, links)
+        out += _pay_section(c, links, server_url)
     return _finish(out, c)
 
 
@@ -269,6 +271,10 @@ def _facts(c: Campaign, now: float, server: str) -> list[str]:
         out.append(line)
     if c.implementer and c.state in ("open", "funded"):
         out.append(f"- **Implementer:** {_person(c.implementer, server)} (offer accepted)")
+    if c.state in ("open", "funded", "delivered", "closed"):
+        who = (f"{_person(c.payee, server)}, the accepted implementer, through their own payment links"
+               if c.payee else "the project, through its payment links")
+        out.append(f"- **Backers pay:** {who}")
     if c.offers and c.state in ("none", "open", "funded", "expired", "cancelled"):
         shown = [o for o in c.offers if not c.implementer or o.user.lower() != c.implementer.lower()]
         if shown:
@@ -293,37 +299,54 @@ def _reward_table(c: Campaign, tiers: Sequence[Reward], cur: str) -> list[str]:
 
 def _backer_table(c: Campaign, tiers: Sequence[Reward], cur: str, server: str) -> list[str]:
     out = ["#### Backers", ""]
-    header = "| Backer | Pledged | Reward tier |" if tiers else "| Backer | Pledged |"
-    out += [header, "| --- | --- | --- |" if tiers else "| --- | --- |"]
+    header = "| Backer | Pledged | Reward tier | Payment |" if tiers else "| Backer | Pledged | Payment |"
+    out += [header, "| --- | --- | --- | --- |" if tiers else "| --- | --- | --- |"]
     for p in c.pledges[:MAX_LISTED_BACKERS]:
         row = f"| {_person(p.backer, server)} | {_money(p.amount, cur)} |"
         if tiers:
             tier = _tier_of(p.amount, tiers)
             row += f" {tier if tier is not None else '—'} |"
-        out.append(row)
+        out.append(row + f" {_PAYMENT_CELLS[c.payment(p.backer).state]} |")
     rest = len(c.pledges) - MAX_LISTED_BACKERS
     if rest > 0:
         total = c.raised() - sum((p.amount for p in c.pledges[:MAX_LISTED_BACKERS]), Decimal("0.00"))
         out += ["", f"… and {_plural(rest, 'more backer')} ({_money(total, cur)})."]
-    out.append("")
+    out += ["", _payment_totals(c), ""]
     return out
+
+
+_PAYMENT_CELLS = {"pledged": "⬜ not paid yet", "says paid": "🕓 says paid", "confirmed": "✅ received"}
+
+
+def _payment_totals(c: Campaign) -> str:
+    """Totals by payment state, as backers and the payee said them (``/paid``, ``/bounty received``)."""
+    sums = {k: [0, Decimal("0.00")] for k in _PAYMENT_CELLS}
+    for p in c.pledges:
+        got = sums[c.payment(p.backer).state]
+        got[0] += 1
+        got[1] += p.amount
+    parts = [f"{_PAYMENT_CELLS[k].split(' ', 1)[1]}: {_plural(n, 'backer')}, {_money(v, c.currency)}"
+             for k, (n, v) in sums.items() if n]
+    return ("**Payments** (as backers and the person paid say them): " + " · ".join(parts) + ". A backer writes "
+            "`/paid` once they paid; the person paid or a maintainer confirms with `/bounty received`, mentioning the backers.")
 
 
 _ASK = "**Backers, please pay the amount you pledged** through one of the project's payment links:"
 
 
-def _pay_section(c: Campaign, links: Sequence) -> list[str]:
+def _pay_section(c: Campaign, links: Sequence, server: str = "https://github.com") -> list[str]:
     rendered = _links(links)
+    ask = _ASK if not c.payee else _ASK.replace("one of the project's payment links",
+                                                f"the payment links of {_person(c.payee, server)}")
     if c.state == "delivered":
-        ask = "The work is delivered. " + _ASK
-    else:
-        ask = _ASK
+        ask = "The work is delivered. " + ask
     out = ["#### Paying your pledge", ""]
     if rendered:
         out += [ask, "", *rendered, ""]
     else:
         out += ["The maintainers have not set up payment links yet; they will tell you here how to pay.", ""]
-    out += ["fundbot does not hold or track money: the amounts above are what each backer promised.", ""]
+    out += ["fundbot never holds money: the amounts above are what each backer promised, and the payment "
+            "states are what backers and the person paid said.", ""]
     return out
 
 

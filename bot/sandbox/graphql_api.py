@@ -115,7 +115,7 @@ def _owner_obj(sb: World, u: User) -> dict[str, Any]:
         "name": u.name, "avatarUrl": f"https://avatars.githubusercontent.com/u/{u.id}?v=4",
         "url": f"https://github.com/{u.login}", "websiteUrl": None,
         "estimatedNextSponsorsPayoutInCents": 0,
-        "hasSponsorsListing": any(s.maintainer is u for s in sb._sponsorships),
+        "hasSponsorsListing": u.sponsors_listing or any(s.maintainer is u for s in sb._sponsorships),
         "isSponsoringViewer": False, "monthlyEstimatedSponsorsIncomeInCents": 0,
         "viewerCanSponsor": False, "viewerIsSponsoring": False, "sponsorsListing": None,
     }

@@ -505,6 +505,8 @@ class HttpFront:
         if auth.kind == "token":
             inst = self.sb._installations.get(auth.installation_id or -1)
             covered = inst is not None and r in self.sb._installation_repos(inst)
+            if not covered and inst is not None and not r.private and op.operation_id == "repos/get-content":
+                return r  # public files: installation tokens read public repositories (backstage PR 32099, perceval PR 899)
             if not covered or (auth.token and auth.token.repo_ids is not None and r.id not in auth.token.repo_ids):
                 raise not_found(op.doc_url)
         return r

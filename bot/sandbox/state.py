@@ -30,6 +30,7 @@ class User:
     name: str | None = None
     email: str | None = None
     created_at: float = 0.0
+    sponsors_listing: bool = False  # has a GitHub Sponsors profile (GraphQL hasSponsorsListing), sponsored or not
 
     @property
     def node_id(self) -> str:

@@ -23,7 +23,8 @@ import logging
 from bot.core import campaign as ledger
 from bot.core import markdown, notices
 from bot.github import repo_ops
-from bot.services.campaign_base import NS, Record, Setup, _key, payment_links
+from bot.services import campaign_payee
+from bot.services.campaign_base import NS, Record, Setup, _key
 from bot.services.repo import Repo
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ async def announce(repo: Repo, number: int, record: Record, s: Setup, *, before:
     held = held if isinstance(held, dict) else {}
     if held.get(m.token) == "sent":
         return 0
-    links = await payment_links(repo, s, stale_ok=True) if m.kind in ("funded", "delivered") else []
+    links = await campaign_payee.campaign_links(repo, s, c, stale_ok=True) if m.kind in ("funded", "delivered") else []
     bodies = notices.render(c, m, repo=repo.full_name, issue=number, links=links)
     done = await _posted_parts(repo, number, m) if before is None or held.get(m.token) == "pending" else set()
     todo = [(i, body) for i, body in enumerate(bodies, 1) if i not in done]

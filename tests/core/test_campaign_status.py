@@ -112,9 +112,9 @@ def test_funded_lists_backers_and_payment_links():
     assert "#### Backers" in body
     rows = [line for line in body.splitlines() if line.startswith("| [@")]
     assert rows == [
-        "| [@\u200balice](https://github.com/alice) | 60.00 USD | 1 |",
-        "| [@\u200bcarol](https://github.com/carol) | 40.00 USD | 1 |",
-        "| [@\u200bbob](https://github.com/bob) | 10.00 USD | — |",
+        "| [@\u200balice](https://github.com/alice) | 60.00 USD | 1 | ⬜ not paid yet |",
+        "| [@\u200bcarol](https://github.com/carol) | 40.00 USD | 1 | ⬜ not paid yet |",
+        "| [@\u200bbob](https://github.com/bob) | 10.00 USD | — | ⬜ not paid yet |",
     ]
     assert "**Backers, please pay the amount you pledged**" in body
     assert "- [GitHub Sponsors](https://github.com/sponsors/octo)" in body
