@@ -88,7 +88,7 @@ __all__ = [
     "timeline_seqs",
 ]
 
-MAINTAINER_COMMANDS = frozenset({"bounty", "bounty cancel", "bounty extend", "bounty accept"})
+MAINTAINER_COMMANDS = frozenset({"bounty", "bounty cancel", "bounty extend", "bounty accept", "bounty received"})
 CLAIM_SEQ = 2**53  # claims sort after everything else of their second, live and refolded
 MAX_VERDICTS = 300
 MAX_GOALS = 100

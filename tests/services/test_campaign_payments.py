@@ -112,6 +112,13 @@ async def test_pay_to_maintainer_keeps_the_project_links(sandbox, repo, bot):
     await sandbox.comment(REPO, n, "devon", "/bounty received @alice")  # not the payee: refused
     await settle(sandbox, bot)
     assert row(status(sandbox, n), "alice").endswith("| ⬜ not paid yet |")
+    await sandbox.comment(REPO, n, "octocat", "/bounty received @alice")  # a maintainer: recorded
+    await settle(sandbox, bot)
+    assert row(status(sandbox, n), "alice").endswith("| ✅ received |")
+    r = await handle(sandbox, bot)
+    await shell.forget(r, n)  # a refold keeps the maintainer's verdict
+    assert [num for num, _ in await shell.rebuild_repository(r)] == [n]
+    assert (await shell.load(r, n, await shell.setup(r))).campaign.payment("alice").state == "confirmed"
 
 
 async def test_payee_links_without_a_profile_or_a_readable_file(sandbox, repo, bot):
