@@ -255,6 +255,8 @@ class _M(_Paying):
                 self.maybe_deliver(t)
             else:
                 self.issue_state = "not_planned"
+                if self.state == "delivered":  # closed again as not planned: it was not done after all (issue 13)
+                    self.state, self.delivered_at = "funded", None
                 if self.state in ("open", "funded") and self.ctx.enabled:
                     self.cancel(t, "not_planned", None)
         elif kind == "reopened":
