@@ -415,7 +415,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="fundbot: a GitHub App that gets open-source maintainers paid.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_running_commands(sub)
+    _add_tool_commands(sub)
+    return parser
 
+
+def _add_running_commands(sub) -> None:
+    """The commands that run fundbot, the demo, the playground or the sandbox."""
     p = sub.add_parser("serve", help="web server + workers (setup mode without App credentials)")
     p.add_argument("--port", type=port_number, default=None, help=f"port to listen on (default: $PORT or {Settings.port})")
     p.add_argument("--no-workers", action="store_true", help="only receive webhooks (run `worker` elsewhere)")
@@ -471,6 +477,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="answer every API request after this many seconds (0-60; default 0)")
     p.set_defaults(func=_sandbox)
 
+
+def _add_tool_commands(sub) -> None:
+    """The commands that look at or fix a deployment, and the offline checks."""
     p = sub.add_parser("jobs", help="list pending and failed jobs; `jobs retry ID` re-queues a failed one")
     p.add_argument("action", nargs="?", choices=["list", "retry"], default="list",
                    help="list (the default; reads only) or retry (re-queue the failed job ID)")
@@ -505,7 +514,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("doctor", help="check settings, the App on GitHub, the database and the webhook; print the fixes "
                        "(exit 1 on a problem, 2 if the settings do not parse)")
     p.set_defaults(func=_doctor)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

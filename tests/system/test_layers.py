@@ -276,3 +276,23 @@ def test_a_clean_fake_package_passes(tmp_path):
         "services/uses.py": "from bot.core.pure import json\n",
     })
     assert messages(violations(root)) == []
+
+
+# --- one home per concern: sizes ---------------------------------------------------------------------------
+MAX_MODULE_LINES, MAX_FUNCTION_LINES = 600, 80
+
+
+def test_no_module_over_600_lines_and_no_function_over_80():
+    """Issue 11: a module that grows past 600 lines holds more than one concern; a function past 80 lines, more
+    than one step. (Lines as written, docstrings and comments included.)"""
+    long_modules, long_functions = [], []
+    for path in sorted(BOT.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if len(text.splitlines()) > MAX_MODULE_LINES:
+            long_modules.append(f"{path.relative_to(ROOT)}: {len(text.splitlines())} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                size = node.end_lineno - node.lineno + 1
+                if size > MAX_FUNCTION_LINES:
+                    long_functions.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}: {size} lines")
+    assert long_modules == [] and long_functions == [], long_modules + long_functions
