@@ -34,14 +34,13 @@ from decimal import Decimal
 
 from bot.core import markdown, names
 from bot.core.campaign import Campaign, deadline_date
+from bot.core.status import link_list
 
 NOTICE_MARKER = "notice"
 KINDS = ("funded", "delivered", "expired", "cancelled")
 MENTIONS_PER_COMMENT = 10
 MAX_PARTS = 3
 MAX_UNMENTIONED = 100
-MAX_LINKS = 20
-_URL_LIMIT = 500
 
 _TITLES = {
     "funded": "🎉 The goal is reached: backers, please pay your pledge",
@@ -199,7 +198,7 @@ def _in_range(t: float) -> bool:
 def _next_steps(c: Campaign, kind: str, links: Sequence) -> list[str]:
     if kind in ("expired", "cancelled"):
         return ["**Nothing to pay**: nobody owes anything. Thank you for pledging.", ""]
-    rendered = _links(links)
+    rendered = link_list(links)
     ask = ("**Pay now**: each backer pays the amount above" if kind == "funded"
            else "**If you have not paid yet, please pay now** the amount above")
     after = ("Once you paid, write `/paid` here; the person paid confirms with `/bounty received`, mentioning "
@@ -214,15 +213,3 @@ def _next_steps(c: Campaign, kind: str, links: Sequence) -> list[str]:
         return [ask + ". The maintainers have not set up payment links yet; they will say here how to pay.", "",
                 after, ""]
     return [ask + " through one of the project's payment links:", "", *rendered, "", after, ""]
-
-
-def _links(links: Sequence) -> list[str]:
-    out = []
-    for link in links:
-        target = markdown.url(getattr(link, "url", ""))
-        if target is None or len(target) > _URL_LIMIT:
-            continue
-        out.append(f"- [{markdown.text(getattr(link, 'title', '') or target, limit=60)}]({target})")
-        if len(out) >= MAX_LINKS:
-            break
-    return out

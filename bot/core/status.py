@@ -59,6 +59,7 @@ __all__ = [
     "STATUS_MARKER",
     "backers_thanks",
     "badge_markdown",
+    "link_list",
     "campaign_link_reply",
     "progress_bar",
     "status_comment",
@@ -151,7 +152,8 @@ def _tier_of(amount: Decimal, tiers: Sequence[Reward]) -> int | None:
     return best
 
 
-def _links(links: Sequence) -> list[str]:
+def link_list(links: Sequence) -> list[str]:
+    """Payment links as a Markdown list (https links only, titles escaped, at most MAX_LINKS)."""
     out = []
     for link in links:
         target = markdown.url(getattr(link, "url", ""))
@@ -335,7 +337,7 @@ _ASK = "**Backers, please pay the amount you pledged** through one of the projec
 
 
 def _pay_section(c: Campaign, links: Sequence, server: str = "https://github.com") -> list[str]:
-    rendered = _links(links)
+    rendered = link_list(links)
     ask = _ASK if not c.payee else _ASK.replace("one of the project's payment links",
                                                 f"the payment links of {_person(c.payee, server)}")
     if c.state == "delivered":

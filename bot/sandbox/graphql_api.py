@@ -8,7 +8,6 @@ naming a field GitHub does not have is rejected the same way.
 
 from __future__ import annotations
 
-import base64
 import functools
 import re
 from importlib import resources
@@ -17,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 from graphql import GraphQLError, GraphQLSchema, build_schema, execute, parse, validate
 
 from . import graphql_pulls
+from .graphql_cursors import cursor as _cursor
+from .graphql_cursors import uncursor as _uncursor
 from .state import Sponsorship, User, iso, node_id
 from .world import World
 
@@ -92,20 +93,6 @@ def schema() -> GraphQLSchema:
 
 class _Forbidden(GraphQLError):
     pass
-
-
-def _cursor(i: int) -> str:
-    return base64.b64encode(f"cursor:v2:{i}".encode()).decode()
-
-
-def _uncursor(c: str) -> int:
-    try:
-        m = re.fullmatch(r"cursor:v2:(\d+)", base64.b64decode(c.encode(), validate=True).decode())
-    except Exception:
-        m = None
-    if m is None:
-        raise GraphQLError(f"`{c}` does not appear to be a valid cursor.", extensions={"type": "INVALID_CURSOR_ARGUMENTS"})
-    return int(m.group(1))
 
 
 def _owner_obj(sb: World, u: User) -> dict[str, Any]:

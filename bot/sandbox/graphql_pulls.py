@@ -8,14 +8,14 @@ installation covers: any other answers GitHub's ``NOT_FOUND`` error, as a missin
 
 from __future__ import annotations
 
-import base64
-import re
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLError
 
 from . import linking
+from .graphql_cursors import cursor as _cursor
+from .graphql_cursors import uncursor as _uncursor
 from .state import Issue, RepoState, node_id
 
 if TYPE_CHECKING:
@@ -28,20 +28,6 @@ WEB = "https://github.com"
 
 def sdl() -> str:
     return resources.files("bot.sandbox").joinpath("data/graphql-pulls.graphql").read_text("utf-8")
-
-
-def _cursor(i: int) -> str:
-    return base64.b64encode(f"cursor:v2:{i}".encode()).decode()
-
-
-def _uncursor(c: str) -> int:
-    try:
-        m = re.fullmatch(r"cursor:v2:(\d+)", base64.b64decode(c.encode(), validate=True).decode())
-    except Exception:
-        m = None
-    if m is None:
-        raise GraphQLError(f"`{c}` does not appear to be a valid cursor.", extensions={"type": "INVALID_CURSOR_ARGUMENTS"})
-    return int(m.group(1))
 
 
 def _not_found(message: str) -> GraphQLError:
