@@ -90,6 +90,7 @@ from .base import (
 )
 from .pg_claim import PG_CLAIM_SQL
 from .pg_listen import Listener, channel_for
+from .pg_payload import PAYLOAD_COMPRESSION_SQL
 
 # Advisory lock keys. The single-bigint and the two-int4 key spaces do not overlap.
 MIGRATE_LOCK_KEY = 0x66756E64626F74  # "fundbot"
@@ -150,6 +151,7 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
         ],
     ),
     (3, [pacing_sql.PG_TABLE]),  # the shared pacing budget per installation
+    (4, [PAYLOAD_COMPRESSION_SQL]),  # payloads compressed with lz4, not pglz (bot.store.pg_payload)
 ]
 
 # The WHERE of the INSERT … SELECT runs before the row is formed, hence before the identity default
