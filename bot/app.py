@@ -22,9 +22,10 @@ from bot.jobs import recovery
 from bot.jobs.worker import Processor, Worker
 from bot.metrics import Metrics
 from bot.services.context import Context
+from bot.services.sponsor_tokens import SponsorTokens, connect_checked
 from bot.settings import Settings
 from bot.store import Store, open_store
-from bot.web import health, register
+from bot.web import health, register, sponsors_admin
 from bot.web.register import Registration
 
 log = logging.getLogger(__name__)
@@ -139,8 +140,12 @@ class Service:
         """The operator's page (bot.web.health: 404 without ADMIN_TOKEN) and, in setup mode, the one-click
         registration (bot.web.register): once GitHub has answered, the App's settings are in ``.env`` and
         ``on_registered`` (serve: run again with them) is called."""
-        health.add_routes(app, health.Health(self.store, self.settings.admin_token, github_stats=self._github_stats,
-                                             clock=self.clock.time))
+        operator = health.Health(self.store, self.settings.admin_token, github_stats=self._github_stats,
+                                 clock=self.clock.time)
+        health.add_routes(app, operator)
+        tokens = SponsorTokens(self.store, self.settings.secret_key)
+        sponsors_admin.add_routes(app, sponsors_admin.SponsorsAdmin(operator, tokens, connect=lambda account, token: (
+            connect_checked(tokens, self.session, self.settings.graphql_url, account, token))))
         if self.settings.has_app_credentials:
             return
         registration = Registration(

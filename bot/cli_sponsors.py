@@ -9,10 +9,8 @@ import datetime
 import getpass
 import sys
 
-import aiohttp
-
 from bot.cli_checks import CliError
-from bot.services.sponsor_tokens import SponsorTokens, TokenError, check_account, check_token, verify
+from bot.services.sponsor_tokens import SponsorTokens, TokenError, check_account, check_token, connect_checked
 from bot.settings import Settings, SettingsError
 from bot.store import DatabaseURLError, open_store
 
@@ -58,11 +56,10 @@ async def _act(args: argparse.Namespace, settings: Settings, tokens: SponsorToke
         known = await tokens.disconnect(args.account)
         print(f"{args.account}: disconnected" if known else f"{args.account}: was not connected")
         return 0
-    scopes: tuple[str, ...] = ()
-    if not args.no_check:
-        async with aiohttp.ClientSession() as session:
-            scopes = await verify(session, settings.graphql_url, args.account, token or "")
-    connected = await tokens.connect(args.account, token or "", scopes=scopes)
+    if args.no_check:
+        connected = await tokens.connect(args.account, token or "")
+    else:
+        connected = await connect_checked(tokens, None, settings.graphql_url, args.account, token or "")
     print(f"{connected.account}: connected (token …{connected.last4}); the README's sponsors section will list "
           "its GitHub sponsors from the next sync")
     return 0

@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -79,6 +80,10 @@ class SponsorTokens:
 
     def __init__(self, store: Any, secret_key: str | None) -> None:
         self.store, self._secret_key = store, secret_key
+
+    def ready(self) -> None:
+        """TokenError unless ``SECRET_KEY`` can seal tokens."""
+        cipher(self._secret_key)
 
     async def connect(self, account: str, token: str, *, scopes: tuple[str, ...] = (),
                       now: float | None = None) -> Connected:
@@ -166,3 +171,23 @@ async def verify(session: Any, graphql_url: str, account: str, token: str) -> tu
     if "sponsorshipsAsMaintainer" not in owner:
         raise TokenError(f"{account} cannot be sponsored on GitHub Sponsors")
     return scopes
+
+
+async def connect_checked(tokens: SponsorTokens, session: Any, graphql_url: str, account: str, token: str, *,
+                          verifier=None) -> Connected:
+    """What ``sponsors connect`` and the operator's page do: the account and token well-formed, ``SECRET_KEY``
+    able to seal it (before anything is sent to GitHub), the token checked with GitHub (``verify``), then
+    stored. TokenError says what is wrong; GitHub out of reach is one too. ``session``: an aiohttp session, or
+    None for one of its own."""
+    account, token = check_account(account), check_token(token)
+    tokens.ready()
+    check = verifier or verify
+    try:
+        if session is not None:
+            scopes = await check(session, graphql_url, account, token)
+        else:
+            async with aiohttp.ClientSession() as own:
+                scopes = await check(own, graphql_url, account, token)
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        raise TokenError(f"GitHub could not be reached to check the token ({type(exc).__name__}); try again") from None
+    return await tokens.connect(account, token, scopes=tuple(scopes))

@@ -81,7 +81,8 @@ class Health:
         return self._page("fundbot health", (
             f"<p>Inbox: {summary}. Oldest job due for: {lag}.</p><h2>Failed jobs</h2><table><tr><th>Job</th>"
             f"<th>Kind</th><th>Key</th><th>Last error</th><th></th></tr>{rows}</table><h2>GitHub rate limit left"
-            f"</h2><table><tr><th>Installation</th><th>Remaining</th></tr>{limit_rows}</table>"))
+            f"</h2><table><tr><th>Installation</th><th>Remaining</th></tr>{limit_rows}</table>"
+            '<p><a href="/admin/sponsors">GitHub Sponsors: connected accounts</a></p>'))
 
     def _failed_row(self, job) -> str:
         when = datetime.datetime.fromtimestamp(job.updated_at, datetime.UTC).strftime("%Y-%m-%d %H:%M")
