@@ -238,8 +238,8 @@ async def onboard_repository(listed: Repo, *, repository_selection: str | None =
         log.info("%s: bounties are off, no labels", full["full_name"])
     if loaded.source != "defaults":
         log.info("%s is configured by its %s file: no onboarding pull request", full["full_name"], loaded.source)
-        if not loaded.errors:  # FUNDING.yml (funding_file) and the README section (readme.update), each on its own
-            await sync_requests.request(repo, loaded.config, reason="installed")
+        if loaded.config.funding and loaded.config.funding_file != "off" and not loaded.errors:
+            await sync_requests.schedule(repo, debounce=loaded.config.readme.debounce_seconds, reason="installed")
         return
     reason = onboarding.pull_request_skip_reason(full)
     if reason:
