@@ -73,7 +73,7 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from bot.core import command_pay, names
+from bot.core import command_pay, command_rewards, names
 from bot.core.amounts import (
     _CHECKING,
     _ISO4217,  # noqa: F401 - re-exported: bot.core.config reads the currency table from here
@@ -138,6 +138,7 @@ NAMES = (
     "campaign",
     "sponsors refresh",
     "fundbot help",
+    "bounty reward done",
 )
 
 # --------------------------------------------------------------------------------------------- data
@@ -202,6 +203,7 @@ _CANONICAL = {"fund": "/fund", "pledge": "/pledge 25", "offer": "/offer 250", "u
               "campaign": "/campaign", "claim": "/claim", "bounty": "/bounty 500", "bounty cancel": "/bounty cancel",
               "bounty extend": "/bounty extend 14 days", "bounty accept": "/bounty accept @user",
               "bounty received": "/bounty received @user", "paid": "/paid",
+              "bounty reward": "/bounty reward done @user", "bounty reward done": "/bounty reward done @user",
               "sponsors": "/sponsors refresh", "sponsors refresh": "/sponsors refresh", "fundbot": "/fundbot help",
               "fundbot help": "/fundbot help"}
 _NAME_RE = re.compile(r"/([A-Za-z]+)")
@@ -350,6 +352,8 @@ def _bounty(ln: _Line, toks: list[str]) -> Command | Invalid:
         return _accept(ln, toks[1:])
     if first == "received":
         return command_pay.received(ln, toks[1:])
+    if first in ("reward", "rewards"):
+        return command_rewards.reward_done(ln, toks[1:])
     if first and not _amountish(first) and _currency_code(first) is None:
         sub = _closest(first, _SUBCOMMANDS)
         if sub is not None:

@@ -88,7 +88,8 @@ __all__ = [
     "timeline_seqs",
 ]
 
-MAINTAINER_COMMANDS = frozenset({"bounty", "bounty cancel", "bounty extend", "bounty accept", "bounty received"})
+MAINTAINER_COMMANDS = frozenset({"bounty", "bounty cancel", "bounty extend", "bounty accept", "bounty received",
+                                 "bounty reward done"})
 CLAIM_SEQ = 2**53  # claims sort after everything else of their second, live and refolded
 MAX_VERDICTS = 300
 MAX_GOALS = 100

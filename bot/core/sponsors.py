@@ -107,6 +107,7 @@ class Entry:
     since: float  # epoch seconds (ordering)
     source: Source
     tier: str | None = None  # explicit tier name (config sponsors) overrides the amount
+    style: str | None = None  # "logo" | "name": as a backer's reward says (campaign/rewards.py); None: the tier's
 
 
 @dataclass(frozen=True)
@@ -303,6 +304,7 @@ def dedupe(entries: Iterable[Entry]) -> list[Entry]:
             since=min(_since(e.since) for e in group),
             source=top.source,
             tier=first("tier"),
+            style=max((e.style for e in group), key=lambda s: {"logo": 2, None: 1}.get(s, 0)),  # logo > tier > name
         ))
     merged.sort(key=_sort_key)
     return merged
@@ -420,11 +422,9 @@ def _tier_lines(entries: Iterable[Entry], ordered: Sequence[Tier], *, size: int,
         if not items:
             continue
         shown = items if max_per_tier is None else items[: max(0, max_per_tier)]
-        if i < avatar_tiers:
-            lines = [_avatar_item(e, size) for e in shown]
-        else:
-            lines = [_name_item(e) for e in shown]
-            lines = [line + " ·" for line in lines[:-1]] + lines[-1:]
+        logos = [e.style == "logo" or (e.style is None and i < avatar_tiers) for e in shown] + [True]
+        lines = [_avatar_item(e, size) if logos[j] else _name_item(e) + ("" if logos[j + 1] else " ·")
+                 for j, e in enumerate(shown)]
         if len(shown) < len(items):
             lines.append(f"… and {len(items) - len(shown):,} more")
         out += [f"### {_text(tier.name, limit=50)}", "", *lines, ""]

@@ -43,7 +43,7 @@ import urllib.parse
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from bot.core import comments, history, markdown, names
+from bot.core import comments, history, markdown, names, status_rewards
 from bot.core.campaign import DAY, Campaign, deadline_date
 from bot.core.config import Reward
 
@@ -215,6 +215,7 @@ def status_comment(campaign: Campaign, *, repo: str, issue: int, links: Sequence
         out += _backer_table(c, tiers, cur, server_url)
     if c.state in ("funded", "delivered"):
         out += _pay_section(c, links, server_url)
+    out += status_rewards.owed_lines(c, _person, server_url)  # human rewards owed once delivered (issue 14.4)
     return _finish(out, c)
 
 

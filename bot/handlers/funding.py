@@ -16,6 +16,7 @@ from typing import Any
 from gidgethub.routing import Router
 
 from bot.core import comments, release, status, timestamps
+from bot.core.campaign import rewards
 from bot.core.links import skip_greeting
 from bot.github import repo_ops
 from bot.services import campaigns, sync_requests
@@ -96,7 +97,8 @@ async def release_footer(event, repo: Repo) -> None:
     links = await links_for(repo, loaded.config)
     thanks = ""
     if cfg.thank_backers and loaded.config.bounties.enabled:
-        thanks = status.backers_thanks(await delivered_since_previous_release(repo, rel, loaded.config))
+        delivered = await delivered_since_previous_release(repo, rel, loaded.config)  # as rewards say (14.4):
+        thanks = status.backers_thanks(rewards.thanked(delivered, all_backers=loaded.config.bounties.list_all_backers))
     if not links and not thanks:
         return
     variables = {**repo_ops.repo_vars(repository), "release_id": rel["id"]}

@@ -11,6 +11,7 @@ installation token can count them, and the README thanks that many.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -19,6 +20,7 @@ from typing import Any
 import gidgethub
 
 from bot.core import sponsors
+from bot.core.campaign import rewards
 from bot.core.sponsors import DeliveredBackers, Entry, GitHubCount, OpenCampaign
 from bot.services import campaigns
 from bot.services.repo import Repo
@@ -124,10 +126,31 @@ async def gather(repo: Repo, config: Any) -> Sources:
     sources = config.readme.sources
     if "github_sponsors" in sources:
         nodes, out.github_count, out.warnings = await github_sponsors(repo, repo.repository.get("owner") or {})
+    styles: dict[str, str | None] = {}
     if "backers" in sources and config.bounties.enabled:
-        backed, out.campaigns, out.delivered = await campaign_data(repo, config)
+        backed, out.campaigns, delivered, shown = await campaign_data(repo, config)
         out.raised = goal_progress(backed, out.campaigns, config)
-    out.entries = sponsors.collect(config, sponsorships=nodes, backed=backed)
+        backed, out.delivered, styles = _shown(backed, shown), _shown(delivered, shown), _styles(shown)
+    out.entries = [dataclasses.replace(e, style=styles.get((e.login or e.name).lower())) if e.source == "backers"
+                   else e for e in sponsors.collect(config, sponsorships=nodes, backed=backed)]
+    return out
+
+
+def _shown(campaigns_: list[DeliveredBackers], shown: dict[int, dict[str, str | None]]) -> list[DeliveredBackers]:
+    """The campaigns with only the backers the README shows (bot.core.campaign.rewards.listed)."""
+    return [dataclasses.replace(d, backers=tuple(b for b in d.backers if b[0].lower() in shown.get(d.issue, {})))
+            for d in campaigns_]
+
+
+def _styles(shown: dict[int, dict[str, str | None]]) -> dict[str, str | None]:
+    """Lower-case backer -> how the README shows them across campaigns: a logo earned anywhere wins, then the
+    tier's way (None: every backer listed), then a name."""
+    out: dict[str, str | None] = {}
+    rank = {"logo": 2, None: 1, "name": 0}
+    for listed in shown.values():
+        for who, style in listed.items():
+            if who not in out or rank[style] > rank[out[who]]:
+                out[who] = style
     return out
 
 
@@ -142,10 +165,11 @@ def goal_progress(backed: list[DeliveredBackers], open_: list[OpenCampaign], con
 
 
 async def campaign_data(repo: Repo, config: Any) -> tuple[list[DeliveredBackers], list[OpenCampaign],
-                                                          list[DeliveredBackers]]:
+                                                          list[DeliveredBackers], dict[int, dict[str, str | None]]]:
     """The funded and delivered campaigns (whose backers are listed by pledge total), the open campaigns and the
     delivered ones of a repository, read from the issues that carry fundbot's labels (GitHub is the source of
-    truth; campaigns come from the cache or a refold)."""
+    truth; campaigns come from the cache or a refold); and per issue the backers the README shows, as their
+    rewards say (:func:`bot.core.campaign.rewards.listed`, ``bounties.list_all_backers``)."""
     s = await campaigns.setup(repo, config)
     b = config.bounties
     names = [s.names.get(b.label) or b.label, s.names.get(b.delivered_label) or b.delivered_label]
@@ -153,6 +177,7 @@ async def campaign_data(repo: Repo, config: Any) -> tuple[list[DeliveredBackers]
     backed: list[DeliveredBackers] = []
     open_: list[OpenCampaign] = []
     delivered: list[DeliveredBackers] = []
+    shown: dict[int, dict[str, str | None]] = {}
     for label in names:
         variables = {**repo.vars, "state": "all", "labels": label, "per_page": 100}
         async for issue in repo.gh.getiter("/repos/{owner}/{repo}/issues{?state,labels,per_page}", variables):
@@ -169,8 +194,9 @@ async def campaign_data(repo: Repo, config: Any) -> tuple[list[DeliveredBackers]
                                        tuple((p.backer, p.amount) for p in c.pledges))
             if c.state in ("funded", "delivered", "closed"):
                 backed.append(pledges)
+                shown[issue["number"]] = rewards.listed(c, "readme", all_backers=config.bounties.list_all_backers)
             if c.state in ("delivered", "closed"):
                 delivered.append(pledges)
             if len(seen) >= 500:
                 break
-    return backed, open_, delivered
+    return backed, open_, delivered, shown

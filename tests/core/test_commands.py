@@ -316,6 +316,7 @@ def test_none_and_raw():
 def test_every_name_is_canonical():
     bodies = ["/fund", "/bounty 5", "/bounty cancel", "/bounty extend 2 days", "/bounty accept @x",
               "/bounty received @x", "/pledge 5", "/unpledge", "/offer 5", "/paid", "/claim", "/campaign", "/sponsors refresh", "/fundbot help"]
+    bodies += ["/bounty reward done @x"]  # issue 14.4
     names = [parse_commands(b)[0].name for b in bodies]
     assert tuple(names) == NAMES
 

@@ -17,6 +17,7 @@ SNAPSHOT_VERSION = 1
 LEDGER_COMMANDS = frozenset(
     {"bounty", "bounty cancel", "bounty extend", "bounty accept", "pledge", "unpledge", "offer", "paid",
      "bounty received"}
+    | {"bounty reward done"}  # issue 14.4 (rewards.py)
 )
 
 State = Literal["none", "open", "funded", "delivered", "closed", "expired", "cancelled"]

@@ -13,6 +13,7 @@ from bot.core.campaign.events import DAY, MAX_BACKERS, MAX_OFFERS, PAYMENT_WINDO
 from bot.core.campaign.model import Campaign
 from bot.core.campaign.paying import _Paying
 from bot.core.campaign.records import CommentRecord, Record, Rule, _is_bot
+from bot.core.campaign.rewards import _Rewards
 from bot.core.config import BountiesConfig
 
 
@@ -55,7 +56,7 @@ _SAME_FIELDS = ("state", "goal", "deadline", "opened_at", "opened_by", "implemen
                 "issue_state", "funded_at", "delivered_at", "ended_at", "end_reason", "ended_by", "deadline_passed")
 
 
-class _M(_Paying):
+class _M(_Paying, _Rewards):
     """The mutable state machine used while replaying; frozen into a Campaign at the end."""
 
     def __init__(self, ctx: _Ctx) -> None:
@@ -69,6 +70,7 @@ class _M(_Paying):
         self.raised = Decimal("0.00")
         self.offers: dict[str, Offer] = {}
         self.payments: dict = {}  # lower-case backer -> Payment (paying.py)
+        self.rewards_done: dict = {}  # lower-case backer -> RewardDone (rewards.py)
         self.implementer: str | None = None
         self.solver: str | None = None
         self.pull: int | None = None
@@ -96,6 +98,7 @@ class _M(_Paying):
         m.changed = set()
         m.offers = {o.user.lower(): o for o in c.offers}
         m.payments = {p.backer.lower(): p for p in c.payments}
+        m.rewards_done = {d.backer.lower(): d for d in c.rewards_done}
         m.outcomes = list(c.outcomes)
         m.bounty_labels = list(c.bounty_labels)
         m.label_goals = {x.lower(): g for x, g in zip(c.bounty_labels, c.bounty_goals, strict=True)}
@@ -145,6 +148,7 @@ class _M(_Paying):
             bounty_labels=tuple(self.bounty_labels),
             bounty_goals=tuple(self.label_goals[x.lower()] for x in self.bounty_labels),
             rewards=ctx.rewards,
+            rewards_done=tuple(sorted(self.rewards_done.values(), key=lambda d: d.backer.lower())),
             log=log if isinstance(log, tuple) else tuple(log),
         )
         out.__dict__["_by_backer"] = self.pledges  # the machine is done with it
@@ -185,7 +189,7 @@ class _M(_Paying):
         self.state, self.goal, self.deadline = "open", goal, deadline
         self.opened_at, self.opened_by = t, by
         self.pledges, self.raised, self.changed = {}, Decimal("0.00"), None
-        self.payments = {}
+        self.payments, self.rewards_done = {}, {}
         self.implementer, self.goal_source = implementer, source
         self.funded_at = self.delivered_at = self.ended_at = None
         self.end_reason = self.ended_by = None
@@ -294,6 +298,8 @@ class _M(_Paying):
                 reason = self.paid(t, author)
             elif name == "bounty received":
                 reason = self.received(t, author, maintainer, user, self.ctx.managers)
+            elif name == "bounty reward done":
+                reason = self.reward_done(t, author, maintainer, user)
             elif not maintainer:
                 reason = self.not_maintainer(name)
             elif name == "bounty":

@@ -32,6 +32,7 @@ from bot.core.campaign.records import (
     _rec_out,
     _str,
 )
+from bot.core.campaign.rewards import RewardDone
 from bot.core.config import Reward
 
 #: name -> ``update(value, record) -> value or None``: how a value kept in :meth:`Campaign.derived` follows
@@ -68,6 +69,7 @@ class Campaign:
     ended_by: str | None = None
     deadline_passed: bool = False  # funded when the deadline passed: funding is final
     rewards: tuple[Reward, ...] = ()  # bounties.rewards at fold time, lowest min first
+    rewards_done: tuple[RewardDone, ...] = ()  # human rewards a maintainer ticked off, by backer (rewards.py)
     log: tuple[Record, ...] = field(default=(), repr=False)  # the canonical event log (records.py)
 
     # ---------------------------------------------------------------------------------- queries
@@ -162,12 +164,14 @@ class Campaign:
             "end_reason": self.end_reason,
             "ended_by": self.ended_by,
             "deadline_passed": self.deadline_passed,
-            "rewards": [[str(r.min), r.reward] for r in self.rewards],
+            "rewards": [[str(r.min), r.reward, *([list(r.delivers)] if r.delivers is not None else [])]
+                        for r in self.rewards],
             "log": [_rec_out(r) for r in self.log],
             # newer keys only when they say something, so older snapshots write back byte for byte
             **({"payments": [[p.backer, p.said_at, p.confirmed_at, p.confirmed_by] for p in self.payments]}
                if self.payments else {}),
             **({"pay_to": self.pay_to} if self.pay_to != "implementer" else {}),
+            **({"rewards_done": [[d.backer, d.at, d.by] for d in self.rewards_done]} if self.rewards_done else {}),
         }
 
     @classmethod
@@ -219,7 +223,8 @@ def _from_snapshot(d: Mapping[str, Any]) -> Campaign:
         Outcome(_int(c), _int(line), _choice(cmd, sorted(LEDGER_COMMANDS)), _bool(ok), _opt_str(reason))
         for c, line, cmd, ok, reason in d["outcomes"]
     )
-    rewards = tuple(Reward(_dec(m), _str(r)) for m, r in d["rewards"])
+    rewards = tuple(Reward(_dec(m), _str(r), tuple(_str(w) for w in g[0]) if g else None) for m, r, *g in d["rewards"])
+    done = tuple(RewardDone(_str(b), _num(t), _str(by)) for b, t, by in d.get("rewards_done", ()))
     goal = d["goal"]
     bounty_labels = tuple(_str(x) for x in d["bounty_labels"])
     bounty_goals = tuple(_dec(x) for x in d.get("bounty_goals", ()))
@@ -252,5 +257,6 @@ def _from_snapshot(d: Mapping[str, Any]) -> Campaign:
         ended_by=_opt_str(d["ended_by"]),
         deadline_passed=_bool(d["deadline_passed"]),
         rewards=rewards,
+        rewards_done=done,
         log=tuple(_rec_in(r) for r in d["log"]),
     )

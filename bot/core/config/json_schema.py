@@ -22,6 +22,7 @@ from typing import Any
 
 from bot.core import funding as _funding
 from bot.core import names
+from bot.core.config.delivers import AUTOMATIC, Delivers
 from bot.core.config.model import CONFIG_PATH
 from bot.core.config.rules import Amount, Bool, Choice, Extends, Int, Text, Url, ValueType
 from bot.core.config.schema import SCHEMA
@@ -101,6 +102,10 @@ def _scalar(typ: ValueType) -> dict[str, Any]:
         return {"type": "integer", "minimum": typ.lo, "maximum": typ.hi}
     if isinstance(typ, Amount):
         return _amount(typ)
+    if isinstance(typ, Delivers):  # one word, a list of what fundbot delivers, or [none]
+        return {"anyOf": [{"enum": list(typ.values)},
+                          {"type": "array", "items": {"enum": list(AUTOMATIC)}, "uniqueItems": True},
+                          {"type": "array", "items": {"const": "none"}, "maxItems": 1}]}
     if isinstance(typ, Choice):
         return {"enum": list(typ.values)}
     if isinstance(typ, Text):

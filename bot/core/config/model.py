@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Literal
 
 from bot.core import disclosure as _disclosure
+from bot.core.config.reward_gives import gives, written
 from bot.core.yaml_tree import MAX_KEYS
 
 __all__ = ["CONFIG_PATH", "MAX_BYTES", "MAX_EXTENDS_DEPTH", "MAX_ISSUES", "MAX_KEYS", "BountiesConfig", "ExtendsTarget",
@@ -61,6 +62,15 @@ class ReleasesConfig:
 class Reward:
     min: Decimal
     reward: str
+    delivers: tuple[str, ...] | None = None  # what fundbot delivers (bot.core.config.delivers); None: inferred
+
+    def __post_init__(self) -> None:  # canonical: None when the text infers it, so equal rewards compare equal
+        object.__setattr__(self, "delivers", written(self))
+
+    @property
+    def gives(self) -> tuple[str, ...]:
+        """What fundbot delivers for this reward; ``()``: a human reward (owed, ticked off by a maintainer)."""
+        return gives(self)
 
 
 @dataclass(frozen=True)
@@ -80,6 +90,7 @@ class BountiesConfig:
     badge: bool  # the campaign's SVG badge at the top of its status comment (issue 15)
     pay_to: str = "implementer"  # "implementer" | "maintainer": whose links backers pay (issue 14.2)
     remind_days: int = 7  # days between the two reminders to unpaid backers; 0: none (issue 14.3)
+    list_all_backers: bool = False  # README and release notes list every backer, whatever their reward (14.4)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 
 from bot.core import funding as _funding
+from bot.core.config.delivers import Delivers
 from bot.core.config.model import (
     BountiesConfig,
     CommandsConfig,
@@ -155,18 +156,22 @@ SCHEMA = Section(
                                 [
                                     Key("min", Amount(), description="Smallest pledge that earns the reward.", required=True),
                                     Key("reward", Text(1, 200), description="What the backer gets.", required=True),
+                                    Key("delivers", Delivers(), None,
+                                        "What fundbot delivers: a README name or logo, a release-notes mention; `none`: "
+                                        "a human reward, owed until `/bounty reward done @user`. Unset: inferred.",
+                                        nullable=True),
                                 ],
                                 cls=Reward,
-                                what="a mapping `{min: AMOUNT, reward: TEXT}`",
+                                what="a mapping `{min: AMOUNT, reward: TEXT, delivers: WHAT}`",
                             ),
                             max_items=20,
-                            what="`{min, reward}`",
+                            what="`{min, reward, delivers}`",
                         ),
                         [
-                            {"min": 25, "reward": "Your name in the README thank-you section"},
-                            {"min": 100, "reward": "Your logo in the README"},
+                            {"min": 25, "reward": "Your name in the README thank-you section", "delivers": "readme_name"},
+                            {"min": 100, "reward": "Your logo in the README", "delivers": "readme_logo"},
                         ],
-                        "Rewards promised to backers who pledge at least `min`, lowest first.",
+                        "Rewards promised to backers who pledge at least `min`, lowest first (a backer earns each one reached).",
                     ),
                     Key("funded_label", LABEL, "💸 funded", "Label on an issue whose campaign reached its goal."),
                     Key("delivered_label", LABEL, "✅ delivered", "Label on an issue whose campaign was delivered."),
@@ -190,6 +195,8 @@ SCHEMA = Section(
                     ),
                     Key("remind_days", Int(0, 365, "days"), 7,
                         "Days between the (at most two) reminders to backers who have not paid; 0 turns them off."),
+                    Key("list_all_backers", Bool(), False,
+                        "List every backer in the README and release notes, not only those whose reward delivers it."),
                 ],
                 cls=BountiesConfig,
             ),
