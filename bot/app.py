@@ -15,6 +15,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
+from bot.edge import sponsorship
 from bot.edge.guard import ConnectionGuard, GuardedAppRunner, raise_fd_limit
 from bot.edge.web import make_app
 from bot.github import Clock, GitHubApp, RealClock, RetryPolicy
@@ -139,7 +140,9 @@ class Service:
     def _add_pages(self, app: web.Application) -> None:
         """The operator's page (bot.web.health: 404 without ADMIN_TOKEN) and, in setup mode, the one-click
         registration (bot.web.register): once GitHub has answered, the App's settings are in ``.env`` and
-        ``on_registered`` (serve: run again with them) is called."""
+        ``on_registered`` (serve: run again with them) is called. The GitHub Sponsors webhook (bot.edge.sponsorship)
+        when its secret is set."""
+        sponsorship.add_routes(app)
         operator = health.Health(self.store, self.settings.admin_token, github_stats=self._github_stats,
                                  clock=self.clock.time)
         health.add_routes(app, operator)

@@ -16,6 +16,7 @@ from bot.core import pacing
 
 DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_WEBHOOK_PATH = "/api/github/webhooks"
+DEFAULT_SPONSORSHIP_WEBHOOK_PATH = "/api/github/sponsors-webhooks"  # GitHub Sponsors' own webhook (bot.edge.sponsorship)
 MAX_WEBHOOK_BYTES = 25 * 1024 * 1024  # GitHub caps payloads at 25 MB
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -111,6 +112,10 @@ class Settings:
     secret_key: str | None = None  # encrypts connected GitHub Sponsors tokens in the store (32+ characters)
     github_api_version: str = "2022-11-28"  # X-GitHub-Api-Version sent on every REST request (bot.github.API_VERSION)
     metrics_port: int | None = None  # `worker` serves its own /metrics here; serve's worker processes: +1, +2, ...
+    # The sponsored account's own `sponsorship` webhook (GitHub Sponsors dashboard, not the App): served only
+    # when its secret is set (bot.edge.sponsorship); never the App's secret, never the App's path.
+    sponsorship_webhook_path: str = DEFAULT_SPONSORSHIP_WEBHOOK_PATH
+    sponsorship_webhook_secret: str | None = None
 
     @property
     def has_app_credentials(self) -> bool:
@@ -142,6 +147,7 @@ class Settings:
             port=0,
             mutation_interval=0.0,
             secret_key="sandbox-secret-key-for-sponsors-tokens",  # encrypts connected Sponsors tokens in tests
+            sponsorship_webhook_secret=getattr(sandbox, "sponsors_webhook_secret", None),  # the Sponsors hook's own
         )
         values.update(overrides)
         return dataclasses.replace(self, **values)
@@ -162,6 +168,7 @@ class Settings:
         api_version = _api_version(e)
         log_format = _log_format(e)
         webhook_path = _webhook_path(e)
+        sponsorship_path, sponsorship_secret = _sponsorship_webhook(e, webhook_path)
         public_url = _public_url(e)
         worker_processes = e.integer("WORKER_PROCESSES", cls.worker_processes, minimum=0)
         port = e.integer("PORT", cls.port, minimum=0, maximum=65535)
@@ -201,6 +208,8 @@ class Settings:
             admin_token=_secret(e, "ADMIN_TOKEN", 16),
             secret_key=_secret(e, "SECRET_KEY", 32),
             metrics_port=metrics_port,
+            sponsorship_webhook_path=sponsorship_path,
+            sponsorship_webhook_secret=sponsorship_secret,
         )
 
 
@@ -297,6 +306,27 @@ def _webhook_path(e: _Env) -> str:
     if not webhook_path.startswith("/"):
         webhook_path = "/" + webhook_path
     return webhook_path
+
+
+def _sponsorship_webhook(e: _Env, webhook_path: str) -> tuple[str, str | None]:
+    """SPONSORSHIP_WEBHOOK_PATH and SPONSORSHIP_WEBHOOK_SECRET: a path of its own and a secret of its own (a body
+    signed for the App is never accepted there, nor one signed for Sponsors on the App's path)."""
+    secret = e.get("SPONSORSHIP_WEBHOOK_SECRET")
+    raw_path = e.get("SPONSORSHIP_WEBHOOK_PATH")
+    path = raw_path or DEFAULT_SPONSORSHIP_WEBHOOK_PATH
+    if raw_path is not None and secret is None:
+        raise SettingsError("SPONSORSHIP_WEBHOOK_PATH is set but SPONSORSHIP_WEBHOOK_SECRET is not: set the secret "
+                            "you typed on the GitHub Sponsors dashboard's webhook, or unset the path")
+    if not path.startswith("/") or re.search(r"[\s?#]", path):
+        raise SettingsError(f"SPONSORSHIP_WEBHOOK_PATH must be a path such as {DEFAULT_SPONSORSHIP_WEBHOOK_PATH} "
+                            f"(starting with /, no spaces, query or #), got {path!r}")
+    if path.rstrip("/") in ("", "/healthz", "/metrics", webhook_path.rstrip("/")):
+        raise SettingsError(f"SPONSORSHIP_WEBHOOK_PATH={path} is taken (WEBHOOK_PATH, / , /healthz or /metrics): "
+                            f"give the Sponsors webhook its own path, e.g. {DEFAULT_SPONSORSHIP_WEBHOOK_PATH}")
+    if secret is not None and secret == e.get("WEBHOOK_SECRET"):
+        raise SettingsError("SPONSORSHIP_WEBHOOK_SECRET must differ from WEBHOOK_SECRET: the Sponsors webhook has "
+                            "its own secret, so neither endpoint accepts a body signed for the other")
+    return path, secret
 
 
 def _web_url(e: _Env, name: str) -> str | None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.handlers import campaigns as campaign_routes
 from bot.jobs import recovery
-from bot.services import campaigns, status_merge, sync, sync_requests
+from bot.services import campaigns, sponsorship_refresh, status_merge, sync, sync_requests
 
 Task = Callable[[Any, Any], Awaitable[None]]
 
@@ -22,4 +22,5 @@ TASKS: dict[str, Task] = {
     status_merge.STATUS_KIND: campaigns.run_status,  # campaign.status: a status comment whose edit was merged
     campaign_routes.CLAIM_KIND: campaign_routes.run_claim,  # campaign.claim: a merged pull request claims an issue
     recovery.KIND: recovery.run,  # deliveries.recover: ask GitHub to redeliver what we missed
+    sponsorship_refresh.KIND: sponsorship_refresh.run,  # sponsorship: a GitHub Sponsors delivery (bot.edge.sponsorship)
 }

@@ -29,6 +29,7 @@ from .outbox import Outbox
 from .render import Renderer
 from .routes import HANDLERS
 from .seeding import Seeder
+from .sponsors_hooks import SponsorsHooks
 from .state import PERMISSION_ROLES, Call, Installation, RateBucket, RepoState, Sponsorship, User
 from .web_pages import WebPages
 from .webhooks import delivery_item
@@ -69,6 +70,7 @@ class Sandbox(World):
                          deliver_api_events=deliver_api_events)
         self.render = Renderer(self)
         self.outbox = Outbox(self)
+        self.sponsors_hooks = SponsorsHooks(self)
         self.actions = Actions(self)
         self.moves = Moves(self)
         self.seeder = Seeder(self)
@@ -105,6 +107,7 @@ class Sandbox(World):
             await self._runner.cleanup()
             self._runner = None
         await self.outbox.close()
+        await self.sponsors_hooks.close()
 
     async def __aenter__(self) -> Sandbox:
         if not self.base_url:
@@ -286,6 +289,36 @@ class Sandbox(World):
     async def drain(self, timeout: float = 10.0) -> None:
         """Wait until every queued background delivery (API-caused events, redeliveries) is done."""
         await self.outbox.drain(timeout)
+
+    # ------------------------------------------------------------------------------------------
+    # GitHub Sponsors' own webhook (sandbox.sponsors_hooks): the sponsored account's, signed with its own secret
+    # ------------------------------------------------------------------------------------------
+    def set_sponsors_webhook(self, login: str, url: str, *, secret: str | None = None) -> None:
+        """The Sponsors webhook ``login`` adds on its Sponsors dashboard (``secret``: the world's by default)."""
+        self.sponsors_webhooks[login.lower()] = (url, self.sponsors_webhook_secret if secret is None else secret)
+
+    async def sponsor(self, maintainer_login: str, sponsor_login: str, *, monthly_usd: int, privacy: str = "PUBLIC",
+                      one_time: bool = False, sponsor_type: str = "User", tier_name: str | None = None) -> int:
+        """``sponsor_login`` sponsors ``maintainer_login``: the sponsorship and ``sponsorship.created``; the status."""
+        self.add_sponsorship(maintainer_login, sponsor_login, monthly_usd=monthly_usd, privacy=privacy,
+                             one_time=one_time, sponsor_type=sponsor_type, tier_name=tier_name)
+        s = self.sponsors_hooks.find(maintainer_login, sponsor_login)
+        return await self.sponsors_hooks.send(s, "created")
+
+    async def cancel_sponsorship(self, maintainer_login: str, sponsor_login: str, *, pending: bool = False) -> int:
+        """``sponsorship.cancelled`` (inactive from now), or ``pending_cancellation`` (nothing changes yet)."""
+        return await self.sponsors_hooks.cancel(maintainer_login, sponsor_login, pending=pending)
+
+    async def change_sponsorship_tier(self, maintainer_login: str, sponsor_login: str, *, monthly_usd: int,
+                                      pending: bool = False) -> int:
+        """``sponsorship.tier_changed`` (the new amount from now), or ``pending_tier_change`` (not yet)."""
+        return await self.sponsors_hooks.change_tier(maintainer_login, sponsor_login, monthly_usd, pending=pending)
+
+    async def deliver_sponsorship(self, maintainer_login: str, payload: dict | bytes, *, event: str = "sponsorship",
+                                  secret: str | None = None, delivery_id: str | None = None) -> int:
+        """POST any body to ``maintainer_login``'s Sponsors webhook, signed with its secret (or ``secret``)."""
+        return await self.sponsors_hooks.deliver(maintainer_login, event, payload, secret=secret,
+                                                 delivery_id=delivery_id)
 
     # ------------------------------------------------------------------------------------------
     # user actions (sandbox.actions; each delivers the webhook GitHub would send)

@@ -128,6 +128,12 @@ class World:
         self.deliver_api_events = deliver_api_events
         self.webhook_secret = webhook_secret
         self.webhook_url: str | None = None
+        # GitHub Sponsors' own webhooks (bot.sandbox.sponsors_hooks): one per sponsored account, with its own secret;
+        # the default URL serves any account without one of its own
+        self.sponsors_webhook_secret = webhook_secret + "-sponsors"
+        self.sponsors_webhook_url: str | None = None
+        self.sponsors_webhooks: dict[str, tuple[str, str]] = {}  # account login (lower) -> (url, secret)
+        self.sponsors_deliveries: list = []  # Delivery records, apart from the App's (GET /app/hook/deliveries)
         self.clock = clock
         self.seed = seed
         self._rng = random.Random(seed)

@@ -104,6 +104,14 @@ class BotUnderTest:
         return f"http://127.0.0.1:{self.service.port}{self.service.settings.webhook_path}"
 
     @property
+    def sponsorship_url(self) -> str | None:
+        """The GitHub Sponsors webhook endpoint (``SPONSORSHIP_WEBHOOK_PATH``), None when it is not served."""
+        settings = self.service.settings
+        if not settings.sponsorship_webhook_secret:
+            return None
+        return f"http://127.0.0.1:{self.service.port}{settings.sponsorship_webhook_path}"
+
+    @property
     def store(self):
         return self.service.store
 
@@ -157,6 +165,9 @@ async def running_bot(sandbox, where: Path, *, workers: bool = True, clock=None,
         await service.start_web(host="127.0.0.1", port=0)
         started = service.start_workers() if workers else False
         sandbox.webhook_url = f"http://127.0.0.1:{service.port}{service.settings.webhook_path}"
+        if service.settings.sponsorship_webhook_secret and hasattr(sandbox, "sponsors_webhook_url"):
+            # every sponsored account's Sponsors webhook points here (as its owner would set it up)
+            sandbox.sponsors_webhook_url = f"http://127.0.0.1:{service.port}{service.settings.sponsorship_webhook_path}"
         async with aiohttp.ClientSession() as session:
             yield BotUnderTest(service, session, sandbox, workers=bool(started))
     finally:

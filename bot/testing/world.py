@@ -200,6 +200,26 @@ class World:
         """Delete the repository; ``repository.deleted``. Read-outs of it fail afterwards."""
         await self.sandbox.delete_repo(self.repo, sender=self.maintainer.login)
 
+    # --- GitHub Sponsors (the owner's own Sponsors webhook, pointed at the bot) ------------------------------
+    @property
+    def owner(self) -> str:
+        return self.repo.partition("/")[0]
+
+    async def sponsor(self, sponsor: str, *, monthly_usd: int, privacy: str = "PUBLIC", one_time: bool = False,
+                      sponsor_type: str = "User") -> int:
+        """``sponsor`` sponsors the repository's owner on GitHub Sponsors: ``sponsorship.created`` is delivered to
+        the bot's Sponsors webhook. Returns the HTTP status the bot answered (202: stored)."""
+        return await self.sandbox.sponsor(self.owner, sponsor, monthly_usd=monthly_usd, privacy=privacy,
+                                          one_time=one_time, sponsor_type=sponsor_type)
+
+    async def cancel_sponsorship(self, sponsor: str, *, pending: bool = False) -> int:
+        """``sponsorship.cancelled`` (or ``pending_cancellation``: at the end of the billing period)."""
+        return await self.sandbox.cancel_sponsorship(self.owner, sponsor, pending=pending)
+
+    async def change_sponsorship_tier(self, sponsor: str, *, monthly_usd: int, pending: bool = False) -> int:
+        """``sponsorship.tier_changed`` (or ``pending_tier_change``)."""
+        return await self.sandbox.change_sponsorship_tier(self.owner, sponsor, monthly_usd=monthly_usd, pending=pending)
+
     # --- read-outs --------------------------------------------------------------------------------------
     def issue(self, issue: Ref) -> dict:
         return self.sandbox.issue(self.repo, _number(issue))
