@@ -17,6 +17,7 @@ import jwt
 from aiohttp import web
 from cryptography.hazmat.primitives import serialization
 
+from . import conditional
 from .faults import SECONDARY_DOCS, SECONDARY_MESSAGE, FaultRule
 from .limits import ContentLimits
 from .moves import ARCHIVED_MESSAGE, by_id_path, redirect, refuses_write
@@ -110,9 +111,10 @@ class Req:
         last = max(1, math.ceil(len(items) / per_page))
         chunk = items[(page - 1) * per_page: page * per_page]
         raw = [(k, v) for k, v in self.request.rel_url.query.items() if k != "page"]
+        path = conditional.link_path(self.request.rel_url.raw_path, self.repo.id if self.repo is not None else None)
 
-        def url(p: int) -> str:
-            return f"{self.base}{self.request.rel_url.raw_path}?{urlencode([*raw, ('page', str(p))])}"
+        def url(p: int) -> str:  # as GitHub links a repository's lists: /repositories/ID/... (conditional.py)
+            return f"{self.base}{path}?{urlencode([*raw, ('page', str(p))])}"
 
         links = []
         if page > 1:
@@ -462,8 +464,10 @@ class HttpFront:
             headers["ETag"] = etag
             if method == "GET":
                 headers["Cache-Control"] = "private, max-age=60, s-maxage=60"
-                inm = request.headers.get("If-None-Match")
-                if result.status == 200 and inm and _etag_matches(inm, etag):
+                modified = conditional.last_modified(result.data) if result.status == 200 else None
+                if modified is not None:
+                    headers["Last-Modified"] = conditional.http_date(modified)
+                if result.status == 200 and conditional.fresh(request.headers, etag, modified, _etag_matches):
                     h = {k: v for k, v in headers.items() if k != "Link"}
                     h.update(self.rate_headers(bucket))
                     return self.json_response(304, None, h)
