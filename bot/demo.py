@@ -2,27 +2,28 @@
 
 Nothing here is faked on the bot's side: the sandbox delivers signed webhooks to the real endpoint, the
 deliveries go through the SQLite inbox and the workers, and every GitHub call goes over HTTP to the
-sandbox (which checks each one against GitHub's OpenAPI description). The scenario prints what fundbot did.
+sandbox (which checks each one against GitHub's OpenAPI description). The scenario prints what fundbot did:
+acts 1-6 set the project up (bot.demo), acts 7-14 are the seed story of issue 14 (bot.demo_story), each typed
+command printed before fundbot's answer.
 """
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import tempfile
-import textwrap
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bot import logs
-from bot.app import Service, wait_until_idle
-from bot.core import readme
+from bot.app import Service
 from bot.core.funding import FUNDING_PATH
+from bot.demo_story import REPO, REWARDS, Story, rewards, seed_story
+from bot.demo_story import quote as _quote
 from bot.sandbox import Sandbox
 from bot.services.sponsor_tokens import SponsorTokens
 from bot.settings import Settings
+from bot.testing import harness
 
-REPO = "octo-org/hello-fundbot"
 FUNDING_YML = """\
 # Funding links shown by GitHub's Sponsor button and by fundbot
 github: [lena-dev]
@@ -41,6 +42,7 @@ funding:
   custom: ["https://www.paypal.me/lena-dev"]
 bounties:
   deadline_days: 21
+""" + REWARDS + """\
 readme:
   debounce_seconds: 0
 """
@@ -49,13 +51,6 @@ readme:
 def _section(title: str) -> None:
     print()
     print(f"== {title} " + "=" * max(0, 72 - len(title)))
-
-
-def _quote(text: str, limit: int | None = None) -> str:
-    lines = text.rstrip().splitlines()
-    if limit is not None and len(lines) > limit:
-        lines = lines[:limit] + [f"... ({len(lines) - limit} more lines)"]
-    return textwrap.indent("\n".join(lines), "   | ", predicate=lambda _line: True)
 
 
 def _show_comment(comment: dict) -> None:
@@ -71,21 +66,14 @@ def _show_run(run) -> None:
         print(f"   {a['annotation_level']:8} {where}  {a['message']}")
 
 
-async def _settle(sandbox, store) -> None:
-    """Until the sandbox has sent every webhook (also those about the bot's own actions) and the bot has
-    processed them, a few times over, since processing can cause new deliveries."""
-    for _ in range(3):
-        await sandbox.drain()
-        await wait_until_idle(store)
-        await asyncio.sleep(0.05)
-
-
+_KINDS = {"funding-links": "greeting", "campaign": "status comment", "notice": "notices", "reply": "replies"}
 Settle = Callable[[], Awaitable[None]]
 
 
 async def run_demo(*, verbose: bool = False) -> int:
     logs.setup("INFO" if verbose else "ERROR", "text")
-    sandbox = Sandbox(validate=True)
+    clock = harness.FakeClock()  # the sandbox's clock: it moves when the story says so
+    sandbox = Sandbox(validate=True, clock=clock.time)
     await sandbox.start()
     with tempfile.TemporaryDirectory(prefix="fundbot-demo-") as tmp:
         settings = Settings().for_sandbox(sandbox, database_url=f"sqlite:///{Path(tmp) / 'fundbot.db'}")
@@ -95,7 +83,7 @@ async def run_demo(*, verbose: bool = False) -> int:
             port = await service.start_web()
             service.start_workers()
             sandbox.webhook_url = f"http://127.0.0.1:{port}{settings.webhook_path}"
-            settle = lambda: _settle(sandbox, service.store)  # noqa: E731
+            settle = lambda: harness.settle(sandbox, service)  # noqa: E731
             # the organization's owner connects a Sponsors token, as `python -m bot sponsors connect` does
             sandbox.add_org_owner("octo-org", "lena-dev")
             await SponsorTokens(service.store, settings.secret_key).connect(
@@ -108,12 +96,11 @@ async def run_demo(*, verbose: bool = False) -> int:
             await _fix_config(sandbox, settle)
             issue = await _open_issue(sandbox, settle)
             await _redeliver(sandbox, settle, issue)
-            await _ask_how_to_fund(sandbox, settle, issue)
-            await _crowdfund(sandbox, settle, issue["number"])
-            await _deliver(sandbox, settle, issue["number"])
-            await _publish_release(sandbox, settle)
-            _show_readme_section(sandbox)
-            return await _summarize(sandbox, service.store)
+            story = Story(sandbox, settle)
+            await _ask_how_to_fund(story, issue)
+            await seed_story(story, clock)
+            await rewards(story, clock)
+            return await _summarize(sandbox, service.store, story)
         finally:
             await service.close(grace=2)
             await sandbox.stop()
@@ -141,6 +128,7 @@ async def _install(sandbox, settle: Settle) -> None:
 
 async def _push_bad_config(sandbox, settle: Settle) -> None:
     _section("2. The maintainer pushes a config with mistakes: a check run reports them")
+    print('> lena-dev pushes .github/fundbot.yml ("configure fundbot")')
     await sandbox.push_files(REPO, "lena-dev", {".github/fundbot.yml": BAD_CONFIG}, message="configure fundbot")
     await settle()
     for run in sandbox.repo(REPO).check_runs.values():
@@ -149,6 +137,8 @@ async def _push_bad_config(sandbox, settle: Settle) -> None:
 
 async def _fix_config(sandbox, settle: Settle) -> None:
     _section("3. ... and fixes it: FUNDING.yml is kept in sync through one rolling pull request")
+    print('> lena-dev pushes .github/fundbot.yml ("fix config"), with the rewards of its campaigns:')
+    print(_quote(REWARDS))
     await sandbox.push_files(REPO, "lena-dev", {".github/fundbot.yml": GOOD_CONFIG}, message="fix config")
     await settle()
     head = sandbox.repo(REPO).head
@@ -162,6 +152,7 @@ async def _fix_config(sandbox, settle: Settle) -> None:
 async def _open_issue(sandbox, settle: Settle) -> dict:
     _section("4. hubot opens an issue")
     issue = await sandbox.open_issue(REPO, "hubot", "Crash when the config file is empty", "Steps to reproduce: ...")
+    print(f"> hubot opens issue #{issue['number']} \"{issue['title']}\"")
     await settle()
     for comment in sandbox.comments(REPO, issue["number"]):
         _show_comment(comment)
@@ -173,73 +164,29 @@ async def _redeliver(sandbox, settle: Settle, issue: dict) -> None:
     [opened] = [d for d in sandbox.deliveries if d["event"] == "issues" and d["action"] == "opened"]
     status = await sandbox.redeliver(opened["id"])
     await settle()
-    answer = sandbox.deliveries[-1].get("response_body")
-    print(f"redelivery of {opened['guid']}: fundbot answered {status} {answer}")
+    answer = sandbox.deliveries[-1].get("response_body") or ""
+    print(f"> GitHub redelivers {opened['guid']} (issues.opened)")
+    print(f"fundbot answers {status}" + (" (a duplicate: already handled)" if '"duplicate":true' in answer else answer))
     print(f"comments on #{issue['number']}: {len(sandbox.comments(REPO, issue['number']))}")
 
 
-async def _ask_how_to_fund(sandbox, settle: Settle, issue: dict) -> None:
+async def _ask_how_to_fund(story: Story, issue: dict) -> None:
     _section("6. Someone asks how to help: /fund")
-    asked = await sandbox.comment(REPO, issue["number"], "hubot", "Happy to chip in!\n\n/fund")
-    await settle()
-    reactions = [r.content for r in sandbox.repo(REPO).comments[asked["id"]].reactions]
-    print(f"reactions on the /fund comment: {reactions}")
-    _show_comment(sandbox.comments(REPO, issue["number"])[-1])
+    story.issue = issue["number"]
+    await story.say("hubot", issue["number"], "Happy to chip in!\n/fund")
 
 
-def _campaign_comment(sandbox, n: int) -> dict:
-    return next(c for c in sandbox.comments(REPO, n) if "fundbot:campaign" in (c.get("body") or ""))
-
-
-async def _crowdfund(sandbox, settle: Settle, n: int) -> None:
-    _section("7. A campaign: the maintainer puts a price on the issue, backers pledge")
-    for login in ("alice", "bob", "carol"):
-        sandbox.add_user(login)
-    await sandbox.comment(REPO, n, "lena-dev", "Let's crowdfund this one.\n\n/bounty 300 in 14 days")
-    refused = await sandbox.comment(REPO, n, "bob", "/bounty 5000")
-    await sandbox.comment(REPO, n, "alice", "/pledge 100")
-    await sandbox.comment(REPO, n, "bob", "/pledge $50")
-    await settle()
-    print(f"bob's /bounty (not a maintainer): reactions {[r.content for r in sandbox.repo(REPO).comments[refused['id']].reactions]}")
-    await sandbox.comment(REPO, n, "carol", "/pledge 150 USD")
-    await settle()
-    print("-- the status comment, edited in place, once the goal is reached:")
-    print(_quote(_campaign_comment(sandbox, n)["body"], limit=40))
-    print("issue labels: " + ", ".join(sorted(sandbox.labels(REPO, n))))
-
-
-async def _deliver(sandbox, settle: Settle, n: int) -> None:
-    _section("8. hubot fixes it; the merged pull request delivers the campaign")
-    pull = await sandbox.open_pull(REPO, "hubot", "Handle empty config files", f"Fixes #{n}", head="empty-config")
-    await sandbox.merge_pull(REPO, pull["number"], "lena-dev")
-    await settle()
-    print(_quote(_campaign_comment(sandbox, n)["body"], limit=12))
-    print("issue labels: " + ", ".join(sorted(sandbox.labels(REPO, n))))
-
-
-async def _publish_release(sandbox, settle: Settle) -> None:
-    _section("9. A release is published: funding footer and thanks to the backers")
-    sandbox.add_sponsorship("octo-org", "megacorp", monthly_usd=500, sponsor_type="Organization")
-    sandbox.add_sponsorship("octo-org", "dana", monthly_usd=5)
-    rel = await sandbox.publish_release(REPO, "lena-dev", "v1.0.0", "## What's new\n\n* Empty config files work\n")
-    await settle()
-    print(_quote(sandbox.repo(REPO).releases[rel["id"]].body or ""))
-
-
-def _show_readme_section(sandbox) -> None:
-    _section("10. The README sponsor section, in the rolling pull request from fundbot/update")
-    proposed = sandbox.file(REPO, "README.md", ref="fundbot/update") or b""
-    print(_quote(readme.extract(proposed) or "(no section yet)"))
-
-
-async def _summarize(sandbox, store) -> int:
+async def _summarize(sandbox, store, story) -> int:
     """What fundbot did; 1 if the sandbox saw a request GitHub's OpenAPI description refuses or a job failed."""
     _section("What fundbot did")
+    counts = story.comment_counts(story.issue)
+    print(f"fundbot's comments on #{story.issue}, the whole campaign: {sum(counts.values())} ("
+          + ", ".join(f"{_KINDS.get(k, k)}: {v}" for k, v in counts.items()) + ")")
     calls = collections.Counter(f"{c.method} {c.status}" for c in sandbox.calls)
     print(f"GitHub API calls: {len(sandbox.calls)} (" + ", ".join(f"{k}: {v}" for k, v in sorted(calls.items())) + ")")
-    counts = await store.counts()
-    print(f"inbox: {counts}")
+    inbox = await store.counts()
+    print(f"inbox: {inbox}")
     if sandbox.violations:
         print("OpenAPI violations:", *sandbox.violations, sep="\n  ")
         return 1
-    return 0 if counts.get("failed", 0) == 0 else 1
+    return 0 if inbox.get("failed", 0) == 0 else 1

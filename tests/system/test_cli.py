@@ -79,19 +79,81 @@ def test_receive_reports_a_bad_file(tmp_path):
     assert result.returncode == 2 and "cannot read" in result.stderr
 
 
-def test_demo_shows_the_funding_comment(tmp_path):
-    result = run("demo", cwd=tmp_path, timeout=120)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "-- comment by fundbot[bot]:" in result.stdout
-    assert "https://github.com/sponsors/lena-dev" in result.stdout
-    assert re.search(r"comments on #\d+: 1\n", result.stdout)
-    assert "-- pull request #1: Configure fundbot" in result.stdout and "fundbot/config: failure" in result.stdout
-    assert "<!-- fundbot:release:start -->" in result.stdout
-    assert "fundbot campaign · 🎉 funded" in result.stdout and "fundbot campaign · ✅ delivered" in result.stdout
-    assert "Thank you, backers" in result.stdout and "reactions ['confused']" in result.stdout
-    readme_section = result.stdout.split("== 10.")[1]
-    assert "megacorp" in readme_section and "Backers of delivered campaigns" in readme_section
-    assert "'failed': 0" in result.stdout
+def demo_acts(out: str) -> dict[int, str]:
+    """The demo's output by act: "== 7. ..." -> the text up to the next heading."""
+    parts = re.split(r"^== (\d+)\. ", out, flags=re.M)
+    return {int(parts[i]): parts[i + 1].split("\n== What fundbot did")[0] for i in range(1, len(parts), 2)}
+
+
+def answer_to(act: str, typed: str) -> str:
+    """What the demo printed after the typed command ``typed`` (up to the next typed command)."""
+    at = act.index(typed)
+    rest = act[at + len(typed):]
+    end = re.search(r"^> ", rest, flags=re.M)
+    return rest[: end.start()] if end else rest
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> subprocess.CompletedProcess:
+    """One run of ``python -m bot demo`` for the demo's tests."""
+    return run("demo", cwd=tmp_path_factory.mktemp("demo"), timeout=120)
+
+
+def test_demo_shows_the_funding_comment(demo):
+    """The setup acts (1-6): onboarding, the config check, the greeting, a redelivery, /fund."""
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    out = demo.stdout
+    assert "-- comment by fundbot[bot]:" in out and "https://github.com/sponsors/lena-dev" in out
+    assert re.search(r"comments on #\d+: 1\n", out) and "(a duplicate: already handled)" in out
+    assert "-- pull request #1: Configure fundbot" in out and "fundbot/config: failure" in out
+    assert "'failed': 0" in out and "OpenAPI violations" not in out
+    assert max(len(line) for line in out.splitlines() if line.startswith("   | ")) <= 110  # short lines
+
+
+def test_demo_tells_the_seed_story(demo):
+    """Acts 7-14 (issue 14's seed story): each typed command comes before fundbot's answer, and each act's
+    visible outcome is there - not only that the demo runs."""
+    out = demo.stdout
+    acts = demo_acts(out)
+    assert sorted(acts) == list(range(1, 15)), sorted(acts)
+    n = re.search(r"> carol opens issue #(\d+)", acts[7]).group(1)
+    assert "/offer 800 https://liberapay.com/devon" in acts[7]
+    accepted = answer_to(acts[8], f"> lena-dev on #{n}: /bounty accept @devon")
+    assert "posts the status comment" in accepted and "Backers pay: @devon, the accepted implementer" in accepted
+    assert "reacts: confused" in answer_to(acts[9], f"> bob on #{n}: /bounty 5000")
+    assert "reacts: +1" in answer_to(acts[9], f"> bob on #{n}: @fundbot pledge 250")
+    # the last pledge funds it: the notice mentions every backer with their amount, and the developer's links
+    funded = answer_to(acts[9], f"> erin on #{n}: /pledge 10")
+    assert "💰 fundbot campaign · 🎉 funded" in funded and "labels on" in funded and "+💸 funded" in funded
+    notice = funded.split("fundbot posts a notice", 1)[1]
+    for who, amount in (("alice", 440), ("bob", 250), ("carol", 100), ("erin", 10)):
+        assert f"@{who}: please pay {amount}.00 USD" in notice, who
+    assert "@devon: your offer was accepted" in notice
+    for url in ("https://liberapay.com/devon", "https://github.com/sponsors/devon", "https://ko-fi.com/devon"):
+        assert url in notice, url
+    assert "lena-dev" not in notice  # not the project's links
+    # payments: says paid, then received
+    assert "backer @alice 440.00 USD (reward tier 4): 🕓 says paid" in acts[10]
+    received = answer_to(acts[10], "/bounty received @alice @bob @carol")
+    assert all(f"backer @{who} " in received and "✅ received" in received for who in ("alice", "bob", "carol"))
+    # the merged pull request delivers; the human reward is owed
+    assert re.search(r"> devon opens pull request #\d+ .*Fixes #" + n, acts[11])
+    assert "💰 fundbot campaign · ✅ delivered" in acts[11] and "Delivered on " in acts[11]
+    assert "reward for @alice: A live coding session with the developer · ⬜ owed" in acts[11]
+    assert "@devon: thank you for delivering this!" in acts[11] and "+✅ delivered" in acts[11]
+    # the release notes thank the backers whose reward says so (erin's 10 is a release-notes thank-you)
+    thanks = acts[12].split("Thank you, backers", 1)[1]
+    assert all(f"@{who}" in thanks for who in ("alice", "bob", "carol", "erin"))
+    assert "A thank-you in the release notes: @erin" in thanks
+    # the README: logos for 200 and more, a name for 50, nobody for 10
+    readme = acts[13]
+    assert "[logo alice]" in readme and "[logo bob]" in readme and "[logo megacorp]" in readme
+    assert re.search(r"^   \| carol$", readme, flags=re.M) and "[logo carol]" not in readme
+    assert "erin" not in readme
+    done = answer_to(acts[14], "/bounty reward done @alice")
+    assert "reward for @alice: A live coding session with the developer · ✅ done" in done and "All given" in done
+    counts = re.search(r"the whole campaign: (\d+) \(greeting: 1, status comment: 1, replies: 1, notices: 2\)", out)
+    assert counts and counts.group(1) == "5", out.split("== What fundbot did")[1]
 
 
 def test_sandbox_command_prints_how_to_use_it(tmp_path):
