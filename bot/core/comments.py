@@ -57,13 +57,18 @@ COMMANDS_REFERENCE = """\
 | --- | --- | --- |
 | `/fund` | anyone | the project's funding links |
 | `/bounty AMOUNT [in N days \\| by YYYY-MM-DD]` | maintainers | open or change a campaign on this issue |
-| `/bounty cancel` · `/bounty extend N days` · `/bounty accept @user` | maintainers | manage the campaign |
+| `/bounty cancel` · `/bounty extend N days` · `/bounty accept @user` | maintainers | manage the campaign; accept an offer |
 | `/pledge AMOUNT` · `/unpledge` | anyone | pledge toward the campaign, or withdraw |
-| `/offer AMOUNT` | anyone | offer to implement the issue if AMOUNT is raised |
-| `/claim` | anyone | in a pull request that fixes the issue: claim the delivered campaign |
+| `/offer AMOUNT [link]` | anyone | offer to implement the issue if AMOUNT is raised; once accepted, backers pay you (the link, your GitHub Sponsors or your FUNDING.yml) |
+| `/paid` | backers | say you paid your pledge |
+| `/bounty received @user…` | maintainers, the person paid | confirm these backers' payments arrived |
+| `/claim [#N]` | anyone | in a pull request that fixes the issue: claim the campaign |
+| `/bounty deliver [#PR \\| @user]` · `/bounty split @a 60 @b 40` | maintainers | deliver without a claiming pull request; share among solvers |
+| `/bounty reward done @user…` | maintainers | a reward fundbot cannot deliver (a live session...) was given |
 | `/campaign` | anyone | link to the campaign's status |
 | `/sponsors refresh` | maintainers | re-render the README sponsor section now |
 | `/fundbot help` | anyone | this help |
+| `/fundbot COMMAND` · `@fundbot COMMAND` | anyone | any command above, addressed to fundbot |
 
 Commands go at the start of a line; lines in code blocks, inline code and quotes are ignored."""
 
@@ -153,7 +158,9 @@ def help_reply(*, summary: str, problems: str, fallback: str | None, comment_id:
     """The reply to ``/fundbot help``: the commands (and their addressed forms), the settings and the
     configuration's problems (in a code block, so nothing in them is live), cut with a count to stay under
     GitHub's comment limit."""
-    head = ["**fundbot** gets this project's maintainers paid. Commands:", "", COMMANDS_REFERENCE, "",
+    at = f"@{handle}" if names.is_login(handle) else "@fundbot"
+    reference = COMMANDS_REFERENCE.replace("`@fundbot COMMAND`", f"`{at} COMMAND`")
+    head = ["**fundbot** gets this project's maintainers paid. Commands:", "", reference, "",
             addressed_forms(handle=handle, bare=bare), ""]
     room = _BUDGET - sum(len(x) + 1 for x in head)
     shown_summary = fit(summary.rstrip().split("\n"), room // 4, "settings lines")
