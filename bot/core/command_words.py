@@ -32,7 +32,7 @@ _ALIASES = {
     "sponsor": "sponsors",
     "funds": "fund",
 }
-_SUBCOMMANDS = ("cancel", "extend", "accept", "received", "reward")
+_SUBCOMMANDS = ("cancel", "extend", "accept", "received", "reward", "deliver", "split")
 _PUNCT = ".!?;:,)"
 
 

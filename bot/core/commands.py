@@ -73,7 +73,7 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from bot.core import command_pay, command_rewards, names
+from bot.core import command_claims, command_pay, command_rewards, names
 from bot.core.amounts import (
     _CHECKING,
     _ISO4217,  # noqa: F401 - re-exported: bot.core.config reads the currency table from here
@@ -130,6 +130,8 @@ NAMES = (
     "bounty extend",
     "bounty accept",
     "bounty received",
+    "bounty deliver",
+    "bounty split",
     "pledge",
     "unpledge",
     "offer",
@@ -170,7 +172,8 @@ class Command:
     deadline: Deadline | None = None
     user: str | None = None  # for "bounty accept"
     link: str | None = None  # for "offer AMOUNT LINK": the offerer's payment link (bot.core.command_pay)
-    users: tuple[str, ...] = ()  # for "bounty received @a @b"
+    users: tuple[str, ...] = ()  # for "bounty received @a @b", "bounty split @a 60 @b 40"
+    shares: tuple[int, ...] = ()  # for "bounty split": each user's share in percent
     issue: int | None = None  # for "/claim #12"
     repo: str | None = None  # for "/claim owner/repo#12" or an issue URL
 
@@ -204,6 +207,7 @@ _CANONICAL = {"fund": "/fund", "pledge": "/pledge 25", "offer": "/offer 250", "u
               "bounty extend": "/bounty extend 14 days", "bounty accept": "/bounty accept @user",
               "bounty received": "/bounty received @user", "paid": "/paid",
               "bounty reward": "/bounty reward done @user", "bounty reward done": "/bounty reward done @user",
+              "bounty deliver": "/bounty deliver", "bounty split": "/bounty split @alice 60 @bob 40",
               "sponsors": "/sponsors refresh", "sponsors refresh": "/sponsors refresh", "fundbot": "/fundbot help",
               "fundbot help": "/fundbot help"}
 _NAME_RE = re.compile(r"/([A-Za-z]+)")
@@ -352,6 +356,8 @@ def _bounty(ln: _Line, toks: list[str]) -> Command | Invalid:
         return _accept(ln, toks[1:])
     if first == "received":
         return command_pay.received(ln, toks[1:])
+    if first in ("deliver", "split"):
+        return (command_claims.deliver if first == "deliver" else command_claims.split)(ln, toks[1:])
     if first in ("reward", "rewards"):
         return command_rewards.reward_done(ln, toks[1:])
     if first and not _amountish(first) and _currency_code(first) is None:

@@ -61,6 +61,7 @@ so the ledger folds it once.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -89,8 +90,9 @@ __all__ = [
 ]
 
 MAINTAINER_COMMANDS = frozenset({"bounty", "bounty cancel", "bounty extend", "bounty accept", "bounty received",
-                                 "bounty reward done"})
+                                 "bounty reward done", "bounty deliver", "bounty split"})
 CLAIM_SEQ = 2**53  # claims sort after everything else of their second, live and refolded
+INTENT_SEQ = CLAIM_SEQ - 1  # claims before a merge (IntentEvent): after the rest of their second, before merges
 MAX_VERDICTS = 300
 MAX_GOALS = 100
 MAX_RUNS = 200
@@ -128,6 +130,9 @@ class Decisions:
     edited: Mapping[int, tuple[str, Rule]] = field(default_factory=dict)  # comment id -> (digest, rule)
     label_rules: Mapping[tuple[float, str], Rule] = field(default_factory=dict)  # (at, label lower-case) -> rule
     claims: tuple[tuple[int, str, float], ...] | None = None  # (pull, solver, at); None: the record predates them
+    # (pull, user, at, action, association) of claims before a merge ("claim"/"drop") and the association of a
+    # credited merge ("merge"): bot.core.campaign.claims; what no refold reads back from the issue's timeline
+    intents: tuple[tuple[int, str, float, str, str | None], ...] = ()
 
     def verdict(self, comment_id: int, body: str | None) -> bool | None:
         """The recorded permission verdict for this revision of a comment, or None (not decided yet)."""
@@ -164,9 +169,11 @@ class Decisions:
         goals.update({(t, name): g for t, name, g in newer.goals})
         claims = None if self.claims is None and newer.claims is None else \
             tuple({pull: (pull, solver, at) for pull, solver, at in [*(self.claims or ()), *(newer.claims or ())]}.values())
-        return _bounded({**self.verdicts, **newer.verdicts}, [(t, n, g) for (t, n), g in goals.items()],
-                        (*newer.runs, *self.runs), {**self.edited, **newer.edited},
-                        {**self.label_rules, **newer.label_rules}, claims)
+        out = _bounded({**self.verdicts, **newer.verdicts}, [(t, n, g) for (t, n), g in goals.items()],
+                       (*newer.runs, *self.runs), {**self.edited, **newer.edited},
+                       {**self.label_rules, **newer.label_rules}, claims)
+        intents = tuple(dict.fromkeys((*self.intents, *newer.intents)))[-MAX_CLAIMS:]
+        return dataclasses.replace(out, intents=intents) if intents else out
 
     def shrunk(self) -> Decisions:
         """About half of this record, the oldest left out (refusals before acceptances), for a status comment
@@ -182,7 +189,7 @@ class Decisions:
             claims = tuple(sorted(claims, key=lambda x: (-x[2], x[0]))[:len(claims) // 2])
         return Decisions(dict(sorted(verdicts[:len(verdicts) // 2])), tuple(sorted(goals, key=lambda x: (x[0], x[1]))),
                          tuple(run for i, run in enumerate(self.runs) if i in runs), dict(sorted(edited)),
-                         {k: r for k, r in self.label_rules.items() if k in kept}, claims)
+                         {k: r for k, r in self.label_rules.items() if k in kept}, claims, self.intents)
 
     def to_json(self) -> dict[str, Any]:
         rules: dict[Rule, int] = {}
@@ -204,6 +211,8 @@ class Decisions:
             out["e"] = [[cid, digest, ref(rule)] for cid, (digest, rule) in sorted(self.edited.items())]
         if self.claims is not None:
             out["p"] = [[pull, solver, at] for pull, solver, at in self.claims]
+        if self.intents:
+            out["k"] = [list(x) for x in self.intents]
         out["r"] = [[cur, str(lo), str(hi), days, *([] if bare_of(rule) else [0])]
                     for rule in rules for cur, lo, hi, days in [rule[:4]]]
         return out
@@ -280,7 +289,14 @@ def _parse(data: Mapping[str, Any]) -> Decisions:
             if not _is_int(pull) or not isinstance(solver, str) or isinstance(at, bool) or not isinstance(at, int | float):
                 raise ValueError("bad claim")
             claims.append((pull, solver, float(at)))
-    return _bounded(verdicts, goals, runs, edited, label_rules, claims)
+    intents = []
+    for pull, user, at, action, assoc in data.get("k") or []:
+        if (not _is_int(pull) or not isinstance(user, str) or isinstance(at, bool) or not isinstance(at, int | float)
+                or action not in ("claim", "drop", "merge") or not (assoc is None or isinstance(assoc, str))):
+            raise ValueError("bad claim intent")
+        intents.append((pull, user, float(at), action, assoc))
+    out = _bounded(verdicts, goals, runs, edited, label_rules, claims)
+    return dataclasses.replace(out, intents=tuple(intents[-MAX_CLAIMS:])) if intents else out
 
 
 def _bounded(verdicts: Mapping[int, tuple[str, bool]], goals: Iterable[tuple[float, str, Decimal]],
@@ -317,10 +333,12 @@ class _Raw:
     edited: dict[int, tuple[str, Rule]]
     label_rules: dict[tuple[float, str], Rule]
     claims: tuple[tuple[int, str, float], ...]
+    intents: tuple[tuple[int, str, float, str, str | None], ...] = ()
 
     def decisions(self) -> Decisions:
-        return _bounded(self.verdicts, self.goals, tuple(reversed(self.runs)), self.edited, self.label_rules,
-                        self.claims)
+        out = _bounded(self.verdicts, self.goals, tuple(reversed(self.runs)), self.edited, self.label_rules,
+                       self.claims)
+        return dataclasses.replace(out, intents=self.intents[-MAX_CLAIMS:]) if self.intents else out
 
 
 def _raw_of(log: Sequence[Record]) -> _Raw:
@@ -330,6 +348,7 @@ def _raw_of(log: Sequence[Record]) -> _Raw:
     edited: dict[int, tuple[str, Rule]] = {}
     label_rules: dict[tuple[float, str], Rule] = {}
     claims: list[tuple[int, str, float]] = []
+    intents: list = []
     for rec in log:
         if rec.kind == "c":
             if not rec.deleted and any(cmd.name in MAINTAINER_COMMANDS for cmd in rec.commands):
@@ -345,10 +364,14 @@ def _raw_of(log: Sequence[Record]) -> _Raw:
                 label_rules[(rec.at, rec.label.lower())] = rec.rule
         elif rec.kind == "p":
             claims.append((rec.pull, rec.solver, rec.at))
+            if rec.association:
+                intents.append((rec.pull, rec.solver, rec.at, "merge", rec.association))
+        elif rec.kind == "k":
+            intents.append((rec.pull, rec.user, rec.at, rec.action, rec.association))
     runs: list[tuple[int, int, Rule]] = []
     for cid, rule in sorted(unedited, key=lambda x: x[0]):
         runs = _extend_runs(runs, cid, rule)
-    return _Raw(verdicts, tuple(goals), tuple(runs), edited, label_rules, tuple(claims))
+    return _Raw(verdicts, tuple(goals), tuple(runs), edited, label_rules, tuple(claims), tuple(intents))
 
 
 def _extend_runs(runs: list, cid: int, rule: Rule) -> list:
@@ -377,14 +400,18 @@ def _raw_after(raw: _Raw, rec: Record) -> _Raw | None:
                 runs = (*runs[:-1], (runs[-1][0], rec.comment_id, rec.rule))
             else:
                 runs = (*runs, (rec.comment_id, rec.comment_id, rec.rule))
-        return _Raw(verdicts, raw.goals, runs, edited, raw.label_rules, raw.claims)
+        return _Raw(verdicts, raw.goals, runs, edited, raw.label_rules, raw.claims, raw.intents)
     if rec.kind == "l" and rec.added and rec.goal is not None:
         rules = raw.label_rules if rec.rule is None else {**raw.label_rules, (rec.at, rec.label.lower()): rec.rule}
         return _Raw(raw.verdicts, (*raw.goals, (rec.at, rec.label.lower(), Decimal(rec.goal))), raw.runs, raw.edited,
-                    rules, raw.claims)
+                    rules, raw.claims, raw.intents)
     if rec.kind == "p":
+        merge = ((rec.pull, rec.solver, rec.at, "merge", rec.association),) if rec.association else ()
         return _Raw(raw.verdicts, raw.goals, raw.runs, raw.edited, raw.label_rules,
-                    (*raw.claims, (rec.pull, rec.solver, rec.at)))
+                    (*raw.claims, (rec.pull, rec.solver, rec.at)), (*raw.intents, *merge))
+    if rec.kind == "k":
+        return _Raw(raw.verdicts, raw.goals, raw.runs, raw.edited, raw.label_rules, raw.claims,
+                    (*raw.intents, (rec.pull, rec.user, rec.at, rec.action, rec.association)))
     return raw
 
 
@@ -418,7 +445,7 @@ def next_seq(campaign: Campaign, at: float) -> int:
     log = campaign.log  # in (at, seq, ...) order: the records of that second are together
     first = bisect.bisect_left(log, at, key=_at)
     last = bisect.bisect_right(log, at, lo=first, key=_at)
-    seqs = [rec.seq for rec in log[first:last] if rec.seq < CLAIM_SEQ]
+    seqs = [rec.seq for rec in log[first:last] if rec.seq < INTENT_SEQ]
     return max(seqs) + 1 if seqs else 0
 
 

@@ -100,7 +100,8 @@ def people(c: Campaign, kind: str) -> list[Person]:
             out.append(Person(login, role, amount))
 
     if kind == "delivered":
-        add(c.solver, "solver")
+        for solver in [who for who, _ in c.shares] or [c.solver]:  # every solver of a split (issue 14.5)
+            add(solver, "solver")
     elif c.implementer:
         add(c.implementer, "implementer")
     for p in c.pledges:
@@ -205,6 +206,9 @@ def _next_steps(c: Campaign, kind: str, links: Sequence) -> list[str]:
              "you.")
     if c.payee:
         whose = f"directly to {_who(c.payee, mention=False)}, whose offer the maintainers accepted, through their "
+        if len(c.payees) > 1:  # a split (issue 14.5): each backer pays each solver their share
+            whose = ("directly to the solvers, each their share of your pledge ("
+                     + ", ".join(f"{_who(w, mention=False)} {x} %" for w, x in c.payees) + "), through their ")
         if not rendered:
             return [ask + f" {whose}payment links: they have not shared any yet and will say here how to pay.", "",
                     after, ""]

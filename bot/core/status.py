@@ -43,7 +43,7 @@ import urllib.parse
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from bot.core import comments, history, markdown, names, status_rewards
+from bot.core import comments, history, markdown, names, status_claims, status_rewards
 from bot.core.campaign import DAY, Campaign, deadline_date
 from bot.core.config import Reward
 
@@ -275,9 +275,11 @@ def _facts(c: Campaign, now: float, server: str) -> list[str]:
     if c.implementer and c.state in ("open", "funded"):
         out.append(f"- **Implementer:** {_person(c.implementer, server)} (offer accepted)")
     if c.state in ("open", "funded", "delivered", "closed"):
-        who = (f"{_person(c.payee, server)}, the accepted implementer, through their own payment links"
-               if c.payee else "the project, through its payment links")
+        who = status_claims.payee_text(c, _person, server) or (
+            f"{_person(c.payee, server)}, the accepted implementer, through their own payment links"
+            if c.payee else "the project, through its payment links")
         out.append(f"- **Backers pay:** {who}")
+    out += status_claims.facts(c, _person, server)  # claims, a merge awaiting the maintainer, shares (issue 14.5)
     if c.offers and c.state in ("none", "open", "funded", "expired", "cancelled"):
         shown = [o for o in c.offers if not c.implementer or o.user.lower() != c.implementer.lower()]
         if shown:

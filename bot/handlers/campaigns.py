@@ -84,6 +84,7 @@ async def on_merged_pull(event, repo: Repo) -> None:
             "pull": pull["number"],
             "solver": (pull.get("user") or {}).get("login", ""),
             "merged_at": pull.get("merged_at"),
+            "association": pull.get("author_association"),  # who may claim (issue 14.5)
         }
         key = campaigns._key(repository, number)
         await repo.ctx.store.schedule(CLAIM_KIND, f"claim:{key}:{pull['number']}", run_at=repo.now(),
@@ -103,7 +104,8 @@ async def run_claim(job, ctx) -> None:
     if issue.get("pull_request") or not await _known(repo, issue, s):
         return
     at = timestamps.parse(data.get("merged_at"), repo.now())
-    await campaigns.on_event(repo, issue, ledger.ClaimEvent(at, data["pull"], data["pull"], data["solver"]), s)
+    await campaigns.on_event(repo, issue, ledger.ClaimEvent(at, data["pull"], data["pull"], data["solver"],
+                                                            data.get("association")), s)
 
 
 CLAIM_KIND = "campaign.claim"

@@ -18,13 +18,13 @@ from gidgethub.routing import Router
 from gidgethub.sansio import Event
 
 from bot.github import RetryLater, is_permanent
-from bot.handlers import campaigns, commands, config, funding, funding_file, onboarding, repository
+from bot.handlers import campaigns, claims, commands, config, funding, funding_file, onboarding, repository
 from bot.services import repositories
 from bot.services.repo import Repo
 
 log = logging.getLogger(__name__)
 
-ROUTER = Router(campaigns.router, commands.router, config.router, funding.router, funding_file.router, onboarding.router,
+ROUTER = Router(campaigns.router, claims.router, commands.router, config.router, funding.router, funding_file.router, onboarding.router,
                 repository.router)
 
 

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.handlers import campaigns as campaign_routes
+from bot.handlers import claims as claim_routes
 from bot.jobs import recovery
 from bot.services import campaigns, sponsorship_refresh, status_merge, sync, sync_requests
 
@@ -21,6 +22,7 @@ TASKS: dict[str, Task] = {
     campaigns.TICK_KIND: campaigns.run_tick,  # campaign.tick: a campaign deadline passed
     status_merge.STATUS_KIND: campaigns.run_status,  # campaign.status: a status comment whose edit was merged
     campaign_routes.CLAIM_KIND: campaign_routes.run_claim,  # campaign.claim: a merged pull request claims an issue
+    claim_routes.INTENT_KIND: claim_routes.run_intent,  # campaign.intent: a claim before the merge, or its withdrawal
     recovery.KIND: recovery.run,  # deliveries.recover: ask GitHub to redeliver what we missed
     sponsorship_refresh.KIND: sponsorship_refresh.run,  # sponsorship: a GitHub Sponsors delivery (bot.edge.sponsorship)
 }

@@ -229,6 +229,12 @@ class Renderer:
         role = r.collaborators.get(u.login)
         if role and role != "none":
             return "MEMBER" if r.owner.type == "Organization" else "COLLABORATOR"
+        # "Author has previously committed to the repository" (GraphQL CommentAuthorAssociation): a commit on
+        # the default branch authored with their address
+        email = u.email or f"{u.id}+{u.login}@users.noreply.github.com"
+        if any(r.objects.commits[sha].author.email == email for sha in self.sb._ancestors(r, r.branch_sha(r.default_branch))
+               if sha in r.objects.commits):
+            return "CONTRIBUTOR"
         return "NONE"
 
     def comment(self, r: RepoState, c: Comment) -> dict[str, Any]:

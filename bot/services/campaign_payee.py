@@ -41,7 +41,14 @@ async def campaign_links(repo: Repo, s: Setup, c: Campaign, *, stale_ok: bool) -
     """The links backers of ``c`` pay through: the payee's (see the module), else the project's."""
     if c.payee is None:
         return await project_links(repo, s, stale_ok=stale_ok)
-    offer = c.payee_offer()
+    if len(c.payees) > 1:  # a split (issue 14.5): each solver's links, titled with their share
+        out = []
+        for login, share in c.payees:
+            offer = next((o for o in c.offers if o.user.lower() == login.lower()), None)
+            for x in await payee_links(repo, login, offer.link if offer else None, stale_ok=stale_ok):
+                out.append(PaymentLink(f"{login} ({share} %): {x.title}", x.url, x.platform))
+        return out
+    offer = next((o for o in c.offers if o.user.lower() == c.payee.lower()), None)
     return await payee_links(repo, c.payee, offer.link if offer else None, stale_ok=stale_ok)
 
 

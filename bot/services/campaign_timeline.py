@@ -125,7 +125,14 @@ async def events_from_github(repo: Repo, number: int, s: Setup,
                                             goal, rule))
         else:
             events.append(ledger.StateEvent(at, seq, kind, e.get("state_reason")))
-    return events + timeline_claims(known, pulls, number, repository), status_comment
+    return events + timeline_claims(known, pulls, number, repository) + recorded_intents(known), status_comment
+
+
+def recorded_intents(known: history.Decisions) -> list:
+    """The claims before a merge and their withdrawals a refold credits: those fundbot recorded live (a pull
+    request comment or description is not on the issue's timeline; :mod:`bot.services.campaign_claims`)."""
+    return [ledger.IntentEvent(at, history.INTENT_SEQ, pull, user, action, assoc)
+            for pull, user, at, action, assoc in known.intents if action in ("claim", "drop")]
 
 
 def timeline_claims(known: history.Decisions, pulls: list[dict], number: int, repository: dict) -> list:
@@ -134,7 +141,9 @@ def timeline_claims(known: history.Decisions, pulls: list[dict], number: int, re
     this repository whose current body closes or claims the issue, unless it was updated after its merge
     (its body may have been edited since)."""
     if known.claims is not None:
-        return [ledger.ClaimEvent(at, history.CLAIM_SEQ, pull, solver) for pull, solver, at in known.claims]
+        return [ledger.ClaimEvent(at, history.CLAIM_SEQ, pull, solver,
+                                  next((x[4] for x in known.intents if x[3] == "merge" and x[0] == pull), None))
+                for pull, solver, at in known.claims]
     out = []
     for source in pulls:
         merged_at = timestamps.parse(source["pull_request"]["merged_at"], 0.0)

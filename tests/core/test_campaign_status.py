@@ -142,9 +142,14 @@ def test_delivered_also_thanks_an_implementer_who_is_not_the_solver():
     events = [C(0, "bob", "/offer 100", 1), C(1, "maint", "/bounty accept @bob", 2, True),
               C(2, "alice", "/pledge 100", 3),
               ClaimEvent(h(3), 4, 9, "zoe"), StateEvent(h(3), 5, "closed", None)]
-    c = fold(events, config=CONFIG, now=h(4))
+    c = fold(events, config=CONFIG, now=h(4))  # zoe merged, bob was accepted: the maintainer decides (14.5)
     body = render(c, h(4))
+    assert c.state == "funded" and "**⏳ Awaiting maintainer:** [@\u200bzoe](https://github.com/zoe) merged #9" in body
+    assert "`/bounty deliver @zoe` or `@bob`" in body
+    c = fold([*events, C(4, "maint", "/bounty deliver @zoe", 6, True)], config=CONFIG, now=h(5))
+    body = render(c, h(5))
     assert "by [@\u200bzoe](https://github.com/zoe)" in body and "Thanks also to [@\u200bbob]" in body
+    assert c.payee == "zoe" and "who delivered it (a maintainer's decision)" in body
 
 
 def test_closed_thanks_without_asking():

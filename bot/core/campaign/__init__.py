@@ -140,6 +140,7 @@ from bot.core.campaign.events import (
     ClaimEvent,
     CommentEvent,
     Event,
+    IntentEvent,
     LabelEvent,
     Offer,
     Outcome,
@@ -163,7 +164,7 @@ from bot.core.campaign.records import (
 
 __all__ = [
     "DAY", "DERIVED", "LEDGER_COMMANDS", "MAX_BACKERS", "MAX_LOG", "MAX_OFFERS", "PAYMENT_WINDOW_DAYS", "SNAPSHOT_VERSION",
-    "STATES", "Campaign", "ClaimEvent", "ClaimRecord", "CommentEvent", "CommentRecord", "Event", "LabelEvent",
+    "STATES", "Campaign", "ClaimEvent", "ClaimRecord", "IntentEvent", "CommentEvent", "CommentRecord", "Event", "LabelEvent",
     "LabelRecord", "LoggedCommand", "Offer", "Outcome", "Payment", "Pledge", "Record", "Rule", "State", "StateEvent",
     "StateRecord", "apply", "body_digest", "comment_record", "comment_version", "day_end", "deadline_date", "fold", "log_from_json", "log_to_json", "next_deadline", "replay",
     "tick",

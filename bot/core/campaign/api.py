@@ -96,6 +96,7 @@ def apply(campaign: Campaign, event: Event, *, config: BountiesConfig, now: floa
         and campaign.currency == ctx.currency
         and campaign.rewards == ctx.rewards
         and campaign.pay_to == ctx.pay_to
+        and campaign.claim_rule == (ctx.claims, ctx.max_claims)
     )
     if fast:
         m = _M.of(campaign, ctx)

@@ -16,7 +16,7 @@ SNAPSHOT_VERSION = 1
 #: The commands the ledger acts on (names as in :data:`bot.core.commands.NAMES`).
 LEDGER_COMMANDS = frozenset(
     {"bounty", "bounty cancel", "bounty extend", "bounty accept", "pledge", "unpledge", "offer", "paid",
-     "bounty received"}
+     "bounty received", "bounty deliver", "bounty split"}
     | {"bounty reward done"}  # issue 14.4 (rewards.py)
 )
 
@@ -69,9 +69,24 @@ class ClaimEvent:
     seq: int
     pull: int
     solver: str
+    association: str | None = None  # GitHub's author_association of the pull request's author (claims.py)
 
 
-Event = CommentEvent | LabelEvent | StateEvent | ClaimEvent
+@dataclass(frozen=True)
+class IntentEvent:
+    """A claim made before any merge (issue 14.5, :mod:`bot.core.campaign.claims`): ``/claim`` in a pull
+    request's comment, or a bare ``/claim`` in a pull request description that references the issue
+    (``action`` "claim"); the pull request closed without a merge withdraws it (``action`` "drop")."""
+
+    at: float
+    seq: int
+    pull: int
+    user: str
+    action: Literal["claim", "drop"] = "claim"
+    association: str | None = None  # GitHub's author_association of the claimant (None: unknown)
+
+
+Event = CommentEvent | LabelEvent | StateEvent | ClaimEvent | IntentEvent
 
 # ============================================================================================ results
 
@@ -106,6 +121,17 @@ class Payment:
     @property
     def state(self) -> str:
         return "confirmed" if self.confirmed_at is not None else "says paid" if self.said_at is not None else "pledged"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """An open claim: who works on the issue in which pull request; ``refused`` says why it does not count
+    (``bounties.claims``, ``bounties.max_claims``)."""
+
+    pull: int
+    user: str
+    at: float
+    refused: str | None = None
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from bot.core import commands as parser
+from bot.core.campaign.claims import _Claiming
 from bot.core.campaign.days import _date_of, _resolve, day_end, deadline_date
 from bot.core.campaign.events import DAY, MAX_BACKERS, MAX_OFFERS, PAYMENT_WINDOW_DAYS, Offer, Outcome, Pledge
 from bot.core.campaign.model import Campaign
@@ -21,7 +22,7 @@ class _Ctx:
     """What the fold needs from the configuration."""
 
     __slots__ = ("enabled", "currency", "minimum", "maximum", "deadline_days", "rewards", "generic", "goals",
-                 "label", "funded_label", "delivered_label", "managers", "rule", "pay_to")
+                 "label", "funded_label", "delivered_label", "managers", "rule", "pay_to", "claims", "max_claims")
 
     def __init__(self, config: BountiesConfig, label_goals: Mapping[str, Decimal] | None,
                  generic_label: str | None) -> None:
@@ -41,6 +42,8 @@ class _Ctx:
         roles = list(config.who_can_manage) or ["admin"]
         self.managers = ", ".join(roles[:-1]) + (" or " if len(roles) > 1 else "") + roles[-1]
         self.pay_to = str(getattr(config, "pay_to", "implementer"))
+        self.claims = str(getattr(config, "claims", "anyone"))
+        self.max_claims = int(getattr(config, "max_claims", 0) or 0)
 
 
 _FEW = 64  # at most this many changed backers are put in place one by one (else the pledges are sorted)
@@ -53,10 +56,11 @@ def _pledge_order(p: Pledge) -> tuple:
 
 #: Fields a Campaign and the machine hold alike (copied as they are both ways).
 _SAME_FIELDS = ("state", "goal", "deadline", "opened_at", "opened_by", "implementer", "solver", "pull", "goal_source",
-                "issue_state", "funded_at", "delivered_at", "ended_at", "end_reason", "ended_by", "deadline_passed")
+                "issue_state", "funded_at", "delivered_at", "ended_at", "end_reason", "ended_by", "deadline_passed",
+                "shares", "awaiting", "decided_by")
 
 
-class _M(_Paying, _Rewards):
+class _M(_Paying, _Claiming, _Rewards):
     """The mutable state machine used while replaying; frozen into a Campaign at the end."""
 
     def __init__(self, ctx: _Ctx) -> None:
@@ -74,6 +78,11 @@ class _M(_Paying, _Rewards):
         self.implementer: str | None = None
         self.solver: str | None = None
         self.pull: int | None = None
+        self.claims: dict = {}  # pull -> Claim (claims.py)
+        self.merges: dict[int, str] = {}  # merged pull requests that claim or close the issue: pull -> author
+        self.shares: tuple[tuple[str, int], ...] = ()
+        self.awaiting: tuple[int, str] | None = None
+        self.decided_by: str | None = None
         self.outcomes: list[Outcome] = []
         self.goal_source: str | None = None
         self.bounty_labels: list[str] = []
@@ -99,6 +108,8 @@ class _M(_Paying, _Rewards):
         m.offers = {o.user.lower(): o for o in c.offers}
         m.payments = {p.backer.lower(): p for p in c.payments}
         m.rewards_done = {d.backer.lower(): d for d in c.rewards_done}
+        m.claims = {x.pull: x for x in c.claims}
+        m.merges = dict(c.merges())
         m.outcomes = list(c.outcomes)
         m.bounty_labels = list(c.bounty_labels)
         m.label_goals = {x.lower(): g for x, g in zip(c.bounty_labels, c.bounty_goals, strict=True)}
@@ -143,6 +154,8 @@ class _M(_Paying, _Rewards):
             offers=offers,
             payments=tuple(sorted(self.payments.values(), key=lambda p: p.backer.lower())),
             pay_to=ctx.pay_to,
+            claims=tuple(self.claims.values()),
+            claim_rule=(ctx.claims, ctx.max_claims),
             labels_wanted=wanted,
             outcomes=tuple(self.outcomes),
             bounty_labels=tuple(self.bounty_labels),
@@ -179,7 +192,7 @@ class _M(_Paying, _Rewards):
         self.maybe_deliver(t)
 
     def maybe_deliver(self, t: float) -> None:
-        if self.state == "funded" and self.issue_state == "completed" and self.solver:
+        if self.state == "funded" and self.solver and (self.issue_state == "completed" or self.decided_by):
             self.state, self.delivered_at = "delivered", t
 
     # ------------------------------------------------------------------------------- transitions
@@ -190,6 +203,7 @@ class _M(_Paying, _Rewards):
         self.opened_at, self.opened_by = t, by
         self.pledges, self.raised, self.changed = {}, Decimal("0.00"), None
         self.payments, self.rewards_done = {}, {}
+        self.awaiting = self.decided_by = None
         self.implementer, self.goal_source = implementer, source
         self.funded_at = self.delivered_at = self.ended_at = None
         self.end_reason = self.ended_by = None
@@ -220,7 +234,9 @@ class _M(_Paying, _Rewards):
         elif kind == "s":
             self.issue_event(rec.at, rec.action, rec.reason)
         elif kind == "p":
-            self.claim(rec.at, rec.pull, rec.solver)
+            self.merged(rec.at, rec.pull, rec.solver, rec.association)
+        elif kind == "k":
+            self.intent(rec.at, rec.pull, rec.user, rec.action, rec.association)
 
     def label(self, t: float, name: str, added: bool, actor: str, recorded: Decimal | None = None) -> None:
         ctx = self.ctx
@@ -259,24 +275,20 @@ class _M(_Paying, _Rewards):
                 self.maybe_deliver(t)
             else:
                 self.issue_state = "not_planned"
+                self.decided_by = None
                 if self.state == "delivered":  # closed again as not planned: it was not done after all (issue 13)
                     self.state, self.delivered_at = "funded", None
                 if self.state in ("open", "funded") and self.ctx.enabled:
                     self.cancel(t, "not_planned", None)
         elif kind == "reopened":
             self.issue_state = "open"
+            self.decided_by = None  # a reopened issue waits for a new decision (claims.py)
             if self.state == "delivered":
                 self.state, self.delivered_at = "funded", None
             elif self.state == "cancelled" and self.end_reason == "not_planned":
                 self.state, self.ended_at, self.end_reason, self.ended_by = "open", None, None, None
             self.advance(t)  # restored after its deadline: expired
             self.reevaluate(t)
-
-    def claim(self, t: float, pull: int, solver: str) -> None:
-        if self.state in ("delivered", "closed") or not solver:
-            return
-        self.solver, self.pull = solver, pull
-        self.maybe_deliver(t)
 
     # ----------------------------------------------------------------------------------- commands
 
@@ -308,6 +320,10 @@ class _M(_Paying, _Rewards):
                 reason = self.cancel_command(t, author)
             elif name == "bounty extend":
                 reason = self.extend(t, days, date)
+            elif name == "bounty deliver":
+                reason = self.deliver(t, author, user)
+            elif name == "bounty split":
+                reason = self.split(t, author, user)
             else:  # bounty accept
                 reason = self.accept(t, author, user or "")
             self.outcomes.append(Outcome(cid, line, name, reason is None, reason))
@@ -321,6 +337,8 @@ class _M(_Paying, _Rewards):
             return f"{who} can cancel a campaign. To withdraw your own pledge, write /unpledge."
         if name == "bounty extend":
             return f"{who} can extend a campaign."
+        if name in ("bounty deliver", "bounty split"):
+            return f"{who} can say who delivered the work. To claim it, write /claim in your pull request."
         return f"{who} can accept an offer."
 
     def check(self, amount: parser.Amount) -> str | None:

@@ -13,6 +13,7 @@ from bot.core.campaign.events import (
     LEDGER_COMMANDS,
     SNAPSHOT_VERSION,
     STATES,
+    Claim,
     Offer,
     Outcome,
     Payment,
@@ -54,8 +55,13 @@ class Campaign:
     implementer: str | None = None  # whose offer was accepted
     payments: tuple[Payment, ...] = ()  # what backers and the payee said about payments, by backer (paying.py)
     pay_to: str = "implementer"  # bounties.pay_to at fold time
-    solver: str | None = None  # who delivered (merged pull request)
+    solver: str | None = None  # who delivered (merged pull request, /bounty deliver; the first of a split)
     pull: int | None = None
+    claims: tuple[Claim, ...] = ()  # open claims, in the order made (claims.py)
+    shares: tuple[tuple[str, int], ...] = ()  # /bounty split: (solver, percent), summing to 100
+    awaiting: tuple[int, str] | None = None  # (pull, author) merged by someone the maintainer must confirm
+    decided_by: str | None = None  # the maintainer who named the solver (/bounty deliver, /bounty split)
+    claim_rule: tuple[str, int] = ("anyone", 0)  # (bounties.claims, bounties.max_claims) at fold time
     labels_wanted: frozenset[str] = frozenset()  # config names of fundbot's state labels to carry
     outcomes: tuple[Outcome, ...] = ()
     goal_source: str | None = None  # "command" | "offer" | "label:NAME"
@@ -115,8 +121,30 @@ class Campaign:
 
     @property
     def payee(self) -> str | None:
-        """Who backers pay: the accepted implementer (``bounties.pay_to: implementer``), or None: the project."""
-        return self.implementer if self.pay_to == "implementer" else None
+        """Who backers pay: the accepted implementer (``bounties.pay_to: implementer``; the solver a maintainer
+        named instead, the first of a split), or None: the project."""
+        got = self.payees
+        return got[0][0] if got else None
+
+    def merges(self) -> dict[int, str]:
+        """Pull request -> author of the merged pull requests that claim or close the issue (from the log). Do
+        not change the dict."""
+        got = self.__dict__.get("_merges")
+        if got is None:
+            got = self.__dict__["_merges"] = {r.pull: r.solver for r in self.log if r.kind == "p"}
+        return got
+
+    @property
+    def payees(self) -> tuple[tuple[str, int], ...]:
+        """Who backers pay and their share in percent (claims.py): the solvers of a ``/bounty split``, else the
+        accepted implementer - or the solver a maintainer named instead (``/bounty deliver``); (): the project."""
+        if self.pay_to != "implementer":
+            return ()
+        if self.shares:
+            return self.shares
+        if self.implementer and self.solver and self.decided_by and self.solver.lower() != self.implementer.lower():
+            return ((self.solver, 100),)
+        return ((self.implementer, 100),) if self.implementer else ()
 
     def payment(self, backer: str) -> Payment:
         """What was said about ``backer``'s payment (``state``: pledged, says paid, confirmed)."""
@@ -171,6 +199,7 @@ class Campaign:
             **({"payments": [[p.backer, p.said_at, p.confirmed_at, p.confirmed_by] for p in self.payments]}
                if self.payments else {}),
             **({"pay_to": self.pay_to} if self.pay_to != "implementer" else {}),
+            **_claims_out(self),
             **({"rewards_done": [[d.backer, d.at, d.by] for d in self.rewards_done]} if self.rewards_done else {}),
         }
 
@@ -259,4 +288,34 @@ def _from_snapshot(d: Mapping[str, Any]) -> Campaign:
         rewards=rewards,
         rewards_done=done,
         log=tuple(_rec_in(r) for r in d["log"]),
+        **_claims_in(d),
     )
+
+
+def _claims_out(c: Campaign) -> dict[str, Any]:
+    """The claim fields of a snapshot, each only when it says something (older snapshots stay byte for byte)."""
+    out: dict[str, Any] = {}
+    if c.claims:
+        out["claims"] = [[x.pull, x.user, x.at, *([x.refused] if x.refused else [])] for x in c.claims]
+    if c.shares:
+        out["shares"] = [[who, share] for who, share in c.shares]
+    if c.awaiting:
+        out["awaiting"] = list(c.awaiting)
+    if c.decided_by:
+        out["decided_by"] = c.decided_by
+    if c.claim_rule != ("anyone", 0):
+        out["claim_rule"] = list(c.claim_rule)
+    return out
+
+
+def _claims_in(d: Mapping[str, Any]) -> dict[str, Any]:
+    claims = tuple(Claim(_int(p), _str(u), _num(t), _str(r[0]) if r else None) for p, u, t, *r in d.get("claims", ()))
+    awaiting = d.get("awaiting")
+    mode, cap = d.get("claim_rule", ("anyone", 0))
+    return {
+        "claims": claims,
+        "shares": tuple((_str(w), _int(x)) for w, x in d.get("shares", ())),
+        "awaiting": None if awaiting is None else (_int(awaiting[0]), _str(awaiting[1])),
+        "decided_by": _opt_str(d.get("decided_by")),
+        "claim_rule": (_choice(mode, ("anyone", "offer", "contributors")), _int(cap)),
+    }

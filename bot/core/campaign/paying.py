@@ -35,7 +35,21 @@ class _Paying:
 
     @property
     def payee(self) -> str | None:
-        return self.implementer if getattr(self.ctx, "pay_to", "implementer") == "implementer" else None
+        got = self.payees
+        return got[0] if got else None
+
+    @property
+    def payees(self) -> list[str]:
+        """Everyone paid (Campaign.payees: the solvers of a split, the implementer or the solver named)."""
+        if getattr(self.ctx, "pay_to", "implementer") != "implementer":
+            return []
+        shares = getattr(self, "shares", ())
+        if shares:
+            return [who for who, _ in shares]
+        solver, decided = getattr(self, "solver", None), getattr(self, "decided_by", None)
+        if self.implementer and solver and decided and solver.lower() != self.implementer.lower():
+            return [solver]
+        return [self.implementer] if self.implementer else []
 
     def nothing_to_pay(self) -> str | None:
         if self.state in _PAY_STATES:
@@ -60,7 +74,7 @@ class _Paying:
 
     def received(self, t: float, author: str, maintainer: bool, users: str | None, managers: str) -> str | None:
         payee = self.payee
-        if not maintainer and not (payee and author.lower() == payee.lower()):
+        if not maintainer and author.lower() not in {p.lower() for p in self.payees}:
             who = f"{payee} (who is paid) or " if payee else ""
             return f"only {who}maintainers (repository permission {managers}) can confirm that a payment arrived."
         problem = self.nothing_to_pay()

@@ -9,7 +9,10 @@ event kind, each starting with its one-letter ``kind``:
   an addition (a string, or None);
 * :class:`StateRecord` ``("s", at, seq, action, reason)``: the issue ``closed`` or ``reopened``, with
   GitHub's ``state_reason`` (or "");
-* :class:`ClaimRecord` ``("p", at, seq, pull, solver)``: a merged pull request.
+* :class:`ClaimRecord` ``("p", at, seq, pull, solver, association)``: a merged pull request (``association``,
+  GitHub's ``author_association`` of its author, left out of the JSON form when None);
+* :class:`IntentRecord` ``("k", at, seq, pull, user, action, association)``: a claim before any merge
+  (``action`` "claim") or its withdrawal ("drop"), :mod:`bot.core.campaign.claims`.
 
 ``rule`` is the :class:`Rule` that judged the record when it was made (None: the configuration's). Its
 ``bare`` says whether the bare command forms (``/pledge 50``) counted (``commands.bare``) as well as the
@@ -38,11 +41,13 @@ from bot.core.campaign.events import (
     ClaimEvent,
     CommentEvent,
     Event,
+    IntentEvent,
     LabelEvent,
     StateEvent,
 )
 
-__all__ = ["ClaimRecord", "CommentRecord", "LabelRecord", "LoggedCommand", "Record", "Rule", "StateRecord"]
+__all__ = ["ClaimRecord", "CommentRecord", "IntentRecord", "LabelRecord", "LoggedCommand", "Record", "Rule",
+           "StateRecord"]
 
 
 class Rule(NamedTuple):
@@ -64,7 +69,8 @@ class LoggedCommand(NamedTuple):
     currency: str | None
     days: int | None
     date: str | None  # YYYY-MM-DD
-    user: str | None  # bounty accept's user; bounty received's users, space-separated
+    user: str | None  # bounty accept's user; bounty received's users, space-separated; bounty deliver's user or
+    # "#PR"; bounty split's "login:share" words, space-separated
     link: str | None = None  # offer's payment link (JSON: an 8th element, only when set)
 
 
@@ -107,11 +113,22 @@ class ClaimRecord(NamedTuple):
     seq: int
     pull: int
     solver: str
+    association: str | None = None
 
 
-Record = CommentRecord | LabelRecord | StateRecord | ClaimRecord
+class IntentRecord(NamedTuple):
+    kind: str  # "k"
+    at: float
+    seq: int
+    pull: int
+    user: str
+    action: str  # "claim" | "drop"
+    association: str | None
 
-_RANK = {"l": 0, "c": 1, "s": 2, "p": 3}
+
+Record = CommentRecord | LabelRecord | StateRecord | ClaimRecord | IntentRecord
+
+_RANK = {"l": 0, "c": 1, "s": 2, "k": 3, "p": 4}
 
 
 def _sort_key(rec: Record) -> tuple:
@@ -121,6 +138,8 @@ def _sort_key(rec: Record) -> tuple:
         ident = (rec.label, rec.added, rec.actor, rec.goal or "")
     elif rec.kind == "s":
         ident = (rec.action, rec.reason)
+    elif rec.kind == "k":
+        ident = (rec.pull, rec.user, rec.action, rec.association or "")
     else:
         ident = (rec.pull, rec.solver)
     return (rec.at, rec.seq, _RANK[rec.kind], ident)
@@ -150,6 +169,10 @@ def _parse(body: str, at: float, *, bare: bool = True, handle: str = "fundbot") 
         days = item.deadline.days if item.deadline is not None else None
         date = item.deadline.date.isoformat() if item.deadline is not None and item.deadline.date else None
         user = " ".join(item.users) if item.users else item.user
+        if item.name == "bounty split":
+            user = " ".join(f"{u}:{share}" for u, share in zip(item.users, item.shares, strict=True))
+        elif item.name == "bounty deliver" and item.issue is not None:
+            user = f"#{item.issue}"
         out.append(LoggedCommand(item.line, item.name, amount, cur, days, date, user, item.link))
     return tuple(out)
 
@@ -209,8 +232,17 @@ def _record(e: Event) -> Record:
     if isinstance(e, StateEvent):
         return StateRecord("s", _finite(e.at, "StateEvent.at"), int(e.seq), str(e.kind), str(e.reason or ""))
     if isinstance(e, ClaimEvent):
-        return ClaimRecord("p", _finite(e.at, "ClaimEvent.at"), int(e.seq), int(e.pull), str(e.solver or ""))
+        return ClaimRecord("p", _finite(e.at, "ClaimEvent.at"), int(e.seq), int(e.pull), str(e.solver or ""),
+                           _association(e.association))
+    if isinstance(e, IntentEvent):
+        action = "drop" if e.action == "drop" else "claim"
+        return IntentRecord("k", _finite(e.at, "IntentEvent.at"), int(e.seq), int(e.pull), str(e.user or ""), action,
+                            _association(e.association))
     raise TypeError(f"not a campaign event: {type(e).__name__}")
+
+
+def _association(value: object) -> str | None:
+    return value.upper()[:40] if isinstance(value, str) and value else None
 
 
 def _canonical(events: Iterable[Event]) -> list[Record]:
@@ -251,6 +283,8 @@ def _rec_out(rec: Record) -> list:
         cmds = [[c.line, c.name, _dec_out(c.amount), c.currency, c.days, c.date, c.user,
                  *([] if c.link is None else [c.link])] for c in rec.commands]
         out = [*rec[:-2], cmds]
+    elif rec.kind == "p" and rec.association is None:
+        return list(rec[:-1])  # the older form
     else:
         out = list(rec[:-1]) if rec.kind == "l" else list(rec)
     rule = rec.rule if rec.kind in ("c", "l") else None
@@ -320,12 +354,19 @@ def _commands_in(items: Any) -> tuple[LoggedCommand, ...]:
     return tuple(_command_in(c) for c in items)
 
 
+def _action(value: Any) -> str:
+    if value not in ("claim", "drop"):
+        raise ValueError(f"bad claim action {value!r}")
+    return value
+
+
 # kind -> (record class, fewest fields the JSON form has (older forms lack the last ones), reader per field)
 _READERS: dict[str, tuple[type, int, tuple[Callable[[Any], Any], ...]]] = {
     "c": (CommentRecord, 10, (str, _num, _int, _int, _str, _bool, _bool, _num, _str, _commands_in, _rule)),
     "l": (LabelRecord, 6, (str, _num, _int, _str, _bool, _str, _opt_amount, _rule)),
     "s": (StateRecord, 5, (str, _num, _int, _str, _str)),
-    "p": (ClaimRecord, 5, (str, _num, _int, _int, _str)),
+    "p": (ClaimRecord, 5, (str, _num, _int, _int, _str, _opt_str)),
+    "k": (IntentRecord, 7, (str, _num, _int, _int, _str, _action, _opt_str)),
 }
 
 

@@ -90,6 +90,8 @@ class BountiesConfig:
     badge: bool  # the campaign's SVG badge at the top of its status comment (issue 15)
     pay_to: str = "implementer"  # "implementer" | "maintainer": whose links backers pay (issue 14.2)
     remind_days: int = 7  # days between the two reminders to unpaid backers; 0: none (issue 14.3)
+    claims: str = "anyone"  # "anyone" | "offer" | "contributors": who may claim (issue 14.5, campaign/claims.py)
+    max_claims: int = 0  # open claims that count at most; 0: no cap (issue 14.5)
     list_all_backers: bool = False  # README and release notes list every backer, whatever their reward (14.4)
 
 
