@@ -25,12 +25,14 @@ from bot import doctor
 from bot.edge.web import make_app
 from bot.settings import DEFAULT_WEBHOOK_PATH, Settings
 from bot.store import open_store
+from bot.store.postgres import MIGRATIONS as PG_MIGRATIONS
 from bot.store.sqlite import MIGRATIONS
 from tests.fixtures import cli
 from tests.fixtures.store_fixtures import postgres_base_url, with_query
 from tests.system.test_crash import free_port
 
-LATEST = MIGRATIONS[-1][0]  # the schema version this fundbot migrates to
+LATEST = MIGRATIONS[-1][0]  # the schema version this fundbot migrates to (SQLite)
+PG_LATEST = PG_MIGRATIONS[-1][0]  # PostgreSQL's (4: payloads compressed with lz4)
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTING_NAMES = {
@@ -318,7 +320,7 @@ async def test_postgres_not_migrated_then_migrated(world, sandbox_installation_i
             await store.close()
         result = await world.doctor(DATABASE_URL=url)
         assert result.code == 0, result.out
-        assert result.line("✓ database schema") == f"✓ database schema: version {LATEST} (current)"
+        assert result.line("✓ database schema") == f"✓ database schema: version {PG_LATEST} (current)"
         assert result.line("✓ inbox") == "✓ inbox: 1 pending, 0 running"
         assert result.line("! failed jobs") == ("! failed jobs: 1 parked after their last try\n    fix: see them with "
                                                 "`python -m bot jobs`, re-queue one with `python -m bot jobs retry ID`")
