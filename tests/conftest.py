@@ -32,6 +32,20 @@ def _parse_each_key_once() -> None:
 
 _parse_each_key_once()
 
+
+def _property_test_depth() -> None:
+    """Hypothesis's default of 100 examples for a test that names none, scaled like the others
+    (tests/fixtures/depth.py: FUNDBOT_TEST_DEPTH, half by default, full in .ci/run's second pass)."""
+    from hypothesis import settings
+
+    from tests.fixtures.depth import examples
+
+    settings.register_profile("fundbot", max_examples=examples(100))
+    settings.load_profile("fundbot")
+
+
+_property_test_depth()
+
 from tests.fixtures.bot_fixtures import *  # noqa: E402,F403
 from tests.fixtures.sandbox_fixtures import *  # noqa: E402,F403
 from tests.fixtures.store_fixtures import *  # noqa: E402,F403

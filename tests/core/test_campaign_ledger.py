@@ -26,6 +26,7 @@ from bot.core.campaign import (
     tick,
 )
 from bot.core.config import Config
+from tests.fixtures.depth import examples
 
 CONFIG = Config.defaults().bounties
 GENERIC, FUNDED, DELIVERED = CONFIG.label, CONFIG.funded_label, CONFIG.delivered_label
@@ -466,7 +467,7 @@ OPENERS = [None, CommentEvent(h(0), 99, 99, "maint", "/bounty 100", True), Label
 event_lists = st.builds(lambda opener, rest: ([opener] if opener else []) + rest,
                         st.sampled_from(OPENERS), st.lists(events_strategy, max_size=30))
 nows = st.integers(0, 24 * 12).map(lambda x: h(x / 2)) | st.just(h(24 * 40))
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def with_distinct_positions(events):

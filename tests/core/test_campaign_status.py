@@ -16,6 +16,7 @@ from bot.core import markdown, status
 from bot.core.campaign import DAY, Campaign, ClaimEvent, CommentEvent, LabelEvent, StateEvent, fold
 from bot.core.config import Config, Reward
 from bot.core.links import PaymentLink
+from tests.fixtures.depth import examples
 
 CONFIG = Config.defaults().bounties
 REWARDS = CONFIG.rewards
@@ -270,7 +271,7 @@ def assert_safe(body: str) -> None:
     assert re.search(r"@(?!\u200b)", prose) is None
 
 
-SAFE = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SAFE = settings(max_examples=examples(120), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SAFE

@@ -22,6 +22,7 @@ from bot.core.commands import (
     parse_commands,
     split_lines,
 )
+from tests.fixtures.depth import examples
 
 TODAY = datetime.date(2025, 1, 10)
 D = Decimal
@@ -424,13 +425,13 @@ ALPHABET = st.sampled_from(list("/ \t\r\n>`~-*#<!$€,.k0123456789@") + ["pledge
                                                                          "```", "~~~", "    ", "\r\n", "USD"])
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.text(max_size=300))
 def test_never_raises_on_arbitrary_text(body):
     _check_invariants(body)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.lists(ALPHABET, max_size=80).map("".join))
 def test_never_raises_on_markdownish_soup(body):
     _check_invariants(body)
@@ -475,7 +476,7 @@ def documents(draw):
     return body, expected
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents())
 def test_grammar_documents(doc):
     body, expected = doc
@@ -593,7 +594,7 @@ def command_like(draw):
     return "/" + word + ("" if glued else " ") + " ".join(tokens)
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(600), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(command_like(), st.sampled_from([TODAY, None]))
 def test_property_every_suggestion_parses_as_a_valid_command(line, today):
     _assert_suggestions_work(line, today)

@@ -34,6 +34,7 @@ from bot.core.config import (
     summary,
     validate,
 )
+from tests.fixtures.depth import examples
 
 # --------------------------------------------------------------------------------------------------
 # One case per class of problem: (id, text, code, severity, line, column, key)
@@ -762,7 +763,7 @@ def _dump(value: object) -> str:
     return buf.getvalue()
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(_KEYS, _DOCS, max_size=6) | _DOCS)
 def test_random_documents_never_raise(doc: object) -> None:
     _check_outcome(validate(_dump(doc)))
@@ -799,7 +800,7 @@ def _mutations(draw: st.DrawFn) -> str:
     return text
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_mutations())
 def test_mutated_default_config_never_raises(text: str) -> None:
     _check_outcome(validate(text))
@@ -828,7 +829,7 @@ def _schema_shaped(draw: st.DrawFn) -> dict[str, object]:
     return doc
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_schema_shaped())
 def test_schema_shaped_documents_never_raise(doc: dict[str, object]) -> None:
     _check_outcome(validate(_dump(doc)))

@@ -23,6 +23,7 @@ from bot.core.funding import (
     parse,
     render,
 )
+from tests.fixtures.depth import examples
 
 
 def found(problems: list[Problem]) -> list[tuple[str, str, int, int]]:
@@ -385,7 +386,7 @@ def test_lint_is_check_mapping_on_the_document() -> None:
 # ---------------------------------------------------------------------------------------------
 # Properties
 
-FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 yaml_ish = st.text(
     alphabet=st.sampled_from(

@@ -4,6 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.core import markdown
+from tests.fixtures.depth import examples
 
 
 @given(st.text())
@@ -96,7 +97,7 @@ def test_inert_caps_and_collapses():
     assert gfm.code_spans(markdown.inert("`")) == ["`"]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text(st.characters(blacklist_categories=["Cs"]), max_size=80))
 def test_property_inert_is_always_exactly_the_text_in_one_code_span(value):
     for table in (False, True):

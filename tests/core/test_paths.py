@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from bot.core import config as core
 from bot.core import disclosure, paths
+from tests.fixtures.depth import examples
 
 BAD = {
     "../README.md": "`..`",
@@ -70,7 +71,7 @@ def test_config_files_are_yaml():
     assert not any(paths.is_config_file(p) for p in (".env", "secrets.json", ".yml", "x.yml.bak", "yml"))
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("ab./\\%2eE.f \x00\u202e#?")), max_size=20))
 def test_an_accepted_path_always_names_one_file_inside_the_repository(path):
     if paths.problem(path) is not None:

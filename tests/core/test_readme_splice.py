@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.readme import END, START, SpliceError, _decode, _pair, _scan, extract, splice
+from tests.fixtures.depth import examples
 
 READMES = sorted((Path(__file__).parents[1] / "data" / "github" / "real-world" / "readmes").glob("*.md"))
 S1 = "### Gold\n\n[Alice](https://github.com/alice)"
@@ -333,7 +334,7 @@ _INNERS = st.lists(st.sampled_from(["x", "y", "\n", "\n\n", "[a](https://a.examp
                    max_size=10).map("".join)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(_DOCS, _INNERS, _INNERS, st.booleans())
 def test_any_document_either_fails_cleanly_or_splices_idempotently(doc, s1, s2, crlf):
     if crlf:

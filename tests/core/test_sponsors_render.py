@@ -27,6 +27,7 @@ from bot.core.sponsors import (
     render_section,
     tier_of,
 )
+from tests.fixtures.depth import examples
 
 TIERS = (Tier("Gold", D(500)), Tier("Silver", D(100)), Tier("Backers", D(0)))
 NO_GOAL = FundingGoal("", D(0))
@@ -428,7 +429,7 @@ def assert_safe(out: str) -> None:
             assert sum(1 for i, c in enumerate(line) if c == "|" and _unescaped(line, i)) == 6, line
 
 
-@settings(max_examples=250, deadline=None)
+@settings(max_examples=examples(250), deadline=None)
 @given(
     entries=st.lists(ENTRY, max_size=6),
     campaigns=st.lists(CAMPAIGN, max_size=3),
@@ -469,7 +470,7 @@ def test_each_adversarial_string_in_every_field(evil):
     assert_safe(out)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.lists(ENTRY, max_size=8), st.lists(CAMPAIGN, max_size=3), st.lists(DELIVERED_ST, max_size=3), st.randoms())
 def test_arbitrary_input_order_never_changes_the_bytes(entries, campaigns, delivered, rnd):
     def go(e, c, d):
@@ -481,7 +482,7 @@ def test_arbitrary_input_order_never_changes_the_bytes(entries, campaigns, deliv
     assert go(entries, campaigns, delivered) == expected
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["alice", "ALICE", "Alice", "bob", "Bob  Smith", "Bob Smith"]),
                           st.decimals(0, 100, places=0)), max_size=6), st.randoms())
 def test_backer_order_and_spelling_never_change_the_bytes(backers, rnd):

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from bot.edge import events
 from bot.edge.events import NotAnObject, ack_fields, installation_id_of, ordering_key, parse_json
+from tests.fixtures.depth import examples as depth_examples
 
 WEBHOOKS = Path(__file__).resolve().parents[1] / "data" / "github" / "webhooks"
 
@@ -62,7 +63,7 @@ ENVELOPE = st.fixed_dictionaries({}, optional={k: FIELD for k in ("installation"
                                                                    "pull_request", "action", "sender")})
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=depth_examples(400), deadline=None)
 @given(ENVELOPE, st.sampled_from(["issues", "issue_comment", "pull_request", "push", "installation"]))
 def test_generated_envelopes_get_the_same_answer(payload, event):
     body = json.dumps(payload).encode()

@@ -9,6 +9,7 @@ import gc
 import tracemalloc
 
 import aiohttp
+import pytest
 
 from bot.app import Service
 from bot.settings import Settings
@@ -24,6 +25,7 @@ async def _send(session, url: str, body: bytes, start: int, n: int) -> None:
             assert r.status == 202
 
 
+@pytest.mark.slow  # 2,500 deliveries traced by tracemalloc (~8 s of CPU): with the slow tests
 async def test_the_edge_keeps_nothing_per_delivery(tmp_path):
     settings = Settings(webhook_secret=SECRET, database_url=f"sqlite:///{tmp_path / 'g.db'}", host="127.0.0.1", port=0)
     service = Service(settings)

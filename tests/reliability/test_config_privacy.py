@@ -8,8 +8,6 @@ comment or path fundbot requested may contain one.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from bot.core import config as core
@@ -419,12 +417,8 @@ async def test_a_config_with_thousands_of_problems_costs_one_bounded_check_run(s
     sponsor = "    - name: a\n" + "".join(f"      z{j}: 1\n" for j in range(50))
     text = "readme:\n  sponsors:\n" + sponsor * 190
     assert len(text.encode()) <= core.MAX_BYTES
-    started = time.perf_counter()
-    result = core.validate(text)
-    elapsed = time.perf_counter() - started
-    assert len(result.issues) == core.MAX_ISSUES + 1 and result.warnings[-1].code == "too-many-issues"
-    assert "9,400 warnings more" in result.warnings[-1].message
-    assert elapsed < 30  # composing 256 KB of YAML is the cost; checking stops counting at the cap
+    # (the validator's cap itself, at most MAX_ISSUES issues and one "more" line, is tests/core's: here, what the
+    # bot does with 256 KB of problems - it composes the YAML once, in the worker)
     await sandbox.push_files(REPO, "octocat", {".github/fundbot.yml": text})
     await settle(sandbox, bot)
     [run] = config_runs(sandbox)

@@ -24,6 +24,8 @@ import random
 import time
 import uuid
 
+import pytest
+
 from bot.core import signing
 from tests.fixtures.helpers import github_headers, payload_files, sign
 from tests.reliability.edge_harness import (
@@ -215,6 +217,7 @@ async def exchange(port: int, data: bytes, *, timeout: float) -> int | None:
             await writer.wait_closed()
 
 
+@pytest.mark.slow  # thousands of requests through a real server: with the slow tests (tests/reliability/test_hostile_input.py keeps fuzzed deliveries in the quick run)
 async def test_thousands_of_hostile_requests_get_no_5xx_and_only_the_signed_deliveries_are_stored(tmp_path):
     rng = random.Random(SEED)
     plan: list[tuple[str | None, bytes, bytes]] = []

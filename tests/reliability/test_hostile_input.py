@@ -41,6 +41,7 @@ from bot.services import campaigns as shell
 from bot.services.repo import Repo
 from bot.settings import MAX_WEBHOOK_BYTES, Settings
 from tests.fixtures.bot_fixtures import settle
+from tests.fixtures.depth import examples
 from tests.fixtures.helpers import WEBHOOKS, github_headers, payload_bytes, payload_files, sign
 
 SECRET = "edge-secret"
@@ -287,7 +288,7 @@ async def test_fuzzed_webhooks_never_get_a_5xx_and_only_signed_json_objects_are_
             status, answer = r.status, await r.read()
         return status, answer, before, await total_jobs(service)
 
-    @settings(max_examples=300, deadline=None,
+    @settings(max_examples=examples(300), deadline=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
     @given(requests())
     def check(request):
