@@ -325,8 +325,8 @@ def sections(figures: dict, binary: str, tmp: Path, sandbox, signed, backends: l
     for name in wanted:
         try:
             figures[name] = runs[name]()
-        except (BenchError, RuntimeError) as exc:  # one section that cannot run (e.g. serve does not start) is reported
-            figures[name] = {"error": str(exc)[:400]}
+        except Exception as exc:  # noqa: BLE001 - one section that cannot run is reported; the others' figures stay
+            figures[name] = {"error": f"{type(exc).__name__}: {str(exc)[:400]}"}
 
 
 def _module(name: str):
