@@ -4,6 +4,7 @@ token and a token without read:user, as GitHub does)."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 import aiohttp
@@ -17,21 +18,29 @@ ADMIN = "an-admin-token-for-the-test"
 KEY = "k" * 40
 
 
-@pytest.fixture
-async def admin(sandbox, tmp_path):
-    settings = Settings().for_sandbox(sandbox, database_url=f"sqlite:///{tmp_path / 'f.db'}", admin_token=ADMIN,
-                                      secret_key=KEY)
-    service = Service(settings)
+@contextlib.asynccontextmanager
+async def signed_in(sandbox, tmp_path, **settings):
+    """fundbot's web app against the sandbox, an operator signed in: (session, base URL, CSRF token, service)."""
+    service = Service(Settings().for_sandbox(sandbox, database_url=f"sqlite:///{tmp_path / 'f.db'}", admin_token=ADMIN,
+                                             **settings))
     await service.open()
     port = await service.start_web(host="127.0.0.1", port=0)
     base = f"http://127.0.0.1:{port}"
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-        signed = await http.post(f"{base}/admin/login", data={"token": ADMIN}, allow_redirects=False)
-        assert signed.status == 303
-        page = await (await http.get(f"{base}/admin/sponsors")).text()
-        csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
-        yield http, base, csrf, service
-    await service.close(grace=1)
+    try:
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+            signed = await http.post(f"{base}/admin/login", data={"token": ADMIN}, allow_redirects=False)
+            assert signed.status == 303
+            page = await (await http.get(f"{base}/admin/sponsors")).text()
+            csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
+            yield http, base, csrf, service
+    finally:
+        await service.close(grace=1)
+
+
+@pytest.fixture
+async def admin(sandbox, tmp_path):
+    async with signed_in(sandbox, tmp_path, secret_key=KEY) as signed:
+        yield signed
 
 
 async def test_connect_list_and_disconnect_from_the_page(sandbox, admin):
@@ -75,21 +84,9 @@ async def test_forged_and_bad_forms_are_refused(sandbox, admin):
 
 
 async def test_without_secret_key_nothing_is_checked_or_stored(sandbox, tmp_path):
-    settings = Settings().for_sandbox(sandbox, database_url=f"sqlite:///{tmp_path / 'f.db'}", admin_token=ADMIN,
-                                      secret_key=None)
-    service = Service(settings)
-    await service.open()
-    port = await service.start_web(host="127.0.0.1", port=0)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-            await http.post(f"{base}/admin/login", data={"token": ADMIN})
-            page = await (await http.get(f"{base}/admin/sponsors")).text()
-            csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
-            before = len(sandbox.calls)
-            r = await http.post(f"{base}/admin/sponsors/connect",
-                                data={"csrf": csrf, "account": "octocat", "token": sandbox.add_user_token("octocat")})
-            assert r.status == 400 and "SECRET_KEY must be set" in await r.text()
-            assert len(sandbox.calls) == before  # no check with GitHub for a token that could not be kept
-    finally:
-        await service.close(grace=1)
+    async with signed_in(sandbox, tmp_path, secret_key=None) as (http, base, csrf, _service):
+        before = len(sandbox.calls)
+        r = await http.post(f"{base}/admin/sponsors/connect",
+                            data={"csrf": csrf, "account": "octocat", "token": sandbox.add_user_token("octocat")})
+        assert r.status == 400 and "SECRET_KEY must be set" in await r.text()
+        assert len(sandbox.calls) == before  # no check with GitHub for a token that could not be kept
