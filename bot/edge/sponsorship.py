@@ -27,14 +27,15 @@ import asyncio
 import hashlib
 import hmac
 import logging
-import re
 
 import orjson
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
+from bot.core.names import is_login
 from bot.edge.events import parse_json
 from bot.edge.web import (
+    _GUID_RE,
     BUDGET_KEY,
     CLOCK_KEY,
     METRICS_KEY,
@@ -59,8 +60,6 @@ log = logging.getLogger(__name__)
 
 KIND = "sponsorship"  # the inbox kind of a Sponsors delivery (never "webhook": no App handler ever sees it)
 SPONSORSHIP_MAC_KEY = web.AppKey("sponsorship_mac", object)
-_GUID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-_LOGIN_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
 ACTIONS = ("created", "cancelled", "edited", "tier_changed", "pending_cancellation", "pending_tier_change")
 
 
@@ -131,7 +130,7 @@ def summary(payload: object) -> dict | None:
     for field in ("sponsorable", "maintainer"):
         account = sponsorship.get(field)
         login = account.get("login") if isinstance(account, dict) else None
-        if isinstance(login, str) and _LOGIN_RE.match(login):
+        if is_login(login):
             kind = account.get("type")
             return {"action": payload["action"],
                     "sponsorable": {"login": login, "id": account.get("id") if isinstance(account.get("id"), int) else None,
