@@ -34,8 +34,26 @@ def _named(found: list[parser.Command], repo: Repo) -> set[int]:
     return {c.issue for c in found if c.issue is not None and (c.repo is None or c.repo.lower() == repo.full_name.lower())}
 
 
+CLAIMED_TTL = 180 * 86400.0  # what a pull request claimed is kept this long (a pull request open for months)
+
+
+def _claimed_key(repo: Repo, pull: int) -> str:
+    return f"pull-claims:{repo.id or repo.full_name}#{pull}"
+
+
+async def _remember(repo: Repo, pull: int, numbers: set[int]) -> None:
+    """The issues a pull request claimed, so its closing without a merge withdraws them with no GitHub request."""
+    held = await repo.ctx.store.cache_get(campaigns.NS, _claimed_key(repo, pull))
+    known = {n for n in held if isinstance(n, int)} if isinstance(held, list) else set()
+    if not numbers <= known:
+        await repo.ctx.store.cache_set(campaigns.NS, _claimed_key(repo, pull), sorted(known | numbers)[:MAX_ISSUES],
+                                       ttl=CLAIMED_TTL, installation_id=repo.installation_id)
+
+
 async def _schedule(repo: Repo, numbers: set[int], pull: int, user: str, action: str, assoc: str | None,
                     at: str | None) -> None:
+    if action == "claim":
+        await _remember(repo, pull, numbers - {pull})
     repository = repo.repository
     for number in sorted(numbers - {pull})[:MAX_ISSUES]:
         payload = {"repository": {k: repository.get(k) for k in ("id", "full_name", "default_branch")},
@@ -68,12 +86,16 @@ async def on_pull(event, repo: Repo) -> None:
 
 @router.register("pull_request", action="closed")
 async def on_closed_unmerged(event, repo: Repo) -> None:
-    """A pull request closed without a merge withdraws its claims."""
+    """A pull request closed without a merge withdraws its claims: those fundbot recorded for it (a pull request
+    that claimed nothing costs one store read, no GitHub request)."""
     pull = event.data.get("pull_request") or {}
     if pull.get("merged") or not isinstance(pull.get("number"), int) or not repo.repository.get("full_name"):
         return
-    bare = (await repo.config()).config.commands.bare
-    numbers = await pull_links.fixed_by(repo, pull, bare=bare, handle=command_handle(repo))
+    held = await repo.ctx.store.cache_get(campaigns.NS, _claimed_key(repo, pull["number"]))
+    numbers = {n for n in held if isinstance(n, int)} if isinstance(held, list) else set()
+    if not numbers:
+        return
+    await repo.ctx.store.cache_delete(campaigns.NS, _claimed_key(repo, pull["number"]))
     await _schedule(repo, numbers, pull["number"], (pull.get("user") or {}).get("login", ""), "drop", None,
                     pull.get("closed_at"))
 

@@ -116,3 +116,10 @@ async def test_a_pull_request_closed_without_merge_withdraws_its_claim(sandbox, 
     await sandbox.close_issue(REPO, pull["number"], "ann")  # a pull request closed without a merge
     await settle(sandbox, bot)
     assert "**Claimed by:**" not in status(sandbox, n)
+    # a pull request that claimed nothing closes without a GitHub request from fundbot
+    other = await sandbox.open_pull(REPO, "ben", "Typo", f"Fixes #{n}", head="ben")
+    await settle(sandbox, bot)
+    before = len(sandbox.calls)
+    await sandbox.close_issue(REPO, other["number"], "ben")
+    await settle(sandbox, bot)
+    assert [f"{c.method} {c.path}" for c in sandbox.calls[before:]] == []
